@@ -1,0 +1,222 @@
+//! The adapter trait: how the harness sees a decoder under test.
+//!
+//! A decoder under test is driven the way a TCP read loop drives it: it is handed one `recv()`
+//! worth of bytes at a time and hands back every frame those bytes completed, it may reject the
+//! stream, and it is told when the peer closed the stream. That is the whole surface:
+//! [`FrameDecoder::feed`] and [`FrameDecoder::eof`] are required, everything else has a default.
+//!
+//! Because the harness, not the decoder, decides how the stream is cut, it knows exactly which
+//! call delivered the last byte of each frame, and so it can tell a frame that is *late* (stuck
+//! in the decoder's buffer, the seed explainer's missing drain loop) from one that is merely
+//! missing.
+//!
+//! # Adapting a pull-style decoder
+//! A decoder that pulls (tokio-util's `Decoder::decode(&mut BytesMut)`, a reader over
+//! `std::io::Read`) is adapted by keeping its input buffer inside the adapter: `feed` appends the
+//! chunk and then pulls frames until the decoder says it needs more bytes. For a reader, `feed`
+//! hands the chunk to a reader that returns `WouldBlock` when drained. Either way each frame is
+//! still produced inside the `feed` call that delivered its bytes.
+//!
+//! ```
+//! use framecheck::{FrameDecoder, Rejection};
+//!
+//! /// A one-byte length prefix, the seed explainer's worked example.
+//! #[derive(Default)]
+//! struct U8Prefix { buf: Vec<u8> }
+//!
+//! impl FrameDecoder for U8Prefix {
+//!     fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+//!         self.buf.extend_from_slice(chunk);
+//!         // The drain loop: take every complete frame, not just the first.
+//!         while let Some(&len) = self.buf.first() {
+//!             let end = 1 + len as usize;
+//!             if self.buf.len() < end {
+//!                 break;
+//!             }
+//!             frames.push(self.buf[1..end].to_vec());
+//!             self.buf.drain(..end);
+//!         }
+//!         Ok(())
+//!     }
+//!     fn eof(&mut self, _frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+//!         if self.buf.is_empty() { Ok(()) } else { Err(Rejection::new("truncated frame at EOF")) }
+//!     }
+//! }
+//!
+//! let mut d = U8Prefix::default();
+//! let mut out = Vec::new();
+//! for chunk in [&b"\x03ab"[..], b"c\x02h", b"i\x04pi", b"ng"] {
+//!     d.feed(chunk, &mut out).unwrap();
+//! }
+//! d.eof(&mut out).unwrap();
+//! assert_eq!(out, [&b"abc"[..], b"hi", b"ping"]);
+//! ```
+
+use std::fmt;
+
+/// A stream-framing decoder under test, seen as a TCP read loop sees it.
+///
+/// Two methods are required, [`feed`](FrameDecoder::feed) and [`eof`](FrameDecoder::eof); the
+/// rest have defaults that are never wrong.
+///
+/// # Contract
+/// The harness checks each of these sentences under every chunk schedule:
+///
+/// 1. `feed` is called once per `recv()` with at least one byte. The chunk boundaries carry no
+///    meaning: a chunk may hold less than one frame, exactly one, or several, and may end
+///    anywhere, including inside a length header.
+/// 2. When the bytes seen so far hold **fewer than one** new complete frame, `feed` pushes
+///    nothing and returns `Ok(())`. An incomplete frame is never an error by itself.
+/// 3. When they complete **one or more** frames, `feed` pushes **every one** of them onto
+///    `frames`, in stream order, before it returns. A frame that only comes out on a later call
+///    (or at EOF) is *stuck*: a peer that sent it may wait for an answer forever.
+/// 4. Bytes after the last complete frame are kept for the next call; none are lost, none are
+///    reordered.
+/// 5. When the stream is invalid (a length header larger than the decoder's maximum, a malformed
+///    header), `feed` returns `Err` from **the call that completes the bad header**, after
+///    pushing the frames that came before it. It must not wait for (or buffer, or allocate) the
+///    payload that the header announces.
+/// 6. `eof` is called once when the peer closes the stream. With nothing buffered it returns
+///    `Ok(())` and pushes nothing. **An EOF in the middle of a frame is an error**: the partial
+///    frame must be neither dropped silently nor emitted as if it were whole.
+/// 7. After the decoder returns `Err`, the harness makes no further calls on it.
+/// 8. Memory use stays bounded by the maximum frame length, whatever a header announces.
+/// 9. The decoder must not panic and must return from every call.
+///
+/// Frames are owned `Vec<u8>`s; an adapter around a decoder that yields `Bytes` or
+/// `BytesMut` converts with `.to_vec()`.
+pub trait FrameDecoder {
+    /// Accepts the bytes of one `recv()` (never empty) and pushes every frame they completed.
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection>;
+
+    /// The peer closed the stream. Pushes nothing and returns `Ok(())` when nothing is buffered;
+    /// returns `Err` when a frame was cut short.
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection>;
+
+    /// The largest payload this decoder is configured to accept, if it declares one.
+    ///
+    /// The default, `None`, makes no claim; the harness then uses the framing's own maximum.
+    fn max_frame_len(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl<D: FrameDecoder + ?Sized> FrameDecoder for &mut D {
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        (**self).feed(chunk, frames)
+    }
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        (**self).eof(frames)
+    }
+    fn max_frame_len(&self) -> Option<u64> {
+        (**self).max_frame_len()
+    }
+}
+
+impl<D: FrameDecoder + ?Sized> FrameDecoder for Box<D> {
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        (**self).feed(chunk, frames)
+    }
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        (**self).eof(frames)
+    }
+    fn max_frame_len(&self) -> Option<u64> {
+        (**self).max_frame_len()
+    }
+}
+
+/// The decoder under test refused the stream.
+///
+/// Only the fact of the rejection and the call that made it are judged; the message is shown in
+/// reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    message: String,
+}
+
+impl Rejection {
+    /// A rejection with a message for the report.
+    pub fn new(message: impl fmt::Display) -> Rejection {
+        Rejection {
+            message: message.to_string(),
+        }
+    }
+
+    /// The decoder's own message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<std::io::Error> for Rejection {
+    fn from(e: std::io::Error) -> Rejection {
+        Rejection::new(e)
+    }
+}
+
+impl From<String> for Rejection {
+    fn from(message: String) -> Rejection {
+        Rejection { message }
+    }
+}
+
+impl From<&str> for Rejection {
+    fn from(message: &str) -> Rejection {
+        Rejection::new(message)
+    }
+}
+
+/// A decoder made of two closures over a piece of state, for one-off decoders.
+///
+/// Built by [`from_fn`].
+pub struct FnDecoder<S, F, E> {
+    state: S,
+    feed: F,
+    eof: E,
+}
+
+/// Builds a [`FrameDecoder`] from a state value and two closures, one for `feed` and one for
+/// `eof`.
+///
+/// ```
+/// use framecheck::{adapter::from_fn, FrameDecoder, Rejection};
+///
+/// // Every byte is a frame of its own (a degenerate "fixed-size 1" framing).
+/// let mut d = from_fn(
+///     (),
+///     |_, chunk: &[u8], frames: &mut Vec<Vec<u8>>| {
+///         frames.extend(chunk.iter().map(|b| vec![*b]));
+///         Ok(())
+///     },
+///     |_, _: &mut Vec<Vec<u8>>| Ok(()),
+/// );
+/// let mut out = Vec::new();
+/// d.feed(b"ab", &mut out).unwrap();
+/// assert_eq!(out, [b"a".to_vec(), b"b".to_vec()]);
+/// ```
+pub fn from_fn<S, F, E>(state: S, feed: F, eof: E) -> FnDecoder<S, F, E>
+where
+    F: FnMut(&mut S, &[u8], &mut Vec<Vec<u8>>) -> Result<(), Rejection>,
+    E: FnMut(&mut S, &mut Vec<Vec<u8>>) -> Result<(), Rejection>,
+{
+    FnDecoder { state, feed, eof }
+}
+
+impl<S, F, E> FrameDecoder for FnDecoder<S, F, E>
+where
+    F: FnMut(&mut S, &[u8], &mut Vec<Vec<u8>>) -> Result<(), Rejection>,
+    E: FnMut(&mut S, &mut Vec<Vec<u8>>) -> Result<(), Rejection>,
+{
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        (self.feed)(&mut self.state, chunk, frames)
+    }
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        (self.eof)(&mut self.state, frames)
+    }
+}

@@ -1,0 +1,181 @@
+//! Adversarial streams: the lengths and cuts that decoders get wrong.
+//!
+//! For a framing with maximum `max` and a field of `w` bytes, [`streams`] builds, each after one
+//! good frame (so that the frames before a bad one must still come out):
+//!
+//! | stream name | what it is | bug classes (`FRAMING-BUGS.md`) |
+//! |---|---|---|
+//! | `len=0`, `len=1`, `len=max-1`, `len=max` | valid frames at the edges | 10, 14 |
+//! | `len=max+1` | one byte over the max, then a few bytes | 10 |
+//! | `field=N` | every power-of-two boundary (255/256, 2^16, 2^24, 2^31, 2^32, 2^63) that fits the field, then a few bytes | 8, 9 |
+//! | `field=max-field` | the field's maximum (`ff ff ff ff`) | 7, 9 |
+//! | `overflow-K` | field values that wrap when the header width is added | 7 |
+//! | `top-bit`, `top-bit+1` | a field with only its top bit set | 8 |
+//! | `empty-x100` | a hundred consecutive empty frames | 14 |
+//! | `trunc@K` | a two-frame stream cut off after K bytes: inside the header, exactly after it, inside the payload | 13 |
+//! | `incl-below-header=V` | with `:incl`, a field smaller than the header | 17 |
+//!
+//! Whether a field value is oversized, a truncated frame or malformed is not decided here: the
+//! specification ([`Framing::expect`]) reads each stream like any other.
+
+use crate::case::Stream;
+use crate::framing::{Framing, Wire};
+
+/// The adversarial streams for `framing`.
+pub fn streams(framing: Framing) -> Vec<Stream> {
+    let max = framing.max_frame_len();
+    let field_max = framing.field_max();
+    let Wire::LengthPrefix(lp) = framing.wire();
+    let w = lp.width as u64;
+    let good = vec![b"ok".to_vec()];
+    let few = b"xyz".to_vec();
+    let mut out = Vec::new();
+
+    // Valid frames at the edges of the length range, each followed by a short frame so that
+    // what follows a large frame is checked too. Very large maxima are left to `len=max+1`.
+    for (name, len) in [
+        ("len=0", 0),
+        ("len=1", 1),
+        ("len=max-1", max.saturating_sub(1)),
+        ("len=max", max),
+    ] {
+        if len <= max && len <= LARGEST_MESSAGE {
+            let msgs = vec![pattern(len as usize), b"z".to_vec()];
+            out.push(Stream::from_messages(framing, name, msgs).expect("len <= max encodes"));
+        }
+    }
+
+    // A header, then a few bytes: oversized, truncated or malformed, as the spec reads it.
+    let mut header_then_few = |name: String, field: u64| {
+        if let Some(mut tail) = framing.header_for_field(field) {
+            tail.extend_from_slice(&few);
+            out.push(Stream::with_tail(framing, name, good.clone(), tail).expect("good encodes"));
+        }
+    };
+    if let Some(v) = max.checked_add(1) {
+        if let Some(field) = v.checked_add(if lp.includes_header { w } else { 0 }) {
+            header_then_few("len=max+1".into(), field);
+        }
+    }
+    for bits in [8u32, 16, 24, 31, 32, 63] {
+        let p = 1u64 << bits;
+        for v in [p - 1, p, p + 1] {
+            header_then_few(format!("field={v}"), v);
+        }
+    }
+    header_then_few("field=max-field".into(), field_max);
+    for k in 0..=w {
+        // field + w wraps past the field's maximum (and past u32/u64 arithmetic).
+        header_then_few(format!("overflow-{k}"), field_max - k);
+    }
+    let top = 1u64 << (8 * w - 1);
+    header_then_few("top-bit".into(), top);
+    header_then_few("top-bit+1".into(), top | 1);
+    if lp.includes_header {
+        for v in 0..w {
+            header_then_few(format!("incl-below-header={v}"), v);
+        }
+    }
+
+    out.push(
+        Stream::from_messages(framing, "empty-x100", vec![Vec::new(); 100])
+            .expect("empty frames encode"),
+    );
+
+    // Truncation at every offset of a two-frame stream.
+    let two = vec![b"abc".to_vec(), b"hello".to_vec()];
+    let full = framing.encode(&two).expect("short messages encode").bytes;
+    for k in 1..full.len() {
+        out.push(Stream::raw(
+            framing,
+            format!("trunc@{k}"),
+            full[..k].to_vec(),
+        ));
+    }
+    out
+}
+
+/// Messages longer than this are not generated (a 1 GiB max frame is checked by its header,
+/// not by sending a gigabyte).
+pub const LARGEST_MESSAGE: u64 = 8 * 1024 * 1024;
+
+/// A recognisable payload of `len` bytes: `00 01 02 … fe 00 01 …`, shifted every 255 bytes so
+/// that a misplaced slice of it does not match by accident.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i + i / 255) % 256) as u8).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framing::{At, End, ErrorClass};
+
+    fn classes(framing: &str) -> Vec<(String, Option<ErrorClass>)> {
+        let f: Framing = framing.parse().unwrap();
+        streams(f)
+            .iter()
+            .map(|s| {
+                let class = match &s.expectation().end {
+                    End::Clean => None,
+                    End::Reject { class, .. } => Some(*class),
+                };
+                (s.name().to_string(), class)
+            })
+            .collect()
+    }
+
+    /// The generators must reach every shape that matters: max accepted, max+1 rejected at its
+    /// header, the field maximum, a header then EOF, a cut inside the header.
+    #[test]
+    fn u32be_streams_cover_the_edges() {
+        let c = classes("u32be:max=1000");
+        let class_of = |n: &str| c.iter().find(|(name, _)| name == n).map(|(_, c)| *c);
+        assert_eq!(class_of("len=max"), Some(None));
+        assert_eq!(class_of("len=0"), Some(None));
+        assert_eq!(class_of("len=max+1"), Some(Some(ErrorClass::Oversized)));
+        assert_eq!(
+            class_of("field=4294967295"),
+            Some(Some(ErrorClass::Oversized))
+        );
+        assert_eq!(class_of("top-bit"), Some(Some(ErrorClass::Oversized)));
+        assert_eq!(
+            class_of("field=255"),
+            Some(Some(ErrorClass::TruncatedAtEof))
+        );
+        assert_eq!(class_of("field=65536"), Some(Some(ErrorClass::Oversized)));
+        // "ok" frame = 6 bytes; trunc@6 + 4 = a complete header and then EOF.
+        assert_eq!(class_of("trunc@10"), Some(Some(ErrorClass::TruncatedAtEof)));
+        assert_eq!(class_of("trunc@8"), Some(Some(ErrorClass::TruncatedAtEof)));
+        assert!(c.iter().any(|(n, _)| n == "empty-x100"));
+    }
+
+    #[test]
+    fn oversized_headers_are_due_at_their_last_byte() {
+        let f: Framing = "u16le:max=300".parse().unwrap();
+        let s = streams(f);
+        let over = s.iter().find(|s| s.name() == "len=max+1").unwrap();
+        // "ok" is 2+2 bytes, the bad header 4..6.
+        assert!(matches!(
+            over.expectation().end,
+            End::Reject {
+                at: At::Byte(5),
+                ..
+            }
+        ));
+        assert_eq!(&over.bytes()[4..6], &301u16.to_le_bytes());
+    }
+
+    #[test]
+    fn headers_counting_themselves_get_malformed_values() {
+        let c = classes("u16be:incl");
+        assert!(c
+            .iter()
+            .any(|(n, cl)| n == "incl-below-header=1" && *cl == Some(ErrorClass::MalformedHeader)));
+    }
+
+    #[test]
+    fn pattern_does_not_repeat_at_256() {
+        let p = pattern(600);
+        assert_ne!(p[..10], p[256..266]);
+    }
+}

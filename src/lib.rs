@@ -1,0 +1,71 @@
+//! framecheck: a fuzzing and conformance harness for stream-framing decoders.
+//!
+//! TCP delivers a stream of bytes, not messages: one `recv()` can return half a message,
+//! exactly one, or several glued together. framecheck drives a framing decoder through split
+//! and coalesced chunk schedules, adversarial length headers and generated messages, and
+//! checks that the frames that come out are exactly the messages that went in: same bytes, same
+//! order, none missing, none extra, none late. A failure is shrunk to a minimal case and
+//! printed with a one-line way to replay it.
+//!
+//! ```
+//! use framecheck::{Framing, ReferenceDecoder, Suite};
+//!
+//! // Plug in your own decoder here: anything that implements `FrameDecoder`.
+//! let framing: Framing = "u32be:max=65536".parse().unwrap();
+//! Suite::new(framing).check(move || ReferenceDecoder::new(framing));
+//! ```
+//!
+//! # Architecture
+//! | module | what lives there |
+//! |---|---|
+//! | [`adapter`] | the [`FrameDecoder`] trait a decoder under test implements, and its contract |
+//! | [`framing`] | wire formats: reference encoder, the specification, [`ReferenceDecoder`] |
+//! | [`schedule`] | chunk schedules: how a stream is cut into reads; the named catalog |
+//! | [`case`] | a [`Stream`] with its expectation, and a [`Case`] = stream × schedule |
+//! | [`adversarial`] | hostile lengths, truncations and edge sizes for each framing |
+//! | [`oracle`] | runs one case and returns a [`Verdict`] |
+//! | [`shrink`] | minimal failing cases |
+//! | [`suite`] | the default suite, the runner with its hang watchdog, the [`Report`] |
+//! | [`report`] | text rendering of failures |
+//! | [`alloc`] | the counting allocator behind the memory-bomb check |
+//! | [`zoo`] | buggy decoders that show the harness catches what it claims to |
+//!
+//! Three kinds of outcome are kept apart: the decoder's own [`Rejection`], the harness's
+//! [`Verdict`] on a case, and this library's [`Error`] for input it cannot use.
+#![deny(missing_docs)]
+
+pub mod adapter;
+pub mod adversarial;
+pub mod alloc;
+pub mod case;
+mod error;
+pub mod framing;
+pub mod oracle;
+pub mod report;
+pub mod schedule;
+pub mod shrink;
+pub mod suite;
+pub mod zoo;
+
+pub use adapter::{FrameDecoder, Rejection};
+pub use alloc::CountingAlloc;
+pub use case::{Case, Stream};
+pub use error::Error;
+pub use framing::{Endian, Framing, ReferenceDecoder};
+pub use oracle::{check, Failure, FailureKind, Verdict};
+pub use schedule::Schedule;
+pub use suite::{Report, Suite};
+
+/// Replays a case from its token (as printed after `Reproduce with:`) against `decoder`.
+///
+/// ```
+/// use framecheck::{replay, Framing, ReferenceDecoder};
+///
+/// let framing: Framing = "u8".parse().unwrap();
+/// let verdict = replay(&mut ReferenceDecoder::new(framing), "u8:max=255/03616263/2").unwrap();
+/// assert!(verdict.is_pass());
+/// ```
+pub fn replay<D: FrameDecoder + ?Sized>(decoder: &mut D, token: &str) -> Result<Verdict, Error> {
+    let case = Case::from_token(token)?;
+    Ok(check(decoder, &case))
+}

@@ -1,0 +1,552 @@
+//! The oracle: runs one case against a decoder and judges what came out.
+//!
+//! For a valid stream the decoder must emit exactly the input messages, in order, each from
+//! the very call that delivered its last byte, return no error, and end cleanly at EOF. For an
+//! invalid stream it must emit exactly the frames before the bad one and then reject the
+//! stream: a bad header from the call that completes it, a truncated frame at EOF.
+//!
+//! Three kinds of outcome are kept apart: the decoder's own result ([`Rejection`]), the
+//! harness's [`Verdict`] on a case, and the library's [`Error`](crate::Error).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use framecheck::{check, Case, FailureKind, Framing, ReferenceDecoder, Schedule, Stream, Verdict};
+//!
+//! let framing: Framing = "u8".parse().unwrap();
+//! let messages = vec![b"abc".to_vec(), b"hi".to_vec(), b"ping".to_vec()];
+//! let stream = Arc::new(Stream::from_messages(framing, "worked-example", messages).unwrap());
+//! // All three frames in one read: every one must come out of that one call.
+//! let case = Case::new(stream, "whole", Schedule::whole());
+//! assert!(check(&mut ReferenceDecoder::new(framing), &case).is_pass());
+//!
+//! // A decoder without the drain loop takes one frame per read: the rest are stuck.
+//! let mut stuck = framecheck::zoo::by_name("no-drain-loop").unwrap().build(framing);
+//! match check(&mut stuck, &case) {
+//!     Verdict::Fail(f) => assert_eq!(f.kind, FailureKind::StuckFrame),
+//!     other => panic!("not caught: {other:?}"),
+//! }
+//! ```
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+
+use crate::adapter::FrameDecoder;
+use crate::alloc::metered_usage;
+use crate::case::Case;
+use crate::error::hex;
+use crate::framing::{At, End, ErrorClass, Framing};
+
+/// The kind of a failed case. Each has a stable kebab-case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FailureKind {
+    /// A frame came out with the wrong bytes.
+    WrongFrame,
+    /// A frame never came out, while later ones did (or EOF found nothing buffered).
+    MissingFrame,
+    /// More frames came out than the stream holds.
+    ExtraFrame,
+    /// A frame came out later than the call that completed it, or stayed buffered: the
+    /// missing drain loop of the seed explainer's "Check yourself".
+    StuckFrame,
+    /// The stream ended inside a frame, and the partial frame was emitted as if whole.
+    PartialFrameAtEof,
+    /// A valid stream, or a valid prefix, was rejected.
+    FalseRejection,
+    /// A bad header was rejected, but only after the call that completed it (after buffering
+    /// the payload, say).
+    LateRejection,
+    /// A bad header was never rejected.
+    MissedRejection,
+    /// The stream ended inside a frame and EOF reported nothing.
+    TruncationIgnored,
+    /// The decoder panicked.
+    Panic,
+    /// A call did not return within the timeout.
+    Hang,
+    /// A call allocated more than the budget tied to the maximum frame length.
+    MemoryBomb,
+}
+
+impl FailureKind {
+    /// Every kind, in report order.
+    pub const ALL: [FailureKind; 12] = [
+        FailureKind::WrongFrame,
+        FailureKind::MissingFrame,
+        FailureKind::ExtraFrame,
+        FailureKind::StuckFrame,
+        FailureKind::PartialFrameAtEof,
+        FailureKind::FalseRejection,
+        FailureKind::LateRejection,
+        FailureKind::MissedRejection,
+        FailureKind::TruncationIgnored,
+        FailureKind::Panic,
+        FailureKind::Hang,
+        FailureKind::MemoryBomb,
+    ];
+
+    /// The stable kebab-case name, as printed in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::WrongFrame => "wrong-frame",
+            FailureKind::MissingFrame => "missing-frame",
+            FailureKind::ExtraFrame => "extra-frame",
+            FailureKind::StuckFrame => "stuck-frame",
+            FailureKind::PartialFrameAtEof => "partial-frame-at-eof",
+            FailureKind::FalseRejection => "false-rejection",
+            FailureKind::LateRejection => "late-rejection",
+            FailureKind::MissedRejection => "missed-rejection",
+            FailureKind::TruncationIgnored => "truncation-ignored",
+            FailureKind::Panic => "panic",
+            FailureKind::Hang => "hang",
+            FailureKind::MemoryBomb => "memory-bomb",
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A call into the decoder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Call {
+    /// `feed` with read number N (from 0).
+    Chunk(usize),
+    /// `eof`.
+    Eof,
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Call::Chunk(i) => write!(f, "chunk {i}"),
+            Call::Eof => f.write_str("EOF"),
+        }
+    }
+}
+
+/// How a call returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// `Ok(())`.
+    Ok,
+    /// `Err`, with the decoder's message.
+    Rejected(String),
+    /// A panic, with its message.
+    Panicked(String),
+    /// It did not return in time.
+    Hung,
+}
+
+/// One call into the decoder and what it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallRecord {
+    /// Which call.
+    pub call: Call,
+    /// The frames it pushed.
+    pub frames: Vec<Vec<u8>>,
+    /// How it returned.
+    pub outcome: Outcome,
+}
+
+/// Everything the decoder did in one case, call by call.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Transcript {
+    /// The calls, in order.
+    pub calls: Vec<CallRecord>,
+}
+
+/// Why a case failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The kind, by which failures are grouped and shrunk.
+    pub kind: FailureKind,
+    /// The call at which the failure became certain.
+    pub call: Call,
+    /// What went wrong, in one or two sentences.
+    pub detail: String,
+    /// What the decoder did.
+    pub transcript: Transcript,
+}
+
+/// The harness's judgement of one case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The decoder did exactly what the specification says.
+    Pass,
+    /// It did not.
+    Fail(Failure),
+    /// The case was not run, for the reason given.
+    Skip(String),
+}
+
+impl Verdict {
+    /// Whether the case passed.
+    pub fn is_pass(&self) -> bool {
+        matches!(self, Verdict::Pass)
+    }
+
+    /// The failure, if the case failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Verdict::Fail(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// The most a single call may allocate before the case fails as a memory bomb: twice the
+/// largest frame (a buffer that doubles as it grows), four times the chunk (the chunk copied
+/// in and the frames it completes copied out), and 256 KiB of slack.
+pub fn memory_budget(framing: &Framing, chunk_len: usize) -> u64 {
+    let max = framing.max_frame_len();
+    let frame = max.saturating_add(framing.header_len(max) as u64);
+    frame
+        .saturating_mul(2)
+        .saturating_add((chunk_len as u64).saturating_mul(4))
+        .saturating_add(256 * 1024)
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs (once) a panic hook that stays silent for panics inside decoder calls and records
+/// where they happened; other panics go to the previous hook.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if QUIET.with(|q| q.get()) {
+                let at = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                let msg = payload_message(info.payload());
+                LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn payload_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic with a non-string payload)".to_string()
+    }
+}
+
+/// Runs `f` with the panic hook quiet, turning a panic into its message.
+pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    install_panic_hook();
+    QUIET.with(|q| q.set(true));
+    let r = panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    r.map_err(|payload| {
+        LAST_PANIC
+            .with(|p| p.borrow_mut().take())
+            .unwrap_or_else(|| payload_message(&*payload))
+    })
+}
+
+/// Runs `case` against `decoder` and judges it. Panics are caught and allocations metered
+/// (when [`CountingAlloc`](crate::CountingAlloc) is installed); there is no hang watchdog here:
+/// [`Suite`](crate::Suite) adds one.
+pub fn check<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Verdict {
+    check_with_progress(decoder, case, None)
+}
+
+/// [`check`], storing the index of the call in progress (chunk index, or the chunk count for
+/// EOF) in `progress` before each call, for a watchdog to read.
+pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
+    decoder: &mut D,
+    case: &Case,
+    progress: Option<&AtomicUsize>,
+) -> Verdict {
+    let stream = case.stream.bytes();
+    let framing = case.stream.framing();
+    let exp = case.stream.expectation();
+    let ranges = case.schedule.ranges(stream.len());
+    let n = ranges.len();
+    let call_at = |c: usize| if c < n { Call::Chunk(c) } else { Call::Eof };
+    let due: Vec<usize> = exp
+        .frames
+        .iter()
+        .map(|f| case.schedule.chunk_of(f.last_byte))
+        .collect();
+    let reject_due = match &exp.end {
+        End::Clean => None,
+        End::Reject {
+            at: At::Byte(b), ..
+        } => Some(case.schedule.chunk_of(*b)),
+        End::Reject { at: At::Eof, .. } => Some(n),
+    };
+    let describe_end = || match &exp.end {
+        End::Clean => String::new(),
+        End::Reject {
+            class, start, why, ..
+        } => format!("the frame at offset {start} is {}: {why}", class.name()),
+    };
+    let frame_desc = |i: usize| {
+        let f = &exp.frames[i];
+        format!(
+            "frame #{i} ({} bytes at offset {})",
+            f.payload.len(),
+            f.start
+        )
+    };
+
+    let mut transcript = Transcript::default();
+    let mut next = 0usize;
+    let mut overdue: Option<usize> = None;
+    for c in 0..=n {
+        let call = call_at(c);
+        if let Some(p) = progress {
+            p.store(c, Ordering::SeqCst);
+        }
+        let mut frames = Vec::new();
+        let (result, usage) = metered_usage(|| {
+            catch_quietly(|| {
+                if c < n {
+                    decoder.feed(&stream[ranges[c].clone()], &mut frames)
+                } else {
+                    decoder.eof(&mut frames)
+                }
+            })
+        });
+        let outcome = match result {
+            Ok(Ok(())) => Outcome::Ok,
+            Ok(Err(rejection)) => Outcome::Rejected(rejection.to_string()),
+            Err(msg) => Outcome::Panicked(msg),
+        };
+        transcript.calls.push(CallRecord {
+            call,
+            frames,
+            outcome: outcome.clone(),
+        });
+        let fail = |kind, detail: String, transcript: Transcript| {
+            Verdict::Fail(Failure {
+                kind,
+                call,
+                detail,
+                transcript,
+            })
+        };
+        if let Outcome::Panicked(msg) = &outcome {
+            return fail(FailureKind::Panic, format!("panicked: {msg}"), transcript);
+        }
+        let chunk_len = ranges.get(c).map_or(0, |r| r.len());
+        let budget = memory_budget(&framing, chunk_len);
+        if let Some(u) = usage.filter(|u| u.peak > budget) {
+            return fail(
+                FailureKind::MemoryBomb,
+                format!(
+                    "held {} bytes more at its peak than before the call (largest single \
+                     request {} bytes); the budget is {budget} bytes, from the maximum frame \
+                     length {} and a {chunk_len}-byte read",
+                    u.peak,
+                    u.largest,
+                    framing.max_frame_len()
+                ),
+                transcript,
+            );
+        }
+
+        let emitted = transcript.calls.last().map_or(0, |r| r.frames.len());
+        for k in 0..emitted {
+            let f = &transcript.calls[c].frames[k];
+            if next >= exp.frames.len() {
+                let truncated = matches!(
+                    exp.end,
+                    End::Reject {
+                        class: ErrorClass::TruncatedAtEof,
+                        ..
+                    }
+                );
+                let (kind, detail) = if c == n && truncated {
+                    (
+                        FailureKind::PartialFrameAtEof,
+                        format!(
+                            "emitted a {}-byte frame at EOF although {}",
+                            f.len(),
+                            describe_end()
+                        ),
+                    )
+                } else {
+                    let more = if matches!(exp.end, End::Clean) {
+                        String::new()
+                    } else {
+                        format!(" before the bad one ({})", describe_end())
+                    };
+                    (
+                        FailureKind::ExtraFrame,
+                        format!(
+                            "emitted frame #{next} ({} bytes: {}), but the stream holds only \
+                             {} frames{more}",
+                            f.len(),
+                            short_hex(f),
+                            exp.frames.len()
+                        ),
+                    )
+                };
+                return fail(kind, detail, transcript);
+            }
+            let want = &stream[exp.frames[next].payload.clone()];
+            if f.as_slice() != want {
+                let skipped_to = (next + 1..exp.frames.len())
+                    .find(|&j| &stream[exp.frames[j].payload.clone()] == f.as_slice());
+                if let Some(j) = skipped_to {
+                    return fail(
+                        FailureKind::MissingFrame,
+                        format!(
+                            "{} was never emitted: the next frame to come out was #{j}",
+                            frame_desc(next)
+                        ),
+                        transcript,
+                    );
+                }
+                let diff = want
+                    .iter()
+                    .zip(f.iter())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(want.len().min(f.len()));
+                return fail(
+                    FailureKind::WrongFrame,
+                    format!(
+                        "{}: expected {}, got {} bytes: {}; they differ from byte {diff}",
+                        frame_desc(next),
+                        short_hex(want),
+                        f.len(),
+                        short_hex(f)
+                    ),
+                    transcript,
+                );
+            }
+            if c > due[next] {
+                return fail(
+                    FailureKind::StuckFrame,
+                    format!(
+                        "{} was complete after chunk {} but came out only at {call}",
+                        frame_desc(next),
+                        due[next]
+                    ),
+                    transcript,
+                );
+            }
+            next += 1;
+        }
+
+        match &outcome {
+            Outcome::Rejected(msg) => {
+                if let Some(i) = overdue {
+                    return fail(
+                        FailureKind::StuckFrame,
+                        format!(
+                            "{} was complete after chunk {} but never came out; {call} then \
+                             rejected the stream: {msg}",
+                            frame_desc(i),
+                            due[i]
+                        ),
+                        transcript,
+                    );
+                }
+                return match reject_due {
+                    None => fail(
+                        FailureKind::FalseRejection,
+                        format!("rejected a valid stream at {call}: {msg}"),
+                        transcript,
+                    ),
+                    Some(r) if c < r => fail(
+                        FailureKind::FalseRejection,
+                        format!(
+                            "rejected at {call}, before the stream went wrong ({}; due at {}): \
+                             {msg}",
+                            describe_end(),
+                            call_at(r)
+                        ),
+                        transcript,
+                    ),
+                    Some(_) if next < exp.frames.len() => fail(
+                        FailureKind::MissingFrame,
+                        format!(
+                            "{} was never emitted before the rejection at {call}: {msg}",
+                            frame_desc(next)
+                        ),
+                        transcript,
+                    ),
+                    Some(r) if c > r => fail(
+                        FailureKind::LateRejection,
+                        format!(
+                            "{}; that was certain at {}, but the rejection came only at {call}",
+                            describe_end(),
+                            call_at(r)
+                        ),
+                        transcript,
+                    ),
+                    Some(_) => Verdict::Pass,
+                };
+            }
+            Outcome::Ok => {
+                if overdue.is_none() && next < exp.frames.len() && due[next] <= c {
+                    overdue = Some(next);
+                }
+                if c < n {
+                    continue;
+                }
+                if next < exp.frames.len() {
+                    let i = overdue.unwrap_or(next);
+                    return fail(
+                        FailureKind::MissingFrame,
+                        format!(
+                            "{} was complete after chunk {} but never came out, and EOF \
+                             returned Ok",
+                            frame_desc(i),
+                            due[i]
+                        ),
+                        transcript,
+                    );
+                }
+                return match &exp.end {
+                    End::Clean => Verdict::Pass,
+                    End::Reject { at: At::Eof, .. } => fail(
+                        FailureKind::TruncationIgnored,
+                        format!("{}, and EOF returned Ok", describe_end()),
+                        transcript,
+                    ),
+                    End::Reject { .. } => fail(
+                        FailureKind::MissedRejection,
+                        format!("{}, and the stream was never rejected", describe_end()),
+                        transcript,
+                    ),
+                };
+            }
+            Outcome::Panicked(_) | Outcome::Hung => unreachable!("handled above"),
+        }
+    }
+    unreachable!("the loop returns at EOF")
+}
+
+/// Hex of at most 16 bytes, with the length of the rest.
+pub(crate) fn short_hex(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "(empty)".to_string();
+    }
+    if bytes.len() <= 16 {
+        hex(bytes)
+    } else {
+        format!("{}… (+{} bytes)", hex(&bytes[..16]), bytes.len() - 16)
+    }
+}

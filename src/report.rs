@@ -1,0 +1,197 @@
+//! Text rendering of failures and summaries.
+//!
+//! A failure prints everything needed to understand and replay it: the verdict kind and what
+//! went wrong, the case label (and the label it was shrunk from), the reads as a hex dump with
+//! each length header in brackets, what each call was expected to emit next to what it did,
+//! and a `Reproduce with:` line.
+//!
+//! ```text
+//! FAIL stuck-frame: frame #1 (0 bytes at offset 4) was complete after chunk 0 but never came out; EOF then rejected the stream: EOF inside a frame (4 bytes buffered)
+//!   case:   u32be:max=8388608 empty-x3 (shrunk) / whole
+//!   reads:  1 read, 8 bytes, 2 frames (headers in brackets)
+//!     chunk 0    [0..8)  [00 00 00 00] [00 00 00 00]
+//!   call by call (expected | actual):
+//!     chunk 0    2 frames: (empty), (empty) -> ok | 1 frame: (empty) -> ok
+//!     EOF        nothing -> ok                    | nothing -> rejected: EOF inside a frame (4 bytes buffered)
+//!   Reproduce with: framecheck replay --decoder zoo:no-drain-loop 'u32be:max=8388608/0000000000000000/-'
+//! ```
+
+use std::fmt::Write;
+
+use crate::case::Case;
+use crate::framing::{At, End};
+use crate::oracle::{short_hex, Call, Outcome};
+use crate::suite::{FoundFailure, Report};
+
+/// At most this many bytes of each read are dumped.
+const DUMP_BYTES: usize = 32;
+/// At most this many reads are listed.
+const DUMP_READS: usize = 24;
+
+/// A failure, ready to print (ends with a newline).
+pub fn render_failure(found: &FoundFailure, reproduce: &str) -> String {
+    let mut s = String::new();
+    let f = &found.failure;
+    let case = &found.minimal;
+    let _ = writeln!(s, "FAIL {}: {}", f.kind, f.detail);
+    let _ = writeln!(s, "  case:   {}", case.label());
+    if found.shrink_runs > 0 {
+        let _ = writeln!(
+            s,
+            "  shrunk from {} in {} runs; {} case(s) failed this way",
+            found.original.label(),
+            found.shrink_runs,
+            found.count
+        );
+    } else {
+        let _ = writeln!(s, "  {} case(s) failed this way", found.count);
+    }
+    s.push_str(&render_case(case, &f.transcript.calls));
+    let _ = writeln!(s, "  Reproduce with: {reproduce}");
+    s
+}
+
+/// The reads of a case as a hex dump, and expected against actual call by call.
+pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
+    let mut s = String::new();
+    let stream = case.stream.bytes();
+    let exp = case.stream.expectation();
+    let ranges = case.schedule.ranges(stream.len());
+    let n = ranges.len();
+    let layout = case.stream.layout();
+    let mut header_start = vec![false; stream.len() + 1];
+    let mut header_end = vec![false; stream.len() + 1];
+    for (&st, &h) in layout.frame_starts.iter().zip(&layout.header_lens) {
+        header_start[st] = true;
+        header_end[(st + h).min(stream.len())] = true;
+    }
+    let _ = writeln!(
+        s,
+        "  reads:  {n} read{}, {} bytes, {} frame{} (headers in brackets)",
+        if n == 1 { "" } else { "s" },
+        stream.len(),
+        exp.frames.len(),
+        if exp.frames.len() == 1 { "" } else { "s" },
+    );
+    for (i, r) in ranges.iter().enumerate().take(DUMP_READS) {
+        let mut line = String::new();
+        for o in r.clone().take(DUMP_BYTES) {
+            if header_end[o] && o > r.start {
+                line.push(']');
+            }
+            if o > r.start {
+                line.push(' ');
+            }
+            if header_start[o] {
+                line.push('[');
+            }
+            let _ = write!(line, "{:02x}", stream[o]);
+        }
+        let shown_end = (r.start + DUMP_BYTES).min(r.end);
+        if header_end[shown_end] && shown_end > r.start {
+            line.push(']');
+        }
+        if r.len() > DUMP_BYTES {
+            let _ = write!(line, " … (+{} bytes)", r.len() - DUMP_BYTES);
+        }
+        let _ = writeln!(
+            s,
+            "    {:<10} [{}..{})  {line}",
+            format!("chunk {i}"),
+            r.start,
+            r.end
+        );
+    }
+    if n > DUMP_READS {
+        let _ = writeln!(s, "    … {} more reads", n - DUMP_READS);
+    }
+    if let End::Reject { why, .. } = &exp.end {
+        let _ = writeln!(s, "  the stream is invalid: {why}");
+    }
+
+    // Expected, call by call.
+    let reject_call = match &exp.end {
+        End::Clean => None,
+        End::Reject {
+            at: At::Byte(b), ..
+        } => Some(case.schedule.chunk_of(*b)),
+        End::Reject { at: At::Eof, .. } => Some(n),
+    };
+    let mut expected: Vec<(Vec<&[u8]>, bool)> = vec![(Vec::new(), false); n + 1];
+    for fr in &exp.frames {
+        let c = case.schedule.chunk_of(fr.last_byte);
+        expected[c].0.push(&stream[fr.payload.clone()]);
+    }
+    if let Some(r) = reject_call {
+        expected[r].1 = true;
+    }
+    let _ = writeln!(s, "  call by call (expected | actual):");
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let last = reject_call.unwrap_or(n).max(calls.len().saturating_sub(1));
+    for (c, (frames, rejects)) in expected.iter().enumerate().take(last.min(n) + 1) {
+        let call = if c < n { Call::Chunk(c) } else { Call::Eof };
+        let exp_s = format!(
+            "{} -> {}",
+            frames_str(frames.iter().copied()),
+            if *rejects { "rejected" } else { "ok" }
+        );
+        let act_s = match calls.get(c) {
+            Some(rec) => format!(
+                "{} -> {}",
+                frames_str(rec.frames.iter().map(|f| f.as_slice())),
+                match &rec.outcome {
+                    Outcome::Ok => "ok".to_string(),
+                    Outcome::Rejected(m) => format!("rejected: {m}"),
+                    Outcome::Panicked(m) => format!("panicked: {m}"),
+                    Outcome::Hung => "did not return".to_string(),
+                }
+            ),
+            None => "(not called)".to_string(),
+        };
+        rows.push((call.to_string(), exp_s, act_s));
+    }
+    let skip = rows.len().saturating_sub(DUMP_READS);
+    if skip > 0 {
+        let _ = writeln!(s, "    … {skip} earlier calls as expected or not shown");
+    }
+    let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+    for (call, e, a) in rows.into_iter().skip(skip) {
+        let pad = width - e.chars().count();
+        let _ = writeln!(s, "    {call:<10} {e}{} | {a}", " ".repeat(pad));
+    }
+    s
+}
+
+fn frames_str<'a>(frames: impl Iterator<Item = &'a [u8]>) -> String {
+    let v: Vec<String> = frames.map(short_hex).collect();
+    match v.len() {
+        0 => "nothing".to_string(),
+        1 => format!("1 frame: {}", v[0]),
+        n if n <= 4 => format!("{n} frames: {}", v.join(", ")),
+        n => format!("{n} frames: {}, … {}", v[..3].join(", "), v[n - 1]),
+    }
+}
+
+/// The closing summary of a run (ends with a newline).
+pub fn summary(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "framecheck {}: {} cases, {} passed, {} failed, {} skipped in {:.2?} (seed {:#x})",
+        r.framing, r.total, r.passed, r.failed, r.skipped, r.elapsed, r.seed
+    );
+    for (kind, n) in &r.by_kind {
+        let _ = writeln!(s, "  {kind}: {n}");
+    }
+    if let Some(why) = &r.skip_reason {
+        let _ = writeln!(s, "  skipped: {why}");
+    }
+    if !r.alloc_metering {
+        let _ = writeln!(
+            s,
+            "  note: allocations were not metered (install framecheck::CountingAlloc as the \
+             #[global_allocator] to check for memory bombs)"
+        );
+    }
+    s
+}

@@ -1,0 +1,563 @@
+//! The default suite and the runner: every generated stream under every catalog schedule, the
+//! adversarial streams, and seeded random cases, run against a decoder with a hang watchdog,
+//! then the failures shrunk and reported.
+//!
+//! ```
+//! use framecheck::{Framing, ReferenceDecoder, Suite};
+//!
+//! let framing: Framing = "u16be:max=1000".parse().unwrap();
+//! let report = Suite::new(framing).seed(7).run(move || ReferenceDecoder::new(framing));
+//! assert!(report.is_pass(), "{report}");
+//! assert!(report.total > 1000);
+//! ```
+//!
+//! # The watchdog
+//! Cases run on a worker thread; the calling thread waits for each verdict at most the
+//! timeout. A decoder that does not return is reported as a [`Hang`](FailureKind::Hang) and
+//! its thread is abandoned (Rust cannot kill a thread), so the factory must be `'static`. Each
+//! abandoned thread keeps whatever it was doing, so after [`max_hangs`](Suite::max_hangs) hangs
+//! the remaining cases are skipped, with the reason in the report. A decoder that may abort
+//! the process belongs in a child process.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::adapter::FrameDecoder;
+use crate::adversarial::{self, pattern, LARGEST_MESSAGE};
+use crate::case::{Case, Stream};
+use crate::framing::Framing;
+use crate::oracle::{
+    catch_quietly, check_with_progress, Call, CallRecord, Failure, FailureKind, Outcome,
+    Transcript, Verdict,
+};
+use crate::report;
+use crate::schedule::{catalog, Schedule};
+use crate::shrink::shrink;
+
+/// The default seed: runs are reproducible unless a seed is chosen.
+pub const DEFAULT_SEED: u64 = 0x5eed_f4a3;
+
+/// A configured run of the default suite for one framing.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct Suite {
+    framing: Framing,
+    seed: u64,
+    random_cases: usize,
+    timeout: Duration,
+    fail_fast: bool,
+    shrink_runs: usize,
+    max_hangs: usize,
+    reproduce: String,
+}
+
+impl Suite {
+    /// The default suite for `framing`: 500 random cases, seed [`DEFAULT_SEED`], a 2-second
+    /// timeout per case, shrinking up to 2000 runs per failure kind.
+    pub fn new(framing: Framing) -> Suite {
+        Suite {
+            framing,
+            seed: DEFAULT_SEED,
+            random_cases: 500,
+            timeout: Duration::from_secs(2),
+            fail_fast: false,
+            shrink_runs: 2000,
+            max_hangs: 1,
+            reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
+        }
+    }
+
+    /// The seed of the random cases.
+    pub fn seed(mut self, seed: u64) -> Suite {
+        self.seed = seed;
+        self
+    }
+
+    /// How many random cases to add to the deterministic ones.
+    pub fn random_cases(mut self, n: usize) -> Suite {
+        self.random_cases = n;
+        self
+    }
+
+    /// How long one case may take before it is a hang.
+    pub fn timeout(mut self, timeout: Duration) -> Suite {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Stop at the first failing case.
+    pub fn fail_fast(mut self, yes: bool) -> Suite {
+        self.fail_fast = yes;
+        self
+    }
+
+    /// The most runs spent shrinking each failure kind (0: no shrinking).
+    pub fn shrink_runs(mut self, runs: usize) -> Suite {
+        self.shrink_runs = runs;
+        self
+    }
+
+    /// After this many hangs, skip the remaining cases.
+    pub fn max_hangs(mut self, n: usize) -> Suite {
+        self.max_hangs = n.max(1);
+        self
+    }
+
+    /// The `Reproduce with:` line printed under each failure; `{token}` is replaced by the
+    /// case's replay token.
+    pub fn reproduce_with(mut self, template: impl Into<String>) -> Suite {
+        self.reproduce = template.into();
+        self
+    }
+
+    /// The framing.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// Every case of the suite, in the order they run: generated messages under the schedule
+    /// catalog, the adversarial streams, then the random cases.
+    pub fn cases(&self) -> Vec<Case> {
+        let mut cases = Vec::new();
+        let mut streams = message_sets(self.framing);
+        streams.extend(adversarial::streams(self.framing));
+        for s in streams {
+            let s = Arc::new(s);
+            for (name, schedule) in catalog(&s.layout()) {
+                cases.push(Case::new(s.clone(), name, schedule));
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        for i in 0..self.random_cases {
+            let s = random_stream(self.framing, &mut rng, format!("random#{i}"));
+            let schedule = Schedule::random(s.bytes().len(), &mut rng);
+            cases.push(Case::new(Arc::new(s), "random", schedule));
+        }
+        cases
+    }
+
+    /// Runs the suite against decoders made by `factory` (one per case).
+    pub fn run<F, D>(&self, factory: F) -> Report
+    where
+        F: Fn() -> D + Send + Sync + 'static,
+        D: FrameDecoder,
+    {
+        self.run_cases(self.cases(), factory)
+    }
+
+    /// Runs the suite and panics with the report if any case failed: the one-call form for a
+    /// `#[test]`.
+    pub fn check<F, D>(&self, factory: F)
+    where
+        F: Fn() -> D + Send + Sync + 'static,
+        D: FrameDecoder,
+    {
+        let report = self.run(factory);
+        if !report.is_pass() {
+            panic!("{report}");
+        }
+    }
+
+    /// Runs the given cases against decoders made by `factory`.
+    pub fn run_cases<F, D>(&self, cases: Vec<Case>, factory: F) -> Report
+    where
+        F: Fn() -> D + Send + Sync + 'static,
+        D: FrameDecoder,
+    {
+        let started = Instant::now();
+        let mut exec = Executor::new(Arc::new(factory), self.timeout, self.max_hangs);
+        let mut report = Report {
+            framing: self.framing,
+            seed: self.seed,
+            total: cases.len(),
+            passed: 0,
+            failed: 0,
+            skipped: 0,
+            by_kind: BTreeMap::new(),
+            failures: Vec::new(),
+            results: Vec::with_capacity(cases.len()),
+            first_failure_after: None,
+            skip_reason: None,
+            alloc_metering: false,
+            elapsed: Duration::ZERO,
+            reproduce: self.reproduce.clone(),
+        };
+        let mut first: BTreeMap<FailureKind, (usize, Failure)> = BTreeMap::new();
+        exec.run_batch(&cases, |i, verdict| {
+            let status = match &verdict {
+                Verdict::Pass => {
+                    report.passed += 1;
+                    Status::Pass
+                }
+                Verdict::Skip(why) => {
+                    report.skipped += 1;
+                    report.skip_reason.get_or_insert_with(|| why.clone());
+                    Status::Skip
+                }
+                Verdict::Fail(f) => {
+                    report.failed += 1;
+                    *report.by_kind.entry(f.kind).or_default() += 1;
+                    report.first_failure_after.get_or_insert(i + 1);
+                    first.entry(f.kind).or_insert_with(|| (i, f.clone()));
+                    Status::Fail(f.kind)
+                }
+            };
+            report.results.push(CaseResult {
+                label: cases[i].label(),
+                status,
+            });
+            !(self.fail_fast && report.failed > 0)
+        });
+        for (kind, (i, failure)) in first {
+            let count = report.by_kind[&kind];
+            let original = cases[i].clone();
+            let (minimal, failure, runs) = if kind == FailureKind::Hang || self.shrink_runs == 0 {
+                (original.clone(), failure, 0)
+            } else {
+                let s = shrink(&original, &failure, self.shrink_runs, |c| exec.run_one(c));
+                (s.case, s.failure, s.runs)
+            };
+            report.failures.push(FoundFailure {
+                original,
+                minimal,
+                failure,
+                shrink_runs: runs,
+                count,
+            });
+        }
+        report.alloc_metering = crate::alloc::is_installed();
+        report.elapsed = started.elapsed();
+        report
+    }
+}
+
+/// The messages every framing is tested with, from the empty stream up to field-width
+/// boundaries that the maximum frame length allows.
+pub fn message_sets(framing: Framing) -> Vec<Stream> {
+    let max = framing.max_frame_len();
+    let b = |s: &str| s.as_bytes().to_vec();
+    let mut sets: Vec<(String, Vec<Vec<u8>>)> = vec![
+        ("empty-stream".into(), vec![]),
+        ("one-empty".into(), vec![vec![]]),
+        ("one-byte".into(), vec![b("a")]),
+        ("worked-example".into(), vec![b("abc"), b("hi"), b("ping")]),
+        ("empty-x3".into(), vec![vec![]; 3]),
+        (
+            "mixed".into(),
+            vec![b("hello"), vec![], b("world!"), vec![], vec![]],
+        ),
+        ("ascending".into(), (0..10).map(pattern).collect()),
+    ];
+    for len in [255u64, 256, 65535, 65536, 65537] {
+        if len <= max && len <= LARGEST_MESSAGE {
+            sets.push((format!("len={len}"), vec![pattern(len as usize), b("z")]));
+        }
+    }
+    sets.into_iter()
+        .map(|(name, msgs)| {
+            let msgs: Vec<Vec<u8>> = msgs.into_iter().filter(|m| m.len() as u64 <= max).collect();
+            Stream::from_messages(framing, name, msgs).expect("messages within max encode")
+        })
+        .collect()
+}
+
+/// A random stream: up to six messages of mostly short lengths, sometimes followed by a
+/// truncated frame or a hostile header.
+pub fn random_stream(framing: Framing, rng: &mut impl Rng, name: String) -> Stream {
+    let max = framing.max_frame_len();
+    let small_max = max.min(4096) as usize;
+    let count = rng.random_range(0..=6);
+    let len = |rng: &mut dyn rand::RngCore| -> usize {
+        let l = match rng.random_range(0..10) {
+            0 | 1 => 0,
+            2..=6 => rng.random_range(1..=16),
+            7 | 8 => rng.random_range(17..=300),
+            _ => small_max.saturating_sub(rng.random_range(0..=2)),
+        };
+        l.min(small_max)
+    };
+    let messages: Vec<Vec<u8>> = (0..count)
+        .map(|_| {
+            let l = len(rng);
+            (0..l).map(|_| rng.random()).collect()
+        })
+        .collect();
+    let tail = match rng.random_range(0..8) {
+        0 => {
+            // A truncated frame.
+            let l = len(rng);
+            let m: Vec<u8> = (0..l).map(|_| rng.random()).collect();
+            let full = framing.encode(&[m]).map(|e| e.bytes).unwrap_or_default();
+            let cut = rng.random_range(0..full.len().max(1));
+            full[..cut].to_vec()
+        }
+        1 => {
+            // A hostile header and a few bytes.
+            let field = match rng.random_range(0..3) {
+                0 => max.saturating_add(1),
+                1 => framing.field_max(),
+                _ => rng.random::<u64>() & framing.field_max(),
+            };
+            let mut t = framing.header_for_field(field).unwrap_or_default();
+            t.extend((0..rng.random_range(0..4)).map(|_| rng.random::<u8>()));
+            t
+        }
+        _ => Vec::new(),
+    };
+    Stream::with_tail(framing, name, messages, tail).expect("random messages are within max")
+}
+
+/// How one case ended, for per-case reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Passed.
+    Pass,
+    /// Failed with this kind.
+    Fail(FailureKind),
+    /// Not run.
+    Skip,
+}
+
+/// One case's label and status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseResult {
+    /// The case label.
+    pub label: String,
+    /// How it ended.
+    pub status: Status,
+}
+
+/// The first failure of one kind, shrunk.
+#[derive(Clone, Debug)]
+pub struct FoundFailure {
+    /// The case as the suite ran it.
+    pub original: Case,
+    /// The smallest case found that fails the same way.
+    pub minimal: Case,
+    /// The failure of the minimal case.
+    pub failure: Failure,
+    /// Runs the shrinker spent.
+    pub shrink_runs: usize,
+    /// How many cases failed with this kind.
+    pub count: usize,
+}
+
+/// The result of a suite run.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The framing.
+    pub framing: Framing,
+    /// The seed of the random cases.
+    pub seed: u64,
+    /// Cases in the suite.
+    pub total: usize,
+    /// Cases passed.
+    pub passed: usize,
+    /// Cases failed.
+    pub failed: usize,
+    /// Cases not run (after a hang, or after the first failure with `fail_fast`).
+    pub skipped: usize,
+    /// Failed cases by kind.
+    pub by_kind: BTreeMap<FailureKind, usize>,
+    /// The first failure of each kind, shrunk.
+    pub failures: Vec<FoundFailure>,
+    /// Every case's label and status, in run order.
+    pub results: Vec<CaseResult>,
+    /// How many cases had run when the first failure was found.
+    pub first_failure_after: Option<usize>,
+    /// Why cases were skipped.
+    pub skip_reason: Option<String>,
+    /// Whether allocations were metered (the memory-bomb check was on).
+    pub alloc_metering: bool,
+    /// Wall time.
+    pub elapsed: Duration,
+    reproduce: String,
+}
+
+impl Report {
+    /// No case failed.
+    pub fn is_pass(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// The `Reproduce with:` line for a failure.
+    pub fn reproduce_line(&self, failure: &FoundFailure) -> String {
+        self.reproduce.replace("{token}", &failure.minimal.token())
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for found in &self.failures {
+            f.write_str(&report::render_failure(found, &self.reproduce_line(found)))?;
+            writeln!(f)?;
+        }
+        write!(f, "{}", report::summary(self))
+    }
+}
+
+/// Runs cases on a worker thread and waits for each at most the timeout.
+struct Executor<F> {
+    factory: Arc<F>,
+    timeout: Duration,
+    worker: Option<Worker>,
+    hangs: usize,
+    max_hangs: usize,
+}
+
+struct Worker {
+    jobs: mpsc::Sender<(usize, Case)>,
+    results: mpsc::Receiver<(usize, Verdict)>,
+    progress: Arc<AtomicUsize>,
+}
+
+const IN_FLIGHT: usize = 64;
+
+impl<F, D> Executor<F>
+where
+    F: Fn() -> D + Send + Sync + 'static,
+    D: FrameDecoder,
+{
+    fn new(factory: Arc<F>, timeout: Duration, max_hangs: usize) -> Self {
+        Executor {
+            factory,
+            timeout,
+            worker: None,
+            hangs: 0,
+            max_hangs,
+        }
+    }
+
+    fn spawn(&self) -> Worker {
+        let (jobs, job_rx) = mpsc::channel::<(usize, Case)>();
+        let (result_tx, results) = mpsc::channel();
+        let progress = Arc::new(AtomicUsize::new(0));
+        let factory = self.factory.clone();
+        let prog = progress.clone();
+        thread::Builder::new()
+            .name("framecheck-worker".into())
+            .spawn(move || {
+                for (i, case) in job_rx {
+                    let verdict = match catch_quietly(|| factory()) {
+                        Ok(mut decoder) => {
+                            let v = check_with_progress(&mut decoder, &case, Some(&prog));
+                            // A decoder whose drop panics is judged by what it did before.
+                            let _ = catch_quietly(move || drop(decoder));
+                            v
+                        }
+                        Err(msg) => Verdict::Fail(Failure {
+                            kind: FailureKind::Panic,
+                            call: Call::Chunk(0),
+                            detail: format!("the decoder's constructor panicked: {msg}"),
+                            transcript: Transcript::default(),
+                        }),
+                    };
+                    if result_tx.send((i, verdict)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawning the worker thread");
+        Worker {
+            jobs,
+            results,
+            progress,
+        }
+    }
+
+    /// Runs `cases` in order, handing each verdict to `on_verdict`, which returns whether to
+    /// go on. Cases after the hang limit get `Verdict::Skip`.
+    fn run_batch(&mut self, cases: &[Case], mut on_verdict: impl FnMut(usize, Verdict) -> bool) {
+        let mut next_result = 0;
+        while next_result < cases.len() {
+            if self.hangs >= self.max_hangs {
+                let why = format!(
+                    "not run: the decoder hung {} time(s), and each hang leaves a thread behind",
+                    self.hangs
+                );
+                for i in next_result..cases.len() {
+                    if !on_verdict(i, Verdict::Skip(why.clone())) {
+                        return;
+                    }
+                }
+                return;
+            }
+            let worker = match self.worker.take() {
+                Some(w) => w,
+                None => self.spawn(),
+            };
+            let mut next_send = next_result;
+            let mut hung = false;
+            while next_result < cases.len() {
+                while next_send < cases.len() && next_send < next_result + IN_FLIGHT {
+                    if worker
+                        .jobs
+                        .send((next_send, cases[next_send].clone()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                    next_send += 1;
+                }
+                match worker.results.recv_timeout(self.timeout) {
+                    Ok((i, verdict)) => {
+                        debug_assert_eq!(i, next_result);
+                        next_result += 1;
+                        if !on_verdict(i, verdict) {
+                            // Cases already queued would answer later calls: drop the worker.
+                            return;
+                        }
+                    }
+                    Err(_) => {
+                        let case = &cases[next_result];
+                        let c = worker.progress.load(Ordering::SeqCst);
+                        let n = case.schedule.chunk_count(case.stream.bytes().len());
+                        let call = if c < n { Call::Chunk(c) } else { Call::Eof };
+                        let verdict = Verdict::Fail(Failure {
+                            kind: FailureKind::Hang,
+                            call,
+                            detail: format!(
+                                "{call} did not return within {} ms; its thread was abandoned",
+                                self.timeout.as_millis()
+                            ),
+                            transcript: Transcript {
+                                calls: vec![CallRecord {
+                                    call,
+                                    frames: Vec::new(),
+                                    outcome: Outcome::Hung,
+                                }],
+                            },
+                        });
+                        self.hangs += 1;
+                        hung = true;
+                        let i = next_result;
+                        next_result += 1;
+                        if !on_verdict(i, verdict) {
+                            return;
+                        }
+                        break;
+                    }
+                }
+            }
+            if !hung {
+                self.worker = Some(worker);
+            }
+        }
+    }
+
+    fn run_one(&mut self, case: &Case) -> Verdict {
+        let mut out = Verdict::Skip("not run".into());
+        self.run_batch(std::slice::from_ref(case), |_, v| {
+            out = v;
+            true
+        });
+        out
+    }
+}

@@ -1,0 +1,347 @@
+//! A zoo of buggy length-prefix decoders, one per bug class of `FRAMING-BUGS.md` that applies to
+//! length prefixes.
+//!
+//! They exist to show that the harness has teeth: the default [`Suite`](crate::Suite) must catch
+//! every one of them, and the [`ReferenceDecoder`](crate::ReferenceDecoder) must pass it
+//! (`framecheck selftest` prints the tally). Each is a small, realistic deviation from a correct
+//! decoder, marked in the code where it happens. Nothing here is meant for real use.
+//!
+//! ```
+//! use framecheck::zoo;
+//!
+//! assert!(zoo::all().len() >= 12);
+//! let entry = zoo::by_name("leftover-dropped").unwrap();
+//! assert!(entry.bug.contains("leftover"));
+//! ```
+
+use std::fmt;
+
+use crate::adapter::{FrameDecoder, Rejection};
+use crate::framing::{Endian, Framing, Wire};
+
+/// One buggy decoder of the zoo.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    /// Stable name, such as `no-drain-loop`.
+    pub name: &'static str,
+    /// The bug, in one sentence, with its number in `FRAMING-BUGS.md`.
+    pub bug: &'static str,
+    kind: Bug,
+}
+
+impl Entry {
+    /// A fresh decoder with this bug for `framing`.
+    pub fn build(&self, framing: Framing) -> Box<dyn FrameDecoder> {
+        Box::new(Buggy {
+            framing,
+            bug: self.kind,
+            buf: Vec::new(),
+            reserved: Vec::new(),
+        })
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry").field("name", &self.name).finish()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bug {
+    OneRecvOneMessage,
+    NoDrainLoop,
+    ConsumeHeaderOnNeedMore,
+    HeaderAssumedWhole,
+    LeftoverDropped,
+    LengthOverflow,
+    SignedLength,
+    TruncatedLengthField,
+    PreallocFromHeader,
+    MaxCheckedAfterBuffering,
+    OffByOneAtMax,
+    ErrorOnIncomplete,
+    TruncatedFrameDroppedAtEof,
+    PartialFrameAtEof,
+    EmptyFramesSkipped,
+    HangOnEmptyFrame,
+}
+
+const ZOO: &[Entry] = &[
+    Entry {
+        name: "one-recv-one-message",
+        bug: "#1: treats every read as exactly one message",
+        kind: Bug::OneRecvOneMessage,
+    },
+    Entry {
+        name: "no-drain-loop",
+        bug: "#2: takes at most one frame per read; the rest stay stuck in the buffer",
+        kind: Bug::NoDrainLoop,
+    },
+    Entry {
+        name: "header-consumed-on-need-more",
+        bug: "#3: removes the header from the buffer when the payload is incomplete, then desyncs",
+        kind: Bug::ConsumeHeaderOnNeedMore,
+    },
+    Entry {
+        name: "header-assumed-whole",
+        bug: "#4: reads a partial length field as if whole (missing bytes read as zero)",
+        kind: Bug::HeaderAssumedWhole,
+    },
+    Entry {
+        name: "leftover-dropped",
+        bug: "#5: clears the buffer after a frame, dropping the leftover bytes of the next one",
+        kind: Bug::LeftoverDropped,
+    },
+    Entry {
+        name: "length-overflow",
+        bug: "#7: computes header + length in the field's width, which wraps",
+        kind: Bug::LengthOverflow,
+    },
+    Entry {
+        name: "signed-length",
+        bug: "#8: reads the length as signed, so a top-bit header passes the max check",
+        kind: Bug::SignedLength,
+    },
+    Entry {
+        name: "truncated-length-field",
+        bug: "#8: stores the length in a u16, truncating lengths of 65536 and more",
+        kind: Bug::TruncatedLengthField,
+    },
+    Entry {
+        name: "prealloc-from-header",
+        bug: "#9: reserves the announced length before checking it against the max",
+        kind: Bug::PreallocFromHeader,
+    },
+    Entry {
+        name: "max-checked-after-buffering",
+        bug: "#10: checks the max only once the whole payload is buffered",
+        kind: Bug::MaxCheckedAfterBuffering,
+    },
+    Entry {
+        name: "off-by-one-at-max",
+        bug: "#10: rejects a frame of exactly max bytes (uses >= for >)",
+        kind: Bug::OffByOneAtMax,
+    },
+    Entry {
+        name: "error-on-incomplete",
+        bug: "#1/#3: returns an error when a read ends inside a frame",
+        kind: Bug::ErrorOnIncomplete,
+    },
+    Entry {
+        name: "truncated-frame-dropped-at-eof",
+        bug: "#13: EOF inside a frame returns Ok, silently dropping it",
+        kind: Bug::TruncatedFrameDroppedAtEof,
+    },
+    Entry {
+        name: "partial-frame-at-eof",
+        bug: "#13: EOF inside a frame emits the partial payload as a frame",
+        kind: Bug::PartialFrameAtEof,
+    },
+    Entry {
+        name: "empty-frames-skipped",
+        bug: "#14: consumes a zero-length frame without emitting it",
+        kind: Bug::EmptyFramesSkipped,
+    },
+    Entry {
+        name: "hang-on-empty-frame",
+        bug: "#14: loops forever on a zero-length frame without consuming it",
+        kind: Bug::HangOnEmptyFrame,
+    },
+];
+
+/// Every buggy decoder in the zoo.
+pub fn all() -> &'static [Entry] {
+    ZOO
+}
+
+/// The zoo decoder named `name`.
+pub fn by_name(name: &str) -> Option<&'static Entry> {
+    ZOO.iter().find(|e| e.name == name)
+}
+
+struct Buggy {
+    framing: Framing,
+    bug: Bug,
+    buf: Vec<u8>,
+    reserved: Vec<u8>,
+}
+
+impl Buggy {
+    fn width(&self) -> usize {
+        let Wire::LengthPrefix(lp) = self.framing.wire();
+        lp.width as usize
+    }
+
+    /// The raw field value of the header at the start of the buffer.
+    fn field(&self) -> u64 {
+        let Wire::LengthPrefix(lp) = self.framing.wire();
+        let w = lp.width as usize;
+        let mut be = [0u8; 8];
+        be[8 - w..].copy_from_slice(&self.buf[..w]);
+        if lp.endian == Endian::Little {
+            be[8 - w..].reverse();
+        }
+        u64::from_be_bytes(be)
+    }
+
+    /// The payload length the (correct) framing reads from the field.
+    fn payload_len(&self, field: u64) -> u64 {
+        let Wire::LengthPrefix(lp) = self.framing.wire();
+        if lp.includes_header {
+            field.saturating_sub(lp.width as u64)
+        } else {
+            field
+        }
+    }
+
+    fn too_long(len: u64) -> Rejection {
+        Rejection::new(format!("frame of {len} bytes is too long"))
+    }
+}
+
+impl FrameDecoder for Buggy {
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        let w = self.width();
+        let max = self.framing.max_frame_len();
+        if self.bug == Bug::OneRecvOneMessage {
+            // BUG: one read, one message.
+            if chunk.len() >= w {
+                frames.push(chunk[w..].to_vec());
+            }
+            return Ok(());
+        }
+        self.buf.extend_from_slice(chunk);
+        loop {
+            if self.buf.len() < w {
+                if self.bug == Bug::HeaderAssumedWhole && !self.buf.is_empty() {
+                    // BUG: a partial header is taken as the whole header.
+                    self.buf.resize(w, 0);
+                } else {
+                    break;
+                }
+            }
+            let field = self.field();
+            let len: u64 = match self.bug {
+                Bug::SignedLength => {
+                    // BUG: the field is read as a signed integer of its width.
+                    let shift = 64 - 8 * w as u32;
+                    let signed = ((field << shift) as i64) >> shift;
+                    if signed > max as i64 {
+                        return Err(Self::too_long(field));
+                    }
+                    signed as u64
+                }
+                // BUG: `let len: u16 = field as u16;`
+                Bug::TruncatedLengthField => self.payload_len(field) as u16 as u64,
+                Bug::LengthOverflow => {
+                    // BUG: `header + len` in the field's own width wraps around.
+                    let mask = if w == 8 {
+                        u64::MAX
+                    } else {
+                        (1u64 << (8 * w)) - 1
+                    };
+                    let total = (field.wrapping_add(w as u64)) & mask;
+                    if total > max + w as u64 {
+                        return Err(Self::too_long(field));
+                    }
+                    if (self.buf.len() as u64) < total {
+                        break;
+                    }
+                    let end = total as usize;
+                    frames.push(self.buf[w..end].to_vec());
+                    self.buf.drain(..end);
+                    continue;
+                }
+                _ => self.payload_len(field),
+            };
+            match self.bug {
+                Bug::MaxCheckedAfterBuffering | Bug::SignedLength => {}
+                Bug::OffByOneAtMax => {
+                    // BUG: `>=` where `>` was meant.
+                    if len >= max {
+                        return Err(Self::too_long(len));
+                    }
+                }
+                Bug::PreallocFromHeader => {
+                    // BUG: reserve what the header announces, then check it.
+                    if (self.reserved.capacity() as u64) < len {
+                        self.reserved = Vec::with_capacity(len as usize);
+                    }
+                    if len > max {
+                        return Err(Self::too_long(len));
+                    }
+                }
+                _ => {
+                    if len > max {
+                        return Err(Self::too_long(len));
+                    }
+                }
+            }
+            if len == 0 && self.bug == Bug::HangOnEmptyFrame {
+                // BUG: waits for the payload of an empty frame, forever. (It sleeps rather
+                // than spins so that an abandoned hung thread does not steal a core.)
+                loop {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            }
+            if ((self.buf.len() - w) as u64) < len {
+                if self.bug == Bug::ConsumeHeaderOnNeedMore {
+                    // BUG: the header was consumed before knowing the frame is complete.
+                    self.buf.drain(..w);
+                }
+                break;
+            }
+            if self.bug == Bug::MaxCheckedAfterBuffering && len > max {
+                return Err(Self::too_long(len));
+            }
+            let end = w + len as usize;
+            if len == 0 && self.bug == Bug::EmptyFramesSkipped {
+                // BUG: nothing to emit, so nothing is emitted.
+                self.buf.drain(..end);
+                continue;
+            }
+            frames.push(self.buf[w..end].to_vec());
+            self.reserved = Vec::new();
+            if self.bug == Bug::LeftoverDropped {
+                // BUG: the buffer is cleared, not drained.
+                self.buf.clear();
+                break;
+            }
+            self.buf.drain(..end);
+            if self.bug == Bug::NoDrainLoop {
+                // BUG: no loop around the frame extraction.
+                break;
+            }
+        }
+        if self.bug == Bug::ErrorOnIncomplete && !self.buf.is_empty() {
+            // BUG: an incomplete frame is treated as an error.
+            return Err(Rejection::new("incomplete frame"));
+        }
+        Ok(())
+    }
+
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        let w = self.width();
+        match self.bug {
+            Bug::OneRecvOneMessage | Bug::TruncatedFrameDroppedAtEof => {
+                // BUG: whatever is buffered is dropped.
+                self.buf.clear();
+                Ok(())
+            }
+            Bug::PartialFrameAtEof => {
+                // BUG: the partial payload is emitted as a frame.
+                if self.buf.len() >= w {
+                    frames.push(self.buf[w..].to_vec());
+                }
+                self.buf.clear();
+                Ok(())
+            }
+            _ if self.buf.is_empty() => Ok(()),
+            _ => Err(Rejection::new(format!(
+                "EOF inside a frame ({} bytes buffered)",
+                self.buf.len()
+            ))),
+        }
+    }
+}
