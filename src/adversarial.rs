@@ -27,7 +27,11 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
     let field_max = framing.field_max();
     let Wire::LengthPrefix(lp) = framing.wire();
     let w = lp.width as u64;
-    let good = vec![b"ok".to_vec()];
+    // The good frame before each bad one, and the short frame after each large one (as long as
+    // the max allows).
+    let fit = |m: &[u8]| m[..m.len().min(max.min(8) as usize)].to_vec();
+    let good = vec![fit(b"ok")];
+    let after = fit(b"z");
     let few = b"xyz".to_vec();
     let mut out = Vec::new();
 
@@ -40,7 +44,7 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
         ("len=max", max),
     ] {
         if len <= max && len <= LARGEST_MESSAGE {
-            let msgs = vec![pattern(len as usize), b"z".to_vec()];
+            let msgs = vec![pattern(len as usize), after.clone()];
             out.push(Stream::from_messages(framing, name, msgs).expect("len <= max encodes"));
         }
     }
@@ -83,7 +87,7 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
     );
 
     // Truncation at every offset of a two-frame stream.
-    let two = vec![b"abc".to_vec(), b"hello".to_vec()];
+    let two = vec![fit(b"abc"), fit(b"hello")];
     let full = framing.encode(&two).expect("short messages encode").bytes;
     for k in 1..full.len() {
         out.push(Stream::raw(

@@ -145,7 +145,11 @@ impl Case {
         )
     }
 
-    /// The replay token: `framing/stream-hex/cuts`, all a case needs to run again.
+    /// The replay token: `framing/stream/cuts`, all a case needs to run again.
+    ///
+    /// The stream is hex; a run of 16 or more equal bytes is written `HH*N` (byte `HH`, `N`
+    /// times) and separated from its neighbours by dots, so that a megabyte frame of zeros still
+    /// fits on a line: `u32be:max=1048576/00100000.00*1048576/-`.
     ///
     /// ```
     /// use framecheck::Case;
@@ -158,7 +162,7 @@ impl Case {
         format!(
             "{}/{}/{}",
             self.stream.framing,
-            hex(&self.stream.bytes),
+            compact_hex(&self.stream.bytes),
             self.schedule
         )
     }
@@ -175,7 +179,7 @@ impl Case {
         let framing: Framing = framing
             .parse()
             .map_err(|e| Error::new(format!("replay token: {e}")))?;
-        let bytes = decode_hex("replay token stream", stream)?;
+        let bytes = expand_hex(stream)?;
         let schedule: Schedule = cuts
             .parse()
             .map_err(|e| Error::new(format!("replay token: {e}")))?;
@@ -193,6 +197,58 @@ impl Case {
             schedule,
         ))
     }
+}
+
+/// Runs at least this long are written `HH*N`.
+const RUN: usize = 16;
+
+fn compact_hex(bytes: &[u8]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut plain = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let run = bytes[i..].iter().take_while(|&&b| b == bytes[i]).count();
+        if run >= RUN {
+            if !plain.is_empty() {
+                parts.push(hex(&plain));
+                plain.clear();
+            }
+            parts.push(format!("{:02x}*{run}", bytes[i]));
+            i += run;
+        } else {
+            plain.extend_from_slice(&bytes[i..i + run]);
+            i += run;
+        }
+    }
+    if !plain.is_empty() || parts.is_empty() {
+        parts.push(hex(&plain));
+    }
+    parts.join(".")
+}
+
+fn expand_hex(text: &str) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    for (i, part) in text.split('.').enumerate() {
+        let field = format!("replay token stream, part {i}");
+        match part.split_once('*') {
+            Some((byte, count)) => {
+                let b = decode_hex(&field, byte)?;
+                let n: usize = count.parse().map_err(|_| {
+                    Error::new(format!(
+                        "{field}: repeat count {count:?} is not a whole number"
+                    ))
+                })?;
+                if b.len() != 1 || n > 1 << 32 {
+                    return Err(Error::new(format!(
+                        "{field}: a run is one byte and a count up to 2^32, as in 00*64"
+                    )));
+                }
+                out.resize(out.len() + n, b[0]);
+            }
+            None => out.extend(decode_hex(&field, part)?),
+        }
+    }
+    Ok(out)
 }
 
 impl fmt::Display for Case {
@@ -214,6 +270,20 @@ mod tests {
         assert_eq!(again.stream.bytes(), case.stream.bytes());
         assert_eq!(again.schedule, case.schedule);
         assert_eq!(again.stream.expectation(), case.stream.expectation());
+    }
+
+    #[test]
+    fn long_runs_are_compacted_in_tokens() {
+        let mut bytes = vec![0, 1, 0, 0];
+        bytes.extend(vec![0u8; 70000]);
+        bytes.push(7);
+        let t = compact_hex(&bytes);
+        assert_eq!(t, "0001.00*70002.07");
+        assert_eq!(expand_hex(&t).unwrap(), bytes);
+        assert_eq!(compact_hex(&[]), "");
+        assert_eq!(expand_hex("").unwrap(), Vec::<u8>::new());
+        assert!(expand_hex("00*x").is_err());
+        assert!(expand_hex("0000*3").is_err());
     }
 
     #[test]

@@ -321,20 +321,21 @@ impl Framing {
             be[8 - w..].reverse();
         }
         let value = u64::from_be_bytes(be);
-        let payload =
-            if lp.includes_header {
-                match value.checked_sub(w as u64) {
-                    Some(p) => p,
-                    None => return Err((
+        let payload = if lp.includes_header {
+            match value.checked_sub(w as u64) {
+                Some(p) => p,
+                None => {
+                    return Err((
                         ErrorClass::MalformedHeader,
                         format!(
                             "length field {value} is smaller than the {w}-byte header it counts"
                         ),
-                    )),
+                    ))
                 }
-            } else {
-                value
-            };
+            }
+        } else {
+            value
+        };
         if payload > self.max_frame_len {
             return Err((
                 ErrorClass::Oversized,

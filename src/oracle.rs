@@ -269,12 +269,21 @@ pub fn check<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Verdict 
     check_with_progress(decoder, case, None)
 }
 
-/// [`check`], storing the index of the call in progress (chunk index, or the chunk count for
-/// EOF) in `progress` before each call, for a watchdog to read.
+/// Where a running case is, for a watchdog on another thread.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    /// The call in progress: its chunk index, or the chunk count for EOF.
+    pub call: AtomicUsize,
+    /// Calls started so far, across cases: a watchdog that sees it move knows the decoder is
+    /// not stuck in one call.
+    pub ticks: AtomicUsize,
+}
+
+/// [`check`], publishing each call in `progress` before making it.
 pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
     decoder: &mut D,
     case: &Case,
-    progress: Option<&AtomicUsize>,
+    progress: Option<&Progress>,
 ) -> Verdict {
     let stream = case.stream.bytes();
     let framing = case.stream.framing();
@@ -303,8 +312,8 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
     let frame_desc = |i: usize| {
         let f = &exp.frames[i];
         format!(
-            "frame #{i} ({} bytes at offset {})",
-            f.payload.len(),
+            "frame #{i} ({} at offset {})",
+            plural(f.payload.len(), "byte"),
             f.start
         )
     };
@@ -315,7 +324,8 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
     for c in 0..=n {
         let call = call_at(c);
         if let Some(p) = progress {
-            p.store(c, Ordering::SeqCst);
+            p.call.store(c, Ordering::SeqCst);
+            p.ticks.fetch_add(1, Ordering::SeqCst);
         }
         let mut frames = Vec::new();
         let (result, usage) = metered_usage(|| {
@@ -537,6 +547,15 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         }
     }
     unreachable!("the loop returns at EOF")
+}
+
+/// `1 byte`, `2 bytes`.
+pub(crate) fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// Hex of at most 16 bytes, with the length of the rest.

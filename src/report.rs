@@ -180,6 +180,15 @@ pub fn summary(r: &Report) -> String {
         "framecheck {}: {} cases, {} passed, {} failed, {} skipped in {:.2?} (seed {:#x})",
         r.framing, r.total, r.passed, r.failed, r.skipped, r.elapsed, r.seed
     );
+    let run = r.passed + r.failed + r.skipped;
+    if run < r.total {
+        let _ = writeln!(
+            s,
+            "  stopped after the first failure: {} of {} cases not run",
+            r.total - run,
+            r.total
+        );
+    }
     for (kind, n) in &r.by_kind {
         let _ = writeln!(s, "  {kind}: {n}");
     }

@@ -12,8 +12,8 @@
 //! ```
 //!
 //! # The watchdog
-//! Cases run on a worker thread; the calling thread waits for each verdict at most the
-//! timeout. A decoder that does not return is reported as a [`Hang`](FailureKind::Hang) and
+//! Cases run on a worker thread; the calling thread waits for each verdict, and when no call
+//! into the decoder has returned for the timeout, the case is a hang. A decoder that does not return is reported as a [`Hang`](FailureKind::Hang) and
 //! its thread is abandoned (Rust cannot kill a thread), so the factory must be `'static`. Each
 //! abandoned thread keeps whatever it was doing, so after [`max_hangs`](Suite::max_hangs) hangs
 //! the remaining cases are skipped, with the reason in the report. A decoder that may abort
@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -34,7 +34,7 @@ use crate::adversarial::{self, pattern, LARGEST_MESSAGE};
 use crate::case::{Case, Stream};
 use crate::framing::Framing;
 use crate::oracle::{
-    catch_quietly, check_with_progress, Call, CallRecord, Failure, FailureKind, Outcome,
+    catch_quietly, check_with_progress, Call, CallRecord, Failure, FailureKind, Outcome, Progress,
     Transcript, Verdict,
 };
 use crate::report;
@@ -60,7 +60,7 @@ pub struct Suite {
 
 impl Suite {
     /// The default suite for `framing`: 500 random cases, seed [`DEFAULT_SEED`], a 2-second
-    /// timeout per case, shrinking up to 2000 runs per failure kind.
+    /// timeout per call, shrinking up to 2000 runs per failure kind.
     pub fn new(framing: Framing) -> Suite {
         Suite {
             framing,
@@ -86,7 +86,7 @@ impl Suite {
         self
     }
 
-    /// How long one case may take before it is a hang.
+    /// How long one call into the decoder may take before it is a hang.
     pub fn timeout(mut self, timeout: Duration) -> Suite {
         self.timeout = timeout;
         self
@@ -415,7 +415,7 @@ struct Executor<F> {
 struct Worker {
     jobs: mpsc::Sender<(usize, Case)>,
     results: mpsc::Receiver<(usize, Verdict)>,
-    progress: Arc<AtomicUsize>,
+    progress: Arc<Progress>,
 }
 
 const IN_FLIGHT: usize = 64;
@@ -438,7 +438,7 @@ where
     fn spawn(&self) -> Worker {
         let (jobs, job_rx) = mpsc::channel::<(usize, Case)>();
         let (result_tx, results) = mpsc::channel();
-        let progress = Arc::new(AtomicUsize::new(0));
+        let progress = Arc::new(Progress::default());
         let factory = self.factory.clone();
         let prog = progress.clone();
         thread::Builder::new()
@@ -495,6 +495,7 @@ where
             };
             let mut next_send = next_result;
             let mut hung = false;
+            let mut last_ticks = worker.progress.ticks.load(Ordering::SeqCst);
             while next_result < cases.len() {
                 while next_send < cases.len() && next_send < next_result + IN_FLIGHT {
                     if worker
@@ -515,9 +516,15 @@ where
                             return;
                         }
                     }
+                    Err(mpsc::RecvTimeoutError::Timeout)
+                        if worker.progress.ticks.load(Ordering::SeqCst) != last_ticks =>
+                    {
+                        // Slow, not stuck: a call returned since the last look.
+                        last_ticks = worker.progress.ticks.load(Ordering::SeqCst);
+                    }
                     Err(_) => {
                         let case = &cases[next_result];
-                        let c = worker.progress.load(Ordering::SeqCst);
+                        let c = worker.progress.call.load(Ordering::SeqCst);
                         let n = case.schedule.chunk_count(case.stream.bytes().len());
                         let call = if c < n { Call::Chunk(c) } else { Call::Eof };
                         let verdict = Verdict::Fail(Failure {
