@@ -88,3 +88,19 @@ fn selftest_catches_the_whole_zoo() {
         .stdout(predicate::str::contains("caught 16/16 buggy decoders"))
         .stdout(predicate::str::contains("MISSED").not());
 }
+
+/// The README shows `tests/readme_example.rs` verbatim, so its example is compiled and run.
+#[test]
+fn readme_shows_the_example_test_verbatim() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/readme_example.rs"
+    ))
+    .unwrap();
+    assert!(
+        readme.contains(&example),
+        "README.md and tests/readme_example.rs differ"
+    );
+}
