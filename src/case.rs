@@ -199,6 +199,10 @@ impl Case {
     }
 }
 
+/// The longest run a token may expand to (64 MiB), so that a hostile token cannot exhaust
+/// memory.
+const MAX_RUN: usize = 1 << 26;
+
 /// Runs at least this long are written `HH*N`.
 const RUN: usize = 16;
 
@@ -238,9 +242,9 @@ fn expand_hex(text: &str) -> Result<Vec<u8>, Error> {
                         "{field}: repeat count {count:?} is not a whole number"
                     ))
                 })?;
-                if b.len() != 1 || n > 1 << 32 {
+                if b.len() != 1 || n > MAX_RUN {
                     return Err(Error::new(format!(
-                        "{field}: a run is one byte and a count up to 2^32, as in 00*64"
+                        "{field}: a run is one byte and a count up to 2^26, as in 00*64"
                     )));
                 }
                 out.resize(out.len() + n, b[0]);

@@ -29,6 +29,7 @@
 //! | [`report`] | text rendering of failures |
 //! | [`alloc`] | the counting allocator behind the memory-bomb check |
 //! | [`zoo`] | buggy decoders that show the harness catches what it claims to |
+//! | [`fuzz`] | fuzz-target entry points: raw bytes to a checked case |
 //!
 //! Three kinds of outcome are kept apart: the decoder's own [`Rejection`], the harness's
 //! [`Verdict`] on a case, and this library's [`Error`] for input it cannot use.
@@ -40,6 +41,7 @@ pub mod alloc;
 pub mod case;
 mod error;
 pub mod framing;
+pub mod fuzz;
 pub mod oracle;
 pub mod report;
 pub mod schedule;
@@ -69,3 +71,8 @@ pub fn replay<D: FrameDecoder + ?Sized>(decoder: &mut D, token: &str) -> Result<
     let case = Case::from_token(token)?;
     Ok(check(decoder, &case))
 }
+
+/// The unit tests run with the memory-bomb check on.
+#[cfg(test)]
+#[global_allocator]
+static TEST_ALLOC: CountingAlloc = CountingAlloc;

@@ -252,9 +252,9 @@ fn payload_message(payload: &(dyn Any + Send)) -> String {
 /// Runs `f` with the panic hook quiet, turning a panic into its message.
 pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     install_panic_hook();
-    QUIET.with(|q| q.set(true));
+    let was_quiet = QUIET.with(|q| q.replace(true));
     let r = panic::catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(false));
+    QUIET.with(|q| q.set(was_quiet));
     r.map_err(|payload| {
         LAST_PANIC
             .with(|p| p.borrow_mut().take())

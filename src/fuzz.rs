@@ -1,0 +1,180 @@
+//! Fuzzing entry points: a fuzzer's raw bytes become a case, which the oracle checks.
+//!
+//! A cargo-fuzz target for your decoder is three lines (see `fuzz/fuzz_targets/`):
+//!
+//! ```ignore
+//! fuzz_target!(|data: &[u8]| {
+//!     framecheck::fuzz::check_bytes("u32be:max=65536".parse().unwrap(), data, MyDecoder::new());
+//! });
+//! ```
+//!
+//! # How bytes become a case
+//! Every input is a valid case, so the fuzzer never wastes time on rejected inputs:
+//!
+//! ```text
+//! byte 0          number of messages, mod 8
+//! per message     one length byte (0..=255, capped at the max), then that many payload bytes
+//!                 (zeros once the input runs out)
+//! next byte       the tail, mod 4: 0 none; 1 a truncated frame (length byte, cut byte);
+//!                 2 a hostile header (selector byte: max+1, field max, top bit, 2^32, 2^16,
+//!                 max); 3 raw bytes (count byte mod 8, then the bytes)
+//! the rest        the schedule: each byte advances the next cut by 1 + byte mod 32
+//! ```
+//!
+//! The same function serves `cargo test`, which replays every file under `corpus/` on stable.
+
+use std::sync::Arc;
+
+use crate::adapter::FrameDecoder;
+use crate::case::{Case, Stream};
+use crate::framing::Framing;
+use crate::oracle::{check, Verdict};
+use crate::report::render_case;
+use crate::schedule::Schedule;
+
+struct Input<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl Input<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = self.data.get(self.pos).copied();
+        self.pos += 1;
+        b
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.byte().unwrap_or(0)).collect()
+    }
+}
+
+/// The case that `data` describes (see the module docs), for `framing`.
+pub fn case_from_bytes(framing: Framing, data: &[u8]) -> Case {
+    let mut input = Input { data, pos: 0 };
+    let max = framing.max_frame_len();
+    let count = input.byte().unwrap_or(0) % 8;
+    let messages: Vec<Vec<u8>> = (0..count)
+        .map(|_| {
+            let len = (input.byte().unwrap_or(0) as u64).min(max) as usize;
+            input.bytes(len)
+        })
+        .collect();
+    let tail = match input.byte().map(|b| b % 4) {
+        Some(1) => {
+            let len = (input.byte().unwrap_or(0) as u64).min(max) as usize;
+            let full = framing
+                .encode(&[vec![0x5a; len]])
+                .map(|e| e.bytes)
+                .unwrap_or_default();
+            let cut = input.byte().unwrap_or(0) as usize % full.len().max(1);
+            full[..cut].to_vec()
+        }
+        Some(2) => {
+            let field = match input.byte().unwrap_or(0) % 6 {
+                0 => max.saturating_add(1),
+                1 => framing.field_max(),
+                2 => 1 << (framing.field_max().count_ones() - 1),
+                3 => 1 << 32,
+                4 => 1 << 16,
+                _ => max,
+            };
+            let mut t = framing.header_for_field(field).unwrap_or_default();
+            t.extend(b"xyz");
+            t
+        }
+        Some(3) => {
+            let n = (input.byte().unwrap_or(0) % 8) as usize;
+            input.bytes(n)
+        }
+        _ => Vec::new(),
+    };
+    let stream = Stream::with_tail(framing, "fuzz", messages, tail)
+        .expect("message lengths are capped at the max");
+    let len = stream.bytes().len();
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    while let Some(b) = input.byte() {
+        at += 1 + (b % 32) as usize;
+        if at >= len {
+            break;
+        }
+        cuts.push(at);
+    }
+    Case::new(Arc::new(stream), "fuzz", Schedule::from_cuts(cuts, len))
+}
+
+/// Checks the case that `data` describes against `decoder`, and panics with the readable
+/// report (reads, calls, replay token) if it fails: the body of a fuzz target.
+///
+/// There is no hang watchdog here; libFuzzer's `-timeout` plays that part.
+pub fn check_bytes<D: FrameDecoder>(framing: Framing, data: &[u8], mut decoder: D) {
+    let case = case_from_bytes(framing, data);
+    if let Verdict::Fail(f) = check(&mut decoder, &case) {
+        panic!(
+            "FAIL {}: {}\n{}  Reproduce with: framecheck::replay(&mut decoder, \"{}\")",
+            f.kind,
+            f.detail,
+            render_case(&case, &f.transcript.calls),
+            case.token()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oracle::catch_quietly;
+    use crate::zoo;
+    use crate::ReferenceDecoder;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn the_worked_example_decodes_from_bytes() {
+        let framing: Framing = "u8".parse().unwrap();
+        let data = [
+            3, 3, b'a', b'b', b'c', 2, b'h', b'i', 4, b'p', b'i', b'n', b'g', 0, 2, 2, 3,
+        ];
+        let case = case_from_bytes(framing, &data);
+        assert_eq!(case.stream.messages(), [&b"abc"[..], b"hi", b"ping"]);
+        assert_eq!(case.schedule.cuts(), [3, 6, 10]);
+    }
+
+    #[test]
+    fn every_input_is_a_case_the_reference_passes() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for framing in ["u8", "u16le:max=300:incl", "u32be:max=100", "u64be"] {
+            let framing: Framing = framing.parse().unwrap();
+            for _ in 0..2000 {
+                let n = rng.random_range(0..200);
+                let data: Vec<u8> = (0..n).map(|_| rng.random()).collect();
+                check_bytes(framing, &data, ReferenceDecoder::new(framing));
+            }
+        }
+    }
+
+    /// Random bytes through `check_bytes` find every zoo decoder but the hanging one (a hang
+    /// is libFuzzer's timeout, not ours).
+    #[test]
+    fn random_bytes_find_the_zoo() {
+        let framing: Framing = "u32be:max=300".parse().unwrap();
+        let mut missed = Vec::new();
+        for entry in zoo::all()
+            .iter()
+            .filter(|e| e.name != "hang-on-empty-frame")
+        {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+            let found = (0..5000).any(|_| {
+                let n = rng.random_range(0..64);
+                let data: Vec<u8> = (0..n).map(|_| rng.random()).collect();
+                catch_quietly(|| check_bytes(framing, &data, entry.build(framing))).is_err()
+            });
+            if !found {
+                missed.push(entry.name);
+            }
+        }
+        assert!(
+            missed.is_empty(),
+            "random fuzz input never found: {missed:?}"
+        );
+    }
+}
