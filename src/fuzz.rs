@@ -1,11 +1,13 @@
 //! Fuzzing entry points: a fuzzer's raw bytes become a case, which the oracle checks.
 //!
-//! A cargo-fuzz target for your decoder is three lines (see `fuzz/fuzz_targets/`):
+//! A cargo-fuzz target for your decoder is three lines around one call (see
+//! `fuzz/fuzz_targets/`): `#![no_main]`, `fuzz_target!(|data: &[u8]| { ... })`, and inside it
 //!
-//! ```ignore
-//! fuzz_target!(|data: &[u8]| {
-//!     framecheck::fuzz::check_bytes("u32be:max=65536".parse().unwrap(), data, MyDecoder::new());
-//! });
+//! ```
+//! # use framecheck::{Framing, ReferenceDecoder as MyDecoder};
+//! # let data: &[u8] = &[3, 3, b'a', b'b', b'c', 2, b'h', b'i', 4, b'p', b'i', b'n', b'g'];
+//! let framing: Framing = "u32be:max=65536".parse().unwrap();
+//! framecheck::fuzz::check_bytes(framing, data, MyDecoder::new(framing));
 //! ```
 //!
 //! # How bytes become a case
