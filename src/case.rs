@@ -57,6 +57,27 @@ impl Stream {
         })
     }
 
+    /// Like [`with_tail`](Stream::with_tail), but messages the framing forbids (empty ones
+    /// under `:noempty`) are encoded anyway, into a raw stream for the specification to
+    /// reject.
+    pub fn with_tail_lenient(
+        framing: Framing,
+        name: impl Into<String>,
+        messages: Vec<Vec<u8>>,
+        tail: Vec<u8>,
+    ) -> Result<Stream, Error> {
+        let name = name.into();
+        match Stream::with_tail(framing, name.clone(), messages.clone(), tail.clone()) {
+            Ok(s) => Ok(s),
+            Err(e) if framing.empty_frames() => Err(e),
+            Err(_) => {
+                let mut bytes = framing.with_empty_frames(true).encode(&messages)?.bytes;
+                bytes.extend_from_slice(&tail);
+                Ok(Stream::raw(framing, name, bytes))
+            }
+        }
+    }
+
     /// A stream of raw bytes, whatever they hold.
     pub fn raw(framing: Framing, name: impl Into<String>, bytes: Vec<u8>) -> Stream {
         Stream::with_tail(framing, name, Vec::new(), bytes)

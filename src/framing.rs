@@ -31,7 +31,8 @@
 //! Names: `u8`, `u16be`, `u16le`, `u32be`, `u32le`, `u64be`, `u64le`. Options follow after
 //! colons: `u32be:max=1024` sets the maximum frame length (inclusive: a payload of exactly
 //! `max` bytes is valid, `max + 1` is not), and `:incl` says the length field counts the header
-//! too (a field value below the header width is then a malformed header).
+//! too (a field value below the header width is then a malformed header), and `:noempty` makes a
+//! zero-length frame a reason to reject the stream, for protocols that forbid them.
 //!
 //! The maximum always applies to the *payload* (the message), whether or not the field counts
 //! the header; it defaults to the smaller of 8 MiB (tokio-util's default) and the largest
@@ -87,6 +88,8 @@ pub enum ErrorClass {
     MalformedHeader,
     /// The stream ends inside a frame.
     TruncatedAtEof,
+    /// A zero-length frame, where the framing does not allow them (`:noempty`).
+    EmptyFrame,
 }
 
 impl ErrorClass {
@@ -96,7 +99,20 @@ impl ErrorClass {
             ErrorClass::Oversized => "oversized",
             ErrorClass::MalformedHeader => "malformed-header",
             ErrorClass::TruncatedAtEof => "truncated-at-eof",
+            ErrorClass::EmptyFrame => "empty-frame",
         }
+    }
+
+    /// The class named `name` (the inverse of [`name`](ErrorClass::name)).
+    pub fn from_name(name: &str) -> Option<ErrorClass> {
+        [
+            ErrorClass::Oversized,
+            ErrorClass::MalformedHeader,
+            ErrorClass::TruncatedAtEof,
+            ErrorClass::EmptyFrame,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
     }
 }
 
@@ -152,6 +168,7 @@ pub struct Expectation {
 pub struct Framing {
     wire: Wire,
     max_frame_len: u64,
+    empty_frames: bool,
 }
 
 /// The result of [`Framing::encode`].
@@ -183,6 +200,7 @@ impl Framing {
                 includes_header: false,
             }),
             max_frame_len: 0,
+            empty_frames: true,
         };
         f.max_frame_len = DEFAULT_MAX.min(f.largest_payload());
         f
@@ -211,6 +229,19 @@ impl Framing {
         lp.includes_header = yes;
         self.max_frame_len = self.max_frame_len.min(self.largest_payload());
         self
+    }
+
+    /// Sets whether zero-length frames are valid (the default) or a reason to reject the stream,
+    /// as some protocols declare.
+    #[must_use]
+    pub fn with_empty_frames(mut self, allowed: bool) -> Framing {
+        self.empty_frames = allowed;
+        self
+    }
+
+    /// Whether zero-length frames are valid.
+    pub fn empty_frames(&self) -> bool {
+        self.empty_frames
     }
 
     /// The wire format.
@@ -292,6 +323,11 @@ impl Framing {
         let mut enc = Encoded::default();
         for (i, m) in messages.iter().enumerate() {
             let len = m.len() as u64;
+            if len == 0 && !self.empty_frames {
+                return Err(Error::new(format!(
+                    "message {i} is empty, and {self} does not allow empty frames"
+                )));
+            }
             if len > self.max_frame_len {
                 return Err(Error::new(format!(
                     "message {i} is {len} bytes, over the maximum frame length {} of {}",
@@ -343,6 +379,12 @@ impl Framing {
                     "header announces {payload} payload bytes, over the maximum {}",
                     self.max_frame_len
                 ),
+            ));
+        }
+        if payload == 0 && !self.empty_frames {
+            return Err((
+                ErrorClass::EmptyFrame,
+                "a zero-length frame, which this framing does not allow".to_string(),
             ));
         }
         Ok(payload)
@@ -423,6 +465,9 @@ impl fmt::Display for Framing {
         if lp.includes_header {
             f.write_str(":incl")?;
         }
+        if !self.empty_frames {
+            f.write_str(":noempty")?;
+        }
         Ok(())
     }
 }
@@ -453,6 +498,8 @@ impl FromStr for Framing {
         for opt in parts {
             if opt == "incl" {
                 framing = framing.with_length_includes_header(true);
+            } else if opt == "noempty" {
+                framing = framing.with_empty_frames(false);
             } else if let Some(v) = opt.strip_prefix("max=") {
                 let v: u64 = v.parse().map_err(|_| {
                     Error::new(format!("framing {s:?}: max={v:?} is not a whole number"))
@@ -460,7 +507,7 @@ impl FromStr for Framing {
                 max = Some(v);
             } else {
                 return Err(Error::new(format!(
-                    "framing {s:?}: unknown option {opt:?} (expected max=N or incl)"
+                    "framing {s:?}: unknown option {opt:?} (expected max=N, incl or noempty)"
                 )));
             }
         }
@@ -567,8 +614,8 @@ mod tests {
             let again: Framing = f.to_string().parse().unwrap();
             assert_eq!(again, f);
         }
-        let f: Framing = "u16le:max=300:incl".parse().unwrap();
-        assert_eq!(f.to_string(), "u16le:max=300:incl");
+        let f: Framing = "u16le:max=300:incl:noempty".parse().unwrap();
+        assert_eq!(f.to_string(), "u16le:max=300:incl:noempty");
     }
 
     #[test]
@@ -639,6 +686,23 @@ mod tests {
         let e = f.expect(&[0, 0, 0, 0]);
         assert_eq!(e.end, End::Clean);
         assert_eq!(e.frames[0].last_byte, 3);
+    }
+
+    #[test]
+    fn noempty_rejects_a_zero_length_frame_at_its_header() {
+        let f: Framing = "u16be:noempty".parse().unwrap();
+        let e = f.expect(&[0, 1, 9, 0, 0, 0, 1, 9]);
+        assert_eq!(e.frames.len(), 1);
+        assert!(matches!(
+            e.end,
+            End::Reject {
+                class: ErrorClass::EmptyFrame,
+                start: 3,
+                at: At::Byte(4),
+                ..
+            }
+        ));
+        assert!(f.encode(&[vec![]]).is_err());
     }
 
     #[test]

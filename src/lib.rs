@@ -30,6 +30,7 @@
 //! | [`alloc`] | the counting allocator behind the memory-bomb check |
 //! | [`zoo`] | buggy decoders that show the harness catches what it claims to |
 //! | [`fuzz`] | fuzz-target entry points: raw bytes to a checked case |
+//! | [`vectors`] | golden vectors: load, check, generate and run `vectors/*.json` |
 //!
 //! Three kinds of outcome are kept apart: the decoder's own [`Rejection`], the harness's
 //! [`Verdict`] on a case, and this library's [`Error`] for input it cannot use.
@@ -47,6 +48,7 @@ pub mod report;
 pub mod schedule;
 pub mod shrink;
 pub mod suite;
+pub mod vectors;
 pub mod zoo;
 
 pub use adapter::{FrameDecoder, Rejection};

@@ -263,7 +263,8 @@ pub fn message_sets(framing: Framing) -> Vec<Stream> {
     sets.into_iter()
         .map(|(name, msgs)| {
             let msgs: Vec<Vec<u8>> = msgs.into_iter().filter(|m| m.len() as u64 <= max).collect();
-            Stream::from_messages(framing, name, msgs).expect("messages within max encode")
+            Stream::with_tail_lenient(framing, name, msgs, Vec::new())
+                .expect("messages within max encode")
         })
         .collect()
 }
@@ -311,7 +312,8 @@ pub fn random_stream(framing: Framing, rng: &mut impl Rng, name: String) -> Stre
         }
         _ => Vec::new(),
     };
-    Stream::with_tail(framing, name, messages, tail).expect("random messages are within max")
+    Stream::with_tail_lenient(framing, name, messages, tail)
+        .expect("random messages are within max")
 }
 
 /// How one case ended, for per-case reports.

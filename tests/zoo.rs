@@ -102,6 +102,8 @@ fn reference_decoder_passes_every_framing() {
             "u16be:max=300:incl",
             "u32le:max=65536:incl",
             "u64be:max=1:incl",
+            "u32be:max=1000:noempty",
+            "u8:noempty:incl",
         ]
         .map(String::from),
     );

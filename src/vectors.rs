@@ -1,0 +1,1135 @@
+//! Golden vectors: language-neutral test data in `vectors/`, and the code that loads, checks,
+//! generates and runs it.
+//!
+//! A vector is a stream exactly as it arrives (its chunks, in hex), the framing it is in, and
+//! what a conforming decoder must do with it: which frames come out, and which call emits each;
+//! for an invalid stream, the class of error and the call that must report it. The format is
+//! documented in `vectors/README.md` and `vectors/schema.json`; any implementation in any
+//! language can read it.
+//!
+//! ```
+//! use framecheck::vectors::{self, Profile};
+//! use framecheck::ReferenceDecoder;
+//!
+//! let all = vectors::bundled().unwrap();
+//! let worked = all.iter().find(|v| v.id == "seed-worked-example").unwrap();
+//! assert_eq!(worked.chunks.len(), 4);
+//! assert_eq!(worked.outcome.frames[0], (b"abc".to_vec(), 1)); // emitted by the 2nd chunk
+//!
+//! // Every bundled vector, as given and under the schedule catalog, against the reference.
+//! let report = vectors::run(&all, Profile::default(), |framing| Some(ReferenceDecoder::new(framing)));
+//! assert!(report.is_pass());
+//! ```
+//!
+//! Loading checks each vector twice: against the format (every error names the file, the
+//! vector id and the field), and against the framing's specification, so that a vector that
+//! says something the specification does not is an error, not a silent disagreement.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::adapter::FrameDecoder;
+use crate::adversarial;
+use crate::case::{Case, Stream};
+use crate::error::{decode_hex, hex, Error};
+use crate::framing::{At, End, Endian, ErrorClass, Framing, Wire};
+use crate::schedule::{catalog, Schedule};
+use crate::suite::{message_sets, Report, Suite};
+
+/// The value of the `format` field.
+pub const FORMAT: &str = "framecheck-vectors";
+/// The format version this library reads and writes.
+pub const VERSION: u64 = 1;
+
+/// The vector files shipped with the library: `(file name, contents)`.
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("seed.json", include_str!("../vectors/seed.json")),
+    (
+        "generated/u8.json",
+        include_str!("../vectors/generated/u8.json"),
+    ),
+    (
+        "generated/u16be.json",
+        include_str!("../vectors/generated/u16be.json"),
+    ),
+    (
+        "generated/u16le.json",
+        include_str!("../vectors/generated/u16le.json"),
+    ),
+    (
+        "generated/u32be.json",
+        include_str!("../vectors/generated/u32be.json"),
+    ),
+    (
+        "generated/u32le.json",
+        include_str!("../vectors/generated/u32le.json"),
+    ),
+    (
+        "generated/u64be.json",
+        include_str!("../vectors/generated/u64be.json"),
+    ),
+    (
+        "generated/u64le.json",
+        include_str!("../vectors/generated/u64le.json"),
+    ),
+    (
+        "generated/u16be-incl.json",
+        include_str!("../vectors/generated/u16be-incl.json"),
+    ),
+    (
+        "generated/u32le-incl.json",
+        include_str!("../vectors/generated/u32le-incl.json"),
+    ),
+];
+
+/// Whether a vector's stream is valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// Every frame must come out; EOF is clean.
+    Valid,
+    /// The decoder must reject the stream where the vector says.
+    Invalid,
+    /// Implementation-defined: resolved by what the decoder declares (its [`Profile`]).
+    Acceptable,
+}
+
+impl Expected {
+    fn name(self) -> &'static str {
+        match self {
+            Expected::Valid => "valid",
+            Expected::Invalid => "invalid",
+            Expected::Acceptable => "acceptable",
+        }
+    }
+}
+
+/// Which call must report an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reported {
+    /// The call that delivers chunk N (from 0).
+    Chunk(usize),
+    /// EOF.
+    Eof,
+}
+
+/// What a decoder must do with a vector's stream.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// Each frame's bytes, and the index of the chunk whose call must emit it.
+    pub frames: Vec<(Vec<u8>, usize)>,
+    /// For an invalid stream: the error class, and which call must report it.
+    pub error: Option<(ErrorClass, Reported)>,
+}
+
+/// What a decoder under test declares about itself, which resolves `acceptable` vectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// Whether the decoder accepts zero-length frames (most do; some protocols forbid them).
+    pub empty_frames: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Profile {
+        Profile { empty_frames: true }
+    }
+}
+
+/// A note on what a flag tests, with links to the issue or advisory behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlagNote {
+    /// What the flag means.
+    pub note: String,
+    /// Issues, advisories, documents.
+    pub links: Vec<String>,
+}
+
+/// One golden vector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vector {
+    /// Stable id, unique across all files.
+    pub id: String,
+    /// The file it came from.
+    pub file: String,
+    /// Why the vector exists.
+    pub comment: String,
+    /// What it tests; each flag is explained in its file's `flags`.
+    pub flags: Vec<String>,
+    /// The framing, with its maximum frame length.
+    pub framing: Framing,
+    /// The stream, as the reads that deliver it.
+    pub chunks: Vec<Vec<u8>>,
+    /// Valid, invalid or acceptable.
+    pub result: Expected,
+    /// The outcome (for `acceptable`, the outcome when the capability is declared).
+    pub outcome: Outcome,
+    /// For `acceptable`: the capability it depends on (`empty-frames`).
+    pub depends_on: Option<String>,
+    /// For `acceptable`: the outcome when the capability is not declared.
+    pub otherwise: Option<Outcome>,
+}
+
+impl Vector {
+    /// The framing and outcome that apply to a decoder with `profile`.
+    pub fn resolve(&self, profile: Profile) -> (Framing, &Outcome) {
+        match (&self.otherwise, self.depends_on.as_deref()) {
+            (Some(other), Some("empty-frames")) if !profile.empty_frames => {
+                (self.framing.with_empty_frames(false), other)
+            }
+            _ => (self.framing, &self.outcome),
+        }
+    }
+
+    /// The vector's stream as given, then under every catalog schedule (labelled
+    /// `id / schedule`), for a decoder with `profile`.
+    pub fn cases(&self, profile: Profile) -> Vec<Case> {
+        let (framing, _) = self.resolve(profile);
+        let bytes: Vec<u8> = self.chunks.concat();
+        let stream = Arc::new(Stream::raw(framing, self.id.clone(), bytes));
+        let given = given_schedule(&self.chunks);
+        let mut cases = vec![Case::new(stream.clone(), "as-given", given.clone())];
+        for (name, schedule) in catalog(&stream.layout()) {
+            if schedule != given {
+                cases.push(Case::new(stream.clone(), name, schedule));
+            }
+        }
+        cases
+    }
+}
+
+fn given_schedule(chunks: &[Vec<u8>]) -> Schedule {
+    let len = chunks.iter().map(|c| c.len()).sum();
+    Schedule::from_sizes(&chunks.iter().map(|c| c.len()).collect::<Vec<_>>(), len)
+}
+
+/// The outcome the specification gives a stream cut into `chunks`.
+pub fn spec_outcome(framing: Framing, chunks: &[Vec<u8>]) -> Outcome {
+    let bytes = chunks.concat();
+    let schedule = given_schedule(chunks);
+    let exp = framing.expect(&bytes);
+    let frames = exp
+        .frames
+        .iter()
+        .map(|f| {
+            (
+                bytes[f.payload.clone()].to_vec(),
+                schedule.chunk_of(f.last_byte),
+            )
+        })
+        .collect();
+    let error = match exp.end {
+        End::Clean => None,
+        End::Reject { class, at, .. } => Some((
+            class,
+            match at {
+                At::Byte(b) => Reported::Chunk(schedule.chunk_of(b)),
+                At::Eof => Reported::Eof,
+            },
+        )),
+    };
+    Outcome { frames, error }
+}
+
+/// Every bundled vector, loaded and checked.
+pub fn bundled() -> Result<Vec<Vector>, Error> {
+    let mut ids = HashSet::new();
+    let mut out = Vec::new();
+    for (name, text) in BUNDLED {
+        out.extend(load_str(name, text, &mut ids)?.vectors);
+    }
+    Ok(out)
+}
+
+/// A loaded vector file.
+#[derive(Clone, Debug)]
+pub struct VectorFile {
+    /// The flags it defines.
+    pub flags: BTreeMap<String, FlagNote>,
+    /// Its vectors.
+    pub vectors: Vec<Vector>,
+}
+
+/// Loads and checks the vector file `name` with contents `text`. `ids` collects the ids seen
+/// so far, across files: a duplicate is an error.
+pub fn load_str(name: &str, text: &str, ids: &mut HashSet<String>) -> Result<VectorFile, Error> {
+    let root: Value = serde_json::from_str(text).map_err(|e| {
+        Error::new(format!(
+            "{name}: not valid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let ctx = Ctx {
+        file: name,
+        at: String::new(),
+    };
+    let obj = ctx.object(&root, "the top level")?;
+    let format = ctx.str(obj, "format")?;
+    if format != FORMAT {
+        return Err(ctx.err("format", format!("is {format:?}, expected {FORMAT:?}")));
+    }
+    let version = ctx.u64(obj, "version")?;
+    if version != VERSION {
+        return Err(ctx.err(
+            "version",
+            format!("{version} is not supported (this framecheck reads version {VERSION})"),
+        ));
+    }
+    let mut flags = BTreeMap::new();
+    for (flag, v) in ctx.object(ctx.get(obj, "flags")?, "flags")? {
+        let c = Ctx {
+            file: name,
+            at: format!("flags.{flag}: "),
+        };
+        let o = c.object(v, "a flag note")?;
+        let links = c
+            .array(c.get(o, "links")?, "links")?
+            .iter()
+            .map(|l| l.as_str().map(String::from))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| c.err("links", "must be an array of strings".to_string()))?;
+        flags.insert(
+            flag.clone(),
+            FlagNote {
+                note: c.str(o, "note")?.to_string(),
+                links,
+            },
+        );
+    }
+    let mut vectors = Vec::new();
+    for (i, v) in ctx
+        .array(ctx.get(obj, "vectors")?, "vectors")?
+        .iter()
+        .enumerate()
+    {
+        let vector = load_vector(name, i, v, &flags)?;
+        if !ids.insert(vector.id.clone()) {
+            return Err(Error::new(format!(
+                "{name}: vector {}: id: duplicate id (already used by another vector)",
+                vector.id
+            )));
+        }
+        vectors.push(vector);
+    }
+    Ok(VectorFile { flags, vectors })
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    at: String,
+}
+
+impl Ctx<'_> {
+    fn err(&self, field: &str, what: String) -> Error {
+        Error::new(format!("{}: {}{field}: {what}", self.file, self.at))
+    }
+    fn get<'v>(&self, o: &'v Map<String, Value>, field: &str) -> Result<&'v Value, Error> {
+        o.get(field)
+            .ok_or_else(|| self.err(field, "missing".to_string()))
+    }
+    fn object<'v>(&self, v: &'v Value, what: &str) -> Result<&'v Map<String, Value>, Error> {
+        v.as_object()
+            .ok_or_else(|| self.err(what, format!("must be an object, found {}", kind(v))))
+    }
+    fn array<'v>(&self, v: &'v Value, what: &str) -> Result<&'v Vec<Value>, Error> {
+        v.as_array()
+            .ok_or_else(|| self.err(what, format!("must be an array, found {}", kind(v))))
+    }
+    fn str<'v>(&self, o: &'v Map<String, Value>, field: &str) -> Result<&'v str, Error> {
+        let v = self.get(o, field)?;
+        v.as_str()
+            .ok_or_else(|| self.err(field, format!("must be a string, found {}", kind(v))))
+    }
+    fn u64(&self, o: &Map<String, Value>, field: &str) -> Result<u64, Error> {
+        let v = self.get(o, field)?;
+        v.as_u64().ok_or_else(|| {
+            self.err(
+                field,
+                format!("must be a non-negative integer, found {}", kind(v)),
+            )
+        })
+    }
+    fn hex(&self, v: &Value, field: &str) -> Result<Vec<u8>, Error> {
+        let s = v
+            .as_str()
+            .ok_or_else(|| self.err(field, format!("must be a hex string, found {}", kind(v))))?;
+        decode_hex(&format!("{}: {}{field}", self.file, self.at), s)
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn load_vector(
+    file: &str,
+    index: usize,
+    v: &Value,
+    flags: &BTreeMap<String, FlagNote>,
+) -> Result<Vector, Error> {
+    let mut ctx = Ctx {
+        file,
+        at: format!("vectors[{index}]: "),
+    };
+    let o = ctx.object(v, "vector")?;
+    let id = ctx.str(o, "id")?.to_string();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._=+@#-".contains(c))
+    {
+        return Err(ctx.err(
+            "id",
+            format!("{id:?} must be non-empty and use only letters, digits and . _ = + @ # -"),
+        ));
+    }
+    ctx.at = format!("vector {id}: ");
+    let comment = ctx.str(o, "comment")?.to_string();
+    let mut vflags = Vec::new();
+    for (i, f) in ctx.array(ctx.get(o, "flags")?, "flags")?.iter().enumerate() {
+        let f = f
+            .as_str()
+            .ok_or_else(|| ctx.err(&format!("flags[{i}]"), "must be a string".into()))?;
+        if !flags.contains_key(f) {
+            return Err(ctx.err(
+                &format!("flags[{i}]"),
+                format!("{f:?} is not defined in the file's flags"),
+            ));
+        }
+        vflags.push(f.to_string());
+    }
+    let framing = load_framing(&ctx, ctx.get(o, "framing")?)?;
+    let mut chunks = Vec::new();
+    for (i, c) in ctx
+        .array(ctx.get(o, "chunks")?, "chunks")?
+        .iter()
+        .enumerate()
+    {
+        let bytes = ctx.hex(c, &format!("chunks[{i}]"))?;
+        if bytes.is_empty() {
+            return Err(ctx.err(
+                &format!("chunks[{i}]"),
+                "is empty; a read delivers at least one byte".into(),
+            ));
+        }
+        chunks.push(bytes);
+    }
+    let result = match ctx.str(o, "result")? {
+        "valid" => Expected::Valid,
+        "invalid" => Expected::Invalid,
+        "acceptable" => Expected::Acceptable,
+        other => {
+            return Err(ctx.err(
+                "result",
+                format!("{other:?} is not one of \"valid\", \"invalid\", \"acceptable\""),
+            ))
+        }
+    };
+    let outcome = load_outcome(&ctx, o, "", chunks.len())?;
+    match (result, &outcome.error) {
+        (Expected::Valid, Some(_)) => {
+            return Err(ctx.err("error", "must be null for a valid vector".into()))
+        }
+        (Expected::Invalid, None) => {
+            return Err(ctx.err("error", "is required for an invalid vector".into()))
+        }
+        _ => {}
+    }
+    let (depends_on, otherwise) = if result == Expected::Acceptable {
+        let dep = ctx.str(o, "depends_on")?;
+        if dep != "empty-frames" {
+            return Err(ctx.err(
+                "depends_on",
+                format!("{dep:?} is not a known capability (known: \"empty-frames\")"),
+            ));
+        }
+        let other = ctx.object(ctx.get(o, "otherwise")?, "otherwise")?;
+        (
+            Some(dep.to_string()),
+            Some(load_outcome(&ctx, other, "otherwise.", chunks.len())?),
+        )
+    } else {
+        (None, None)
+    };
+
+    // The vector must agree with the specification.
+    check_against_spec(&ctx, "", framing, &chunks, &outcome)?;
+    if let Some(other) = &otherwise {
+        check_against_spec(
+            &ctx,
+            "otherwise.",
+            framing.with_empty_frames(false),
+            &chunks,
+            other,
+        )?;
+    }
+    Ok(Vector {
+        id,
+        file: file.to_string(),
+        comment,
+        flags: vflags,
+        framing,
+        chunks,
+        result,
+        outcome,
+        depends_on,
+        otherwise,
+    })
+}
+
+fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
+    let o = ctx.object(v, "framing")?;
+    let ty = ctx.str(o, "type")?;
+    if ty != "length-prefix" {
+        return Err(ctx.err(
+            "framing.type",
+            format!("{ty:?} is not supported (supported: \"length-prefix\")"),
+        ));
+    }
+    let width = ctx.u64(o, "width")?;
+    if !matches!(width, 1 | 2 | 4 | 8) {
+        return Err(ctx.err("framing.width", format!("{width} is not 1, 2, 4 or 8")));
+    }
+    let endian = match (width, o.get("endian").and_then(|e| e.as_str())) {
+        (_, Some("big")) => Endian::Big,
+        (_, Some("little")) => Endian::Little,
+        (1, None) => Endian::Big,
+        (_, other) => {
+            return Err(ctx.err(
+                "framing.endian",
+                format!("{other:?}: must be \"big\" or \"little\""),
+            ))
+        }
+    };
+    let incl = match o.get("length_includes_header") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(ctx.err(
+                "framing.length_includes_header",
+                format!("must be a boolean, found {}", kind(other)),
+            ))
+        }
+    };
+    let framing = Framing::length_prefix(width as u8, endian).with_length_includes_header(incl);
+    let max = ctx.u64(o, "max_frame_len")?;
+    if max > framing.largest_payload() {
+        return Err(ctx.err(
+            "framing.max_frame_len",
+            format!(
+                "{max} is more than the field can describe ({})",
+                framing.largest_payload()
+            ),
+        ));
+    }
+    Ok(framing.with_max_frame_len(max))
+}
+
+fn load_outcome(
+    ctx: &Ctx<'_>,
+    o: &Map<String, Value>,
+    prefix: &str,
+    chunks: usize,
+) -> Result<Outcome, Error> {
+    let mut frames = Vec::new();
+    let field = format!("{prefix}frames");
+    for (i, f) in ctx.array(ctx.get(o, "frames")?, &field)?.iter().enumerate() {
+        let name = format!("{field}[{i}]");
+        let fo = ctx.object(f, &name)?;
+        let bytes = ctx.hex(ctx.get(fo, "hex")?, &format!("{name}.hex"))?;
+        let by = ctx.u64(fo, "emitted_by").map_err(|e| {
+            Error::new(
+                e.to_string()
+                    .replace("emitted_by", &format!("{name}.emitted_by")),
+            )
+        })? as usize;
+        if by >= chunks {
+            return Err(ctx.err(
+                &format!("{name}.emitted_by"),
+                format!("{by} is not a chunk index (the vector has {chunks} chunks)"),
+            ));
+        }
+        frames.push((bytes, by));
+    }
+    let error = match o.get("error") {
+        None | Some(Value::Null) => None,
+        Some(e) => {
+            let name = format!("{prefix}error");
+            let eo = ctx.object(e, &name)?;
+            let class_name = ctx.str(eo, "class").map_err(|e| {
+                Error::new(e.to_string().replace("class", &format!("{name}.class")))
+            })?;
+            let class = ErrorClass::from_name(class_name).ok_or_else(|| {
+                ctx.err(
+                    &format!("{name}.class"),
+                    format!(
+                        "{class_name:?} is not one of \"oversized\", \"malformed-header\", \
+                         \"truncated-at-eof\", \"empty-frame\""
+                    ),
+                )
+            })?;
+            let reported = match eo.get("reported_by") {
+                Some(Value::String(s)) if s == "eof" => Reported::Eof,
+                Some(v) if v.as_u64().is_some_and(|n| (n as usize) < chunks) => {
+                    Reported::Chunk(v.as_u64().unwrap_or(0) as usize)
+                }
+                other => {
+                    return Err(ctx.err(
+                        &format!("{name}.reported_by"),
+                        format!(
+                            "{}: must be a chunk index below {chunks} or \"eof\"",
+                            other.map_or("missing".to_string(), |v| v.to_string())
+                        ),
+                    ))
+                }
+            };
+            Some((class, reported))
+        }
+    };
+    Ok(Outcome { frames, error })
+}
+
+fn check_against_spec(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    framing: Framing,
+    chunks: &[Vec<u8>],
+    outcome: &Outcome,
+) -> Result<(), Error> {
+    let spec = spec_outcome(framing, chunks);
+    let disagree = |field: String, what: String| {
+        ctx.err(
+            &field,
+            format!("{what}, but the specification of {framing} says otherwise"),
+        )
+    };
+    for (i, ((bytes, by), (sbytes, sby))) in outcome.frames.iter().zip(&spec.frames).enumerate() {
+        if bytes != sbytes {
+            return Err(disagree(
+                format!("{prefix}frames[{i}].hex"),
+                format!("is {} where the stream holds {}", hex(bytes), hex(sbytes)),
+            ));
+        }
+        if by != sby {
+            return Err(disagree(
+                format!("{prefix}frames[{i}].emitted_by"),
+                format!("is {by}; the frame's last byte arrives in chunk {sby}"),
+            ));
+        }
+    }
+    if outcome.frames.len() != spec.frames.len() {
+        return Err(disagree(
+            format!("{prefix}frames"),
+            format!(
+                "lists {} frames where the stream holds {}",
+                outcome.frames.len(),
+                spec.frames.len()
+            ),
+        ));
+    }
+    if outcome.error != spec.error {
+        let show = |e: &Option<(ErrorClass, Reported)>| match e {
+            None => "no error".to_string(),
+            Some((c, Reported::Eof)) => format!("{} at EOF", c.name()),
+            Some((c, Reported::Chunk(i))) => format!("{} by chunk {i}", c.name()),
+        };
+        return Err(disagree(
+            format!("{prefix}error"),
+            format!(
+                "says {}; the stream gives {}",
+                show(&outcome.error),
+                show(&spec.error)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The result of running vectors against a decoder.
+#[derive(Debug)]
+pub struct VectorReport {
+    /// One report per framing the vectors use.
+    pub reports: Vec<Report>,
+    /// Vectors not run, with why.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl VectorReport {
+    /// No case failed.
+    pub fn is_pass(&self) -> bool {
+        self.reports.iter().all(|r| r.is_pass())
+    }
+
+    /// Ids of the vectors with at least one failing case.
+    pub fn failing_vectors(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .reports
+            .iter()
+            .flat_map(|r| r.results.iter())
+            .filter(|c| matches!(c.status, crate::suite::Status::Fail(_)))
+            .filter_map(|c| c.label.split(' ').nth(1).map(String::from))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+/// Runs `vectors`, each as given and under the schedule catalog, against decoders from
+/// `factory`, which returns `None` for a framing its decoder cannot be configured for (those
+/// vectors are skipped and listed).
+pub fn run<F, D>(vectors: &[Vector], profile: Profile, factory: F) -> VectorReport
+where
+    F: Fn(Framing) -> Option<D> + Send + Sync + 'static,
+    D: FrameDecoder,
+{
+    run_with(vectors, profile, factory, |s| s)
+}
+
+/// [`run`], with each per-framing [`Suite`] adjusted by `configure` (timeout, reproduce line).
+pub fn run_with<F, D>(
+    vectors: &[Vector],
+    profile: Profile,
+    factory: F,
+    configure: impl Fn(Suite) -> Suite,
+) -> VectorReport
+where
+    F: Fn(Framing) -> Option<D> + Send + Sync + 'static,
+    D: FrameDecoder,
+{
+    let factory = Arc::new(factory);
+    let mut groups: BTreeMap<Framing, Vec<Case>> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    for v in vectors {
+        let (framing, _) = v.resolve(profile);
+        if factory(framing).is_none() {
+            skipped.push((
+                v.id.clone(),
+                format!("the decoder does not support {framing}"),
+            ));
+            continue;
+        }
+        groups.entry(framing).or_default().extend(v.cases(profile));
+    }
+    let reports = groups
+        .into_iter()
+        .map(|(framing, cases)| {
+            let f = factory.clone();
+            configure(Suite::new(framing)).run_cases(cases, move || {
+                f(framing).expect("the factory supported this framing a moment ago")
+            })
+        })
+        .collect();
+    VectorReport { reports, skipped }
+}
+
+/// The flags the generator uses, with their notes.
+pub fn flag_notes() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("worked-example", "The seed explainer's worked example (FRAMING-BUGS.md #1)."),
+        ("coalesced", "Several frames arrive in one read; every one must come out of that call (#2, the seed's \"Check yourself\")."),
+        ("split-header", "A read ends inside a length header (#3, #4)."),
+        ("bytewise", "The stream arrives one byte per read (#1, #3, #4)."),
+        ("seam", "A read boundary one byte before or after a frame boundary (#2, #5)."),
+        ("empty-frame", "Zero-length frames, valid unless the decoder declares otherwise (#14)."),
+        ("many-empty-frames", "A long run of consecutive empty frames (#14)."),
+        ("max-length", "A payload of exactly the maximum frame length, which is valid (#10)."),
+        ("oversized", "A header announcing more than the maximum: rejected by the call that completes the header, before any payload is buffered (#9, #10)."),
+        ("field-width-boundary", "A length at a power-of-two boundary of a field width: 255/256, 2^16, 2^24, 2^31, 2^32, 2^63 (#8)."),
+        ("length-overflow", "A length that wraps when the header width is added to it (#7)."),
+        ("top-bit", "A header with its top bit set, negative if read as signed (#8)."),
+        ("field-max", "The largest value the field can hold (#7, #9)."),
+        ("truncated-at-eof", "The stream ends inside a frame; EOF must report it (#13)."),
+        ("eof-inside-header", "The stream ends inside a length header (#13)."),
+        ("eof-after-header", "The stream ends exactly after a complete header (#13)."),
+        ("eof-inside-payload", "The stream ends inside a payload (#13)."),
+        ("malformed-header", "A length that counts the header but is smaller than it (#17)."),
+        ("length-includes-header", "The length field counts the header bytes too (#17)."),
+        ("little-endian", "The length field is little endian (#16)."),
+        ("large-frame", "A frame of 255 bytes or more, past a one-byte boundary (#8)."),
+    ]
+}
+
+fn flag_links(flag: &str) -> Vec<&'static str> {
+    match flag {
+        "oversized" | "field-max" => {
+            vec!["https://docs.rs/tokio-util/latest/tokio_util/codec/length_delimited/"]
+        }
+        "length-includes-header" => vec!["https://github.com/tokio-rs/tokio/issues/4815"],
+        _ => vec![],
+    }
+}
+
+/// The framings the generator writes a file for: `(file stem, framing)`.
+pub fn generated_framings() -> Vec<(&'static str, Framing)> {
+    [
+        ("u8", "u8:max=100"),
+        ("u16be", "u16be:max=1024"),
+        ("u16le", "u16le:max=1024"),
+        ("u32be", "u32be:max=1024"),
+        ("u32le", "u32le:max=1024"),
+        ("u64be", "u64be:max=1024"),
+        ("u64le", "u64le:max=1024"),
+        ("u16be-incl", "u16be:max=1024:incl"),
+        ("u32le-incl", "u32le:max=1024:incl"),
+    ]
+    .into_iter()
+    .map(|(n, s)| (n, s.parse().expect("generator framings parse")))
+    .collect()
+}
+
+/// The generated vector files, `(path under vectors/, contents)`: the message sets and the
+/// adversarial streams of each generated framing, each cut by one schedule of the catalog.
+pub fn generate() -> Vec<(String, String)> {
+    const PREFERRED: [&str; 8] = [
+        "whole",
+        "seam+1",
+        "header-cut-1",
+        "frame-boundaries",
+        "bytewise",
+        "seam-1",
+        "header-split-1-2",
+        "fixed-3",
+    ];
+    let mut files = Vec::new();
+    for (stem, framing) in generated_framings() {
+        let mut streams = message_sets(framing);
+        streams.extend(adversarial::streams(framing));
+        let mut vectors = Vec::new();
+        let mut used: BTreeMap<String, ()> = BTreeMap::new();
+        for (i, s) in streams.iter().enumerate() {
+            if s.bytes().len() > 2048 {
+                continue;
+            }
+            let cat = catalog(&s.layout());
+            let (schedule_name, schedule) = (0..PREFERRED.len())
+                .find_map(|k| {
+                    let want = PREFERRED[(i + k) % PREFERRED.len()];
+                    cat.iter().find(|(n, _)| n == want).cloned()
+                })
+                .unwrap_or_else(|| ("whole".to_string(), Schedule::whole()));
+            let chunks: Vec<Vec<u8>> = schedule.chunks(s.bytes()).map(|c| c.to_vec()).collect();
+            let id = format!("{stem}-{}-{schedule_name}", s.name());
+            if used.insert(id.clone(), ()).is_some() {
+                continue;
+            }
+            vectors.push(vector_json(&id, framing, s, &schedule_name, &chunks));
+        }
+        let flags: Map<String, Value> = flag_notes()
+            .into_iter()
+            .map(|(f, note)| (f.to_string(), json!({"note": note, "links": flag_links(f)})))
+            .collect();
+        let file = json!({
+            "format": FORMAT,
+            "version": VERSION,
+            "generator": "framecheck vectors generate",
+            "flags": flags,
+            "vectors": vectors,
+        });
+        let mut text = serde_json::to_string_pretty(&file).expect("JSON values serialize");
+        text.push('\n');
+        files.push((format!("generated/{stem}.json"), text));
+    }
+    files
+}
+
+fn framing_json(framing: Framing) -> Value {
+    let Wire::LengthPrefix(lp) = framing.wire();
+    json!({
+        "type": "length-prefix",
+        "width": lp.width,
+        "endian": if lp.endian == Endian::Big { "big" } else { "little" },
+        "max_frame_len": framing.max_frame_len(),
+        "length_includes_header": lp.includes_header,
+    })
+}
+
+fn outcome_json(o: &Outcome) -> (Value, Value) {
+    let frames: Vec<Value> = o
+        .frames
+        .iter()
+        .map(|(b, by)| json!({"hex": hex(b), "emitted_by": by}))
+        .collect();
+    let error = match &o.error {
+        None => Value::Null,
+        Some((class, Reported::Eof)) => json!({"class": class.name(), "reported_by": "eof"}),
+        Some((class, Reported::Chunk(i))) => json!({"class": class.name(), "reported_by": i}),
+    };
+    (Value::Array(frames), error)
+}
+
+fn vector_json(
+    id: &str,
+    framing: Framing,
+    s: &Stream,
+    schedule_name: &str,
+    chunks: &[Vec<u8>],
+) -> Value {
+    let outcome = spec_outcome(framing, chunks);
+    let has_empty = outcome.frames.iter().any(|(b, _)| b.is_empty());
+    let result = match (&outcome.error, has_empty) {
+        (_, true) => Expected::Acceptable,
+        (None, false) => Expected::Valid,
+        (Some(_), false) => Expected::Invalid,
+    };
+    let mut flags: Vec<&str> = Vec::new();
+    let name = s.name();
+    let Wire::LengthPrefix(lp) = framing.wire();
+    if name == "worked-example" {
+        flags.push("worked-example");
+    }
+    if chunks.iter().any(|c| {
+        let e = framing.expect(c);
+        e.frames.len() > 1
+    }) || (schedule_name == "whole" && outcome.frames.len() > 1)
+    {
+        flags.push("coalesced");
+    }
+    match schedule_name {
+        "bytewise" => flags.push("bytewise"),
+        n if n.starts_with("header-") => flags.push("split-header"),
+        n if n.starts_with("seam") => flags.push("seam"),
+        _ => {}
+    }
+    if has_empty {
+        flags.push("empty-frame");
+    }
+    if name.starts_with("empty-x") {
+        flags.push("many-empty-frames");
+    }
+    if name == "len=max" {
+        flags.push("max-length");
+    }
+    if outcome.frames.iter().any(|(b, _)| b.len() >= 255) {
+        flags.push("large-frame");
+    }
+    if name.starts_with("field=") {
+        flags.push("field-width-boundary");
+    }
+    if name.starts_with("overflow-") {
+        flags.push("length-overflow");
+    }
+    if name.starts_with("top-bit") {
+        flags.push("top-bit");
+    }
+    if name == "field=max-field" {
+        flags.push("field-max");
+    }
+    let header = lp.width as usize;
+    match &outcome.error {
+        Some((ErrorClass::Oversized, _)) => flags.push("oversized"),
+        Some((ErrorClass::MalformedHeader, _)) => flags.push("malformed-header"),
+        Some((ErrorClass::TruncatedAtEof, _)) => {
+            flags.push("truncated-at-eof");
+            let exp = framing.expect(&chunks.concat());
+            if let End::Reject { start, .. } = exp.end {
+                let rest = chunks.concat().len() - start;
+                flags.push(match rest {
+                    r if r < header => "eof-inside-header",
+                    r if r == header => "eof-after-header",
+                    _ => "eof-inside-payload",
+                });
+            }
+        }
+        _ => {}
+    }
+    if lp.includes_header {
+        flags.push("length-includes-header");
+    }
+    if lp.endian == Endian::Little && lp.width > 1 {
+        flags.push("little-endian");
+    }
+    let mut comment =
+        format!("Generated: the {name} stream of {framing}, cut by the {schedule_name} schedule. ");
+    match &outcome.error {
+        None => {
+            let _ = write!(comment, "All {} frames must come out", outcome.frames.len());
+            comment.push_str(", each from the chunk that completes it.");
+        }
+        Some((class, at)) => {
+            let _ = write!(
+                comment,
+                "{} frame(s) before a {} frame, reported {}.",
+                outcome.frames.len(),
+                class.name(),
+                match at {
+                    Reported::Eof => "at EOF".to_string(),
+                    Reported::Chunk(i) => format!("by chunk {i}, which completes the header"),
+                }
+            );
+        }
+    }
+    let (frames, error) = outcome_json(&outcome);
+    let mut v = json!({
+        "id": id,
+        "comment": comment,
+        "flags": flags,
+        "framing": framing_json(framing),
+        "chunks": chunks.iter().map(|c| hex(c)).collect::<Vec<_>>(),
+        "result": result.name(),
+        "frames": frames,
+        "error": error,
+    });
+    if result == Expected::Acceptable {
+        let other = spec_outcome(framing.with_empty_frames(false), chunks);
+        let (f, e) = outcome_json(&other);
+        v["depends_on"] = json!("empty-frames");
+        v["otherwise"] = json!({"frames": f, "error": e});
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<VectorFile, Error> {
+        load_str("t.json", text, &mut HashSet::new())
+    }
+
+    const GOOD: &str = r#"{
+      "format": "framecheck-vectors", "version": 1,
+      "flags": {"x": {"note": "n", "links": []}},
+      "vectors": [{
+        "id": "v1", "comment": "c", "flags": ["x"],
+        "framing": {"type": "length-prefix", "width": 1, "max_frame_len": 255},
+        "chunks": ["0361", "6263"], "result": "valid",
+        "frames": [{"hex": "616263", "emitted_by": 1}], "error": null
+      }]
+    }"#;
+
+    #[test]
+    fn a_minimal_hand_written_file_loads() {
+        let f = load(GOOD).unwrap();
+        assert_eq!(f.vectors[0].outcome.frames, [(b"abc".to_vec(), 1)]);
+    }
+
+    #[test]
+    fn errors_name_the_file_the_vector_and_the_field() {
+        for (from, to, needle) in [
+            (
+                r#""emitted_by": 1"#,
+                r#""emitted_by": 0"#,
+                "t.json: vector v1: frames[0].emitted_by: is 0",
+            ),
+            (
+                r#""emitted_by": 1"#,
+                r#""emitted_by": 7"#,
+                "vector v1: frames[0].emitted_by: 7 is not a chunk index",
+            ),
+            (
+                r#""6263""#,
+                r#""62zz""#,
+                "vector v1: chunks[1]: invalid hex digit",
+            ),
+            (r#""6263""#, r#""""#, "vector v1: chunks[1]: is empty"),
+            (
+                r#""width": 1"#,
+                r#""width": 3"#,
+                "vector v1: framing.width: 3 is not 1, 2, 4 or 8",
+            ),
+            (
+                r#""flags": ["x"]"#,
+                r#""flags": ["y"]"#,
+                "vector v1: flags[0]: \"y\" is not defined",
+            ),
+            (
+                r#""result": "valid""#,
+                r#""result": "maybe""#,
+                "vector v1: result: \"maybe\"",
+            ),
+            (
+                r#""result": "valid""#,
+                r#""result": "invalid""#,
+                "vector v1: error: is required",
+            ),
+            (r#""id": "v1", "#, "", "vectors[0]: id: missing"),
+            (
+                r#""version": 1"#,
+                r#""version": 2"#,
+                "t.json: version: 2 is not supported",
+            ),
+            (
+                r#""616263""#,
+                r#""616264""#,
+                "frames[0].hex: is 616264 where the stream holds 616263",
+            ),
+            (
+                r#""max_frame_len": 255"#,
+                r#""max_frame_len": 2"#,
+                "vector v1: frames: lists 1 frames where the stream holds 0",
+            ),
+        ] {
+            let text = GOOD.replace(from, to);
+            assert_ne!(text, GOOD, "{from} not found");
+            let e = load(&text).unwrap_err().to_string();
+            assert!(e.contains(needle), "expected {needle:?} in: {e}");
+        }
+        let e = load("{\"format\": ").unwrap_err().to_string();
+        assert!(e.contains("t.json: not valid JSON at line 1"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_an_error() {
+        let mut ids = HashSet::new();
+        load_str("a.json", GOOD, &mut ids).unwrap();
+        let e = load_str("b.json", GOOD, &mut ids).unwrap_err().to_string();
+        assert!(e.contains("b.json: vector v1: id: duplicate id"), "{e}");
+    }
+
+    #[test]
+    fn regenerating_the_vectors_changes_nothing() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+        for (name, text) in generate() {
+            let committed = std::fs::read_to_string(dir.join(&name))
+                .unwrap_or_else(|e| panic!("vectors/{name}: {e}"));
+            assert!(
+                committed == text,
+                "vectors/{name} differs from the generator's output: run \
+                 `cargo run -- vectors generate` and commit the result"
+            );
+        }
+    }
+
+    #[test]
+    fn bundled_vectors_are_many_and_cover_every_framing() {
+        let all = bundled().unwrap();
+        assert!(all.len() >= 150, "only {} vectors", all.len());
+        for (_, framing) in generated_framings() {
+            assert!(
+                all.iter().filter(|v| v.framing == framing).count() >= 15,
+                "{framing}"
+            );
+        }
+        for kind in ["valid", "invalid", "acceptable"] {
+            assert!(
+                all.iter().any(|v| v.result.name() == kind),
+                "no {kind} vector"
+            );
+        }
+    }
+
+    #[test]
+    fn acceptable_vectors_resolve_by_profile() {
+        let all = bundled().unwrap();
+        let v = all
+            .iter()
+            .find(|v| v.result == Expected::Acceptable)
+            .unwrap();
+        let (f, o) = v.resolve(Profile {
+            empty_frames: false,
+        });
+        assert!(!f.empty_frames());
+        assert!(matches!(o.error, Some((ErrorClass::EmptyFrame, _))));
+        assert!(v.resolve(Profile::default()).0.empty_frames());
+    }
+}
