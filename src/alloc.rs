@@ -22,11 +22,17 @@
 //! and other tests running in parallel, do not count. Without the allocator installed, metering
 //! reports `None` and the check is off; reports say so.
 //!
-//! A request that the operating system cannot satisfy at all (hundreds of GiB) still aborts the
-//! process, as it would without framecheck: Rust offers no stable way to turn an allocation
-//! failure into a panic. Lengths that large fail `Vec::with_capacity`'s own size check first and
-//! panic (caught as a verdict); values in between are why untrusted decoders belong in a child
-//! process.
+//! # Surviving the bomb
+//! A decoder that reserves what a hostile `u64` header announces (`Vec::with_capacity(2^62)`)
+//! would make the allocator fail, and Rust aborts the process on a failed allocation: no
+//! verdict, no report. So while a call is metered, a single request larger than the case's
+//! budget (it has already failed the case) is served by an `mmap` of that size with
+//! `MAP_NORESERVE`, which costs address space only; and when even that cannot be mapped (more
+//! than the address space), by a stand-in mapping of 1 GiB. The decoder under test can write
+//! into it as far as the bytes it has received, far below 1 GiB in any case the harness
+//! builds, and the process lives to report a `memory-bomb`. Outside metered calls, and below
+//! the budget, every request goes to [`System`] unchanged. (Unix only; elsewhere such a
+//! request aborts as usual.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -44,13 +50,109 @@ thread_local! {
     static NET: Cell<i64> = const { Cell::new(0) };
     static PEAK: Cell<i64> = const { Cell::new(0) };
     static LARGEST: Cell<usize> = const { Cell::new(0) };
+    static CEILING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether a request of `size` bytes goes to the big-block mappings: only while metering,
+/// and only above the ceiling (the case's budget).
+#[inline]
+fn over_ceiling(size: usize) -> bool {
+    ARMED.try_with(|a| a.get()).unwrap_or(false)
+        && CEILING
+            .try_with(|c| c.get())
+            .is_ok_and(|c| c > 0 && size > c)
+}
+
+#[cfg(unix)]
+mod big {
+    //! Blocks served by `mmap`, registered so that `dealloc` can tell them from `System`'s.
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const SLOTS: usize = 64;
+    /// What is mapped when the request itself cannot be.
+    const STAND_IN: usize = 1 << 30;
+    static PTRS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    static LENS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe fn map(len: usize) -> *mut u8 {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            std::ptr::null_mut()
+        } else {
+            p.cast()
+        }
+    }
+
+    /// A zeroed, page-aligned block of `size` bytes (or of the stand-in size), or null.
+    pub(super) unsafe fn alloc(size: usize, align: usize) -> *mut u8 {
+        if align > 4096 {
+            return std::ptr::null_mut();
+        }
+        let mut len = size;
+        let mut p = map(len);
+        if p.is_null() {
+            len = STAND_IN.min(size);
+            p = map(len);
+        }
+        if p.is_null() {
+            return p;
+        }
+        for (slot, ptr) in PTRS.iter().enumerate() {
+            if ptr
+                .compare_exchange(0, p as usize, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                LENS[slot].store(len, Ordering::SeqCst);
+                LIVE.fetch_add(1, Ordering::SeqCst);
+                return p;
+            }
+        }
+        libc::munmap(p.cast(), len);
+        std::ptr::null_mut()
+    }
+
+    /// The slot and mapped length of `p`, if it is one of ours.
+    pub(super) fn lookup(p: *mut u8) -> Option<(usize, usize)> {
+        if LIVE.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
+        PTRS.iter()
+            .position(|s| s.load(Ordering::SeqCst) == p as usize)
+            .map(|slot| (slot, LENS[slot].load(Ordering::SeqCst)))
+    }
+
+    pub(super) unsafe fn free(slot: usize, p: *mut u8, len: usize) {
+        libc::munmap(p.cast(), len);
+        LENS[slot].store(0, Ordering::SeqCst);
+        PTRS[slot].store(0, Ordering::SeqCst);
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(not(unix))]
+mod big {
+    pub(super) unsafe fn alloc(_size: usize, _align: usize) -> *mut u8 {
+        std::ptr::null_mut()
+    }
+    pub(super) fn lookup(_p: *mut u8) -> Option<(usize, usize)> {
+        None
+    }
+    pub(super) unsafe fn free(_slot: usize, _p: *mut u8, _len: usize) {}
 }
 
 #[inline]
 fn record(delta: i64, request: usize) {
     let _ = ARMED.try_with(|armed| {
         if armed.get() {
-            let net = NET.get() + delta;
+            let net = NET.get().saturating_add(delta);
             NET.set(net);
             if net > PEAK.get() {
                 PEAK.set(net);
@@ -69,11 +171,22 @@ fn mark_installed() {
     }
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
-// bookkeeping touches only const-initialised thread-locals, which neither allocate nor unwind.
+// SAFETY: requests go to `System` with the caller's arguments unchanged, except requests over
+// the ceiling inside a metered call, which get a fresh private mapping that is page-aligned
+// (alignments above a page are refused) and zeroed, and is unmapped by `dealloc`. The one
+// departure from the `GlobalAlloc` contract is the stand-in mapping for a request larger than
+// the address space, which no allocator could honour; see the module docs. The bookkeeping
+// touches only const-initialised thread-locals and atomics, which neither allocate nor unwind.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         mark_installed();
+        if over_ceiling(layout.size()) {
+            let p = big::alloc(layout.size(), layout.align());
+            if !p.is_null() {
+                record(layout.size() as i64, layout.size());
+                return p;
+            }
+        }
         let p = System.alloc(layout);
         if !p.is_null() {
             record(layout.size() as i64, layout.size());
@@ -83,6 +196,14 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         mark_installed();
+        if over_ceiling(layout.size()) {
+            // Fresh mappings are zeroed.
+            let p = big::alloc(layout.size(), layout.align());
+            if !p.is_null() {
+                record(layout.size() as i64, layout.size());
+                return p;
+            }
+        }
         let p = System.alloc_zeroed(layout);
         if !p.is_null() {
             record(layout.size() as i64, layout.size());
@@ -91,11 +212,27 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
+        match big::lookup(ptr) {
+            Some((slot, len)) => big::free(slot, ptr, len),
+            None => System.dealloc(ptr, layout),
+        }
         record(-(layout.size() as i64), 0);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let old_big = big::lookup(ptr);
+        if old_big.is_some() || over_ceiling(new_size) {
+            let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
+            let new = self.alloc(new_layout);
+            if new.is_null() {
+                return new;
+            }
+            let old_len = old_big.map_or(layout.size(), |(_, len)| len.min(layout.size()));
+            let new_len = big::lookup(new).map_or(new_size, |(_, len)| len.min(new_size));
+            std::ptr::copy_nonoverlapping(ptr, new, old_len.min(new_len));
+            self.dealloc(ptr, layout);
+            return new;
+        }
         let p = System.realloc(ptr, layout, new_size);
         if !p.is_null() {
             record(new_size as i64 - layout.size() as i64, new_size);
@@ -128,10 +265,19 @@ pub fn metered<R>(f: impl FnOnce() -> R) -> (R, Option<u64>) {
 
 /// Like [`metered`], with the largest single request too.
 pub fn metered_usage<R>(f: impl FnOnce() -> R) -> (R, Option<Usage>) {
+    metered_with_ceiling(0, f)
+}
+
+/// Like [`metered_usage`]; a single request over `ceiling` bytes (0: none) is served by a
+/// mapping instead of the system allocator, so that a request too large for the machine does
+/// not abort the process (see the module docs).
+pub fn metered_with_ceiling<R>(ceiling: u64, f: impl FnOnce() -> R) -> (R, Option<Usage>) {
+    CEILING.with(|c| c.set(usize::try_from(ceiling).unwrap_or(usize::MAX)));
     struct Disarm;
     impl Drop for Disarm {
         fn drop(&mut self) {
             ARMED.with(|a| a.set(false));
+            CEILING.with(|c| c.set(0));
         }
     }
     NET.with(|n| n.set(0));

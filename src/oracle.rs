@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 
 use crate::adapter::FrameDecoder;
-use crate::alloc::metered_usage;
+use crate::alloc::metered_with_ceiling;
 use crate::case::Case;
 use crate::error::hex;
 use crate::framing::{At, End, ErrorClass, Framing};
@@ -328,7 +328,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
             p.ticks.fetch_add(1, Ordering::SeqCst);
         }
         let mut frames = Vec::new();
-        let (result, usage) = metered_usage(|| {
+        let chunk_len = ranges.get(c).map_or(0, |r| r.len());
+        let budget = memory_budget(&framing, chunk_len);
+        let (result, usage) = metered_with_ceiling(budget, || {
             catch_quietly(|| {
                 if c < n {
                     decoder.feed(&stream[ranges[c].clone()], &mut frames)
@@ -358,8 +360,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         if let Outcome::Panicked(msg) = &outcome {
             return fail(FailureKind::Panic, format!("panicked: {msg}"), transcript);
         }
-        let chunk_len = ranges.get(c).map_or(0, |r| r.len());
-        let budget = memory_budget(&framing, chunk_len);
         if let Some(u) = usage.filter(|u| u.peak > budget) {
             return fail(
                 FailureKind::MemoryBomb,

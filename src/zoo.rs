@@ -186,13 +186,14 @@ impl Buggy {
     }
 
     /// The payload length the (correct) framing reads from the field.
-    fn payload_len(&self, field: u64) -> u64 {
+    fn payload_len(&self, field: u64) -> Result<u64, Rejection> {
         let Wire::LengthPrefix(lp) = self.framing.wire();
-        if lp.includes_header {
-            field.saturating_sub(lp.width as u64)
-        } else {
-            field
+        if !lp.includes_header {
+            return Ok(field);
         }
+        field
+            .checked_sub(lp.width as u64)
+            .ok_or_else(|| Rejection::new("length smaller than the header"))
     }
 
     fn too_long(len: u64) -> Rejection {
@@ -233,7 +234,7 @@ impl FrameDecoder for Buggy {
                     signed as u64
                 }
                 // BUG: `let len: u16 = field as u16;`
-                Bug::TruncatedLengthField => self.payload_len(field) as u16 as u64,
+                Bug::TruncatedLengthField => self.payload_len(field)? as u16 as u64,
                 Bug::LengthOverflow => {
                     // BUG: `header + len` in the field's own width wraps around.
                     let mask = if w == 8 {
@@ -253,7 +254,7 @@ impl FrameDecoder for Buggy {
                     self.buf.drain(..end);
                     continue;
                 }
-                _ => self.payload_len(field),
+                _ => self.payload_len(field)?,
             };
             match self.bug {
                 Bug::MaxCheckedAfterBuffering | Bug::SignedLength => {}

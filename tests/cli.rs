@@ -104,3 +104,84 @@ fn readme_shows_the_example_test_verbatim() {
         "README.md and tests/readme_example.rs differ"
     );
 }
+
+/// The example file in `vectors/README.md`, written as a user would from the format section
+/// alone, loads and passes against the reference decoder.
+#[test]
+fn vectors_readme_example_file_loads_and_runs() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/README.md")).unwrap();
+    let json = readme
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a json block in vectors/README.md");
+    let dir = tempfile_dir();
+    let path = dir.join("mine.json");
+    std::fs::write(&path, json).unwrap();
+    framecheck()
+        .args(["vectors", "check", path.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "1 vectors: format and specification OK",
+        ))
+        .stdout(predicate::str::contains(" 0 failed"));
+    // The error example of the README, from the same file with one field changed.
+    std::fs::write(
+        &path,
+        json.replace("\"emitted_by\": 2", "\"emitted_by\": 1"),
+    )
+    .unwrap();
+    framecheck()
+        .args(["vectors", "check", path.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "vector my-split-header: frames[0].emitted_by: is 1; the frame's last byte arrives in chunk 2",
+        ));
+}
+
+#[test]
+fn vectors_commands_exit_codes() {
+    let dir = tempfile_dir();
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\"format\": \"framecheck-vectors\", \"version\": 1, \"flags\": {}, \"vectors\": [",
+    )
+    .unwrap();
+    framecheck()
+        .args(["vectors", "list", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.json: not valid JSON"));
+    framecheck()
+        .args(["vectors", "list", "/nonexistent/v.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+    framecheck()
+        .args(["vectors", "list"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("seed-worked-example"))
+        .stdout(predicate::str::contains("436 vectors"));
+    framecheck()
+        .args(["vectors", "run", "--decoder", "zoo:no-drain-loop"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("seed-check-yourself"));
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "framecheck-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

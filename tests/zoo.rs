@@ -154,3 +154,56 @@ fn seed_explainer_decoder_passes() {
     });
     assert!(report.is_pass(), "{report}");
 }
+
+/// Every zoo decoder fails at least one bundled golden vector (the table in
+/// `vectors/README.md` lists which).
+#[test]
+fn every_zoo_decoder_fails_a_golden_vector() {
+    use framecheck::vectors::{self, Profile};
+    let all = vectors::bundled().unwrap();
+    let mut missed = Vec::new();
+    for entry in zoo::all() {
+        let report = vectors::run_with(
+            &all,
+            Profile::default(),
+            move |framing| Some(entry.build(framing)),
+            |s| s.shrink_runs(0).timeout(Duration::from_millis(300)),
+        );
+        if report.failing_vectors().is_empty() {
+            missed.push(entry.name);
+        }
+    }
+    assert!(missed.is_empty(), "no vector fails: {missed:?}");
+}
+
+/// A decoder that reserves what a `u64` header announces, even more than the address space,
+/// gets a `memory-bomb` verdict instead of aborting the test process.
+/// See: src/alloc.rs, "Surviving the bomb".
+#[test]
+fn reserving_more_than_the_address_space_is_a_verdict_not_an_abort() {
+    use framecheck::{adapter::from_fn, Case, Verdict};
+    let mut d = from_fn(
+        Vec::<u8>::new(),
+        |buf, chunk: &[u8], _: &mut Vec<Vec<u8>>| {
+            buf.extend_from_slice(chunk);
+            if buf.len() >= 8 {
+                let len = u64::from_be_bytes(buf[..8].try_into().unwrap());
+                let mut reserved = Vec::<u8>::with_capacity(len.min(isize::MAX as u64) as usize);
+                reserved.extend_from_slice(&buf[8..]);
+                return Err("too long".into());
+            }
+            Ok(())
+        },
+        |_, _: &mut Vec<Vec<u8>>| Ok(()),
+    );
+    for token in [
+        "u64be:max=1000/7fffffffffffffff.61/-",
+        "u64be:max=1000/0000100000000000.61/-",
+    ] {
+        let case = Case::from_token(token).unwrap();
+        match framecheck::check(&mut d, &case) {
+            Verdict::Fail(f) => assert_eq!(f.kind, FailureKind::MemoryBomb, "{token}: {f:?}"),
+            v => panic!("{token}: {v:?}"),
+        }
+    }
+}
