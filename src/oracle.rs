@@ -69,11 +69,16 @@ pub enum FailureKind {
     Hang,
     /// A call allocated more than the budget tied to the maximum frame length.
     MemoryBomb,
+    /// A decoder in another process exited or was killed by a signal.
+    Crash,
+    /// A decoder in another process broke the exec protocol (a line that is not `FRAME`,
+    /// `DONE` or `ERROR`, bad hex).
+    ProtocolError,
 }
 
 impl FailureKind {
     /// Every kind, in report order.
-    pub const ALL: [FailureKind; 12] = [
+    pub const ALL: [FailureKind; 14] = [
         FailureKind::WrongFrame,
         FailureKind::MissingFrame,
         FailureKind::ExtraFrame,
@@ -86,6 +91,8 @@ impl FailureKind {
         FailureKind::Panic,
         FailureKind::Hang,
         FailureKind::MemoryBomb,
+        FailureKind::Crash,
+        FailureKind::ProtocolError,
     ];
 
     /// The stable kebab-case name, as printed in reports.
@@ -103,7 +110,24 @@ impl FailureKind {
             FailureKind::Panic => "panic",
             FailureKind::Hang => "hang",
             FailureKind::MemoryBomb => "memory-bomb",
+            FailureKind::Crash => "crash",
+            FailureKind::ProtocolError => "protocol-error",
         }
+    }
+
+    /// The kind named `name` (the inverse of [`name`](FailureKind::name)).
+    pub fn from_name(name: &str) -> Option<FailureKind> {
+        FailureKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether the kind is a fault of the decoder's process or thread (hang, crash, protocol
+    /// error) rather than a wrong answer: such faults cost a timeout or a restart, and a run
+    /// stops after too many of them.
+    pub fn is_fault(self) -> bool {
+        matches!(
+            self,
+            FailureKind::Hang | FailureKind::Crash | FailureKind::ProtocolError
+        )
     }
 }
 
@@ -140,6 +164,8 @@ pub enum Outcome {
     Rejected(String),
     /// A panic, with its message.
     Panicked(String),
+    /// A fault raised by an out-of-process adapter ([`Fault`]).
+    Fault(FailureKind, String),
     /// It did not return in time.
     Hung,
 }
@@ -249,16 +275,53 @@ fn payload_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Runs `f` with the panic hook quiet, turning a panic into its message.
-pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+/// A fault of a decoder that is not a wrong answer: an adapter that drives a decoder in
+/// another process raises one (with [`Fault::raise`]) when the process crashes, hangs, breaks
+/// the protocol or outgrows its memory budget, and the oracle turns it into a verdict of that
+/// kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    /// The verdict kind.
+    pub kind: FailureKind,
+    /// What happened, for the report.
+    pub detail: String,
+}
+
+impl Fault {
+    /// Unwinds out of the decoder call with this fault; the oracle catches it.
+    pub fn raise(self) -> ! {
+        panic::panic_any(self)
+    }
+}
+
+/// What a decoder call ended with, when it did not return.
+#[derive(Clone, Debug)]
+pub(crate) enum Caught {
+    Panic(String),
+    Fault(Fault),
+}
+
+impl fmt::Display for Caught {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Caught::Panic(m) => f.write_str(m),
+            Caught::Fault(fault) => write!(f, "{}: {}", fault.kind, fault.detail),
+        }
+    }
+}
+
+/// Runs `f` with the panic hook quiet, turning a panic into its message (or its [`Fault`]).
+pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, Caught> {
     install_panic_hook();
     let was_quiet = QUIET.with(|q| q.replace(true));
     let r = panic::catch_unwind(AssertUnwindSafe(f));
     QUIET.with(|q| q.set(was_quiet));
     r.map_err(|payload| {
-        LAST_PANIC
-            .with(|p| p.borrow_mut().take())
-            .unwrap_or_else(|| payload_message(&*payload))
+        let message = LAST_PANIC.with(|p| p.borrow_mut().take());
+        match payload.downcast::<Fault>() {
+            Ok(fault) => Caught::Fault(*fault),
+            Err(payload) => Caught::Panic(message.unwrap_or_else(|| payload_message(&*payload))),
+        }
     })
 }
 
@@ -342,7 +405,8 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         let outcome = match result {
             Ok(Ok(())) => Outcome::Ok,
             Ok(Err(rejection)) => Outcome::Rejected(rejection.to_string()),
-            Err(msg) => Outcome::Panicked(msg),
+            Err(Caught::Panic(msg)) => Outcome::Panicked(msg),
+            Err(Caught::Fault(f)) => Outcome::Fault(f.kind, f.detail),
         };
         transcript.calls.push(CallRecord {
             call,
@@ -359,6 +423,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         };
         if let Outcome::Panicked(msg) = &outcome {
             return fail(FailureKind::Panic, format!("panicked: {msg}"), transcript);
+        }
+        if let Outcome::Fault(kind, detail) = &outcome {
+            return fail(*kind, detail.clone(), transcript);
         }
         if let Some(u) = usage.filter(|u| u.peak > budget) {
             return fail(
@@ -543,7 +610,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                     ),
                 };
             }
-            Outcome::Panicked(_) | Outcome::Hung => unreachable!("handled above"),
+            Outcome::Panicked(_) | Outcome::Fault(..) | Outcome::Hung => {
+                unreachable!("handled above")
+            }
         }
     }
     unreachable!("the loop returns at EOF")

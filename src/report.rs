@@ -143,6 +143,7 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
                     Outcome::Ok => "ok".to_string(),
                     Outcome::Rejected(m) => format!("rejected: {m}"),
                     Outcome::Panicked(m) => format!("panicked: {m}"),
+                    Outcome::Fault(k, m) => format!("{k}: {m}"),
                     Outcome::Hung => "did not return".to_string(),
                 }
             ),
@@ -180,15 +181,7 @@ pub fn summary(r: &Report) -> String {
         "framecheck {}: {} cases, {} passed, {} failed, {} skipped in {:.2?} (seed {:#x})",
         r.framing, r.total, r.passed, r.failed, r.skipped, r.elapsed, r.seed
     );
-    let run = r.passed + r.failed + r.skipped;
-    if run < r.total {
-        let _ = writeln!(
-            s,
-            "  stopped after the first failure: {} of {} cases not run",
-            r.total - run,
-            r.total
-        );
-    }
+
     for (kind, n) in &r.by_kind {
         let _ = writeln!(s, "  {kind}: {n}");
     }

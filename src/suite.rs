@@ -55,7 +55,20 @@ pub struct Suite {
     fail_fast: bool,
     shrink_runs: usize,
     max_hangs: usize,
+    max_faults: usize,
     reproduce: String,
+    progress: Option<ProgressFn>,
+    vectors: bool,
+}
+
+/// A callback told `(cases done, cases in all)` as a run goes.
+#[derive(Clone)]
+pub struct ProgressFn(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl fmt::Debug for ProgressFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProgressFn")
+    }
 }
 
 impl Suite {
@@ -70,7 +83,10 @@ impl Suite {
             fail_fast: false,
             shrink_runs: 2000,
             max_hangs: 1,
+            max_faults: 25,
             reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
+            progress: None,
+            vectors: true,
         }
     }
 
@@ -104,9 +120,30 @@ impl Suite {
         self
     }
 
-    /// After this many hangs, skip the remaining cases.
+    /// After this many hangs, skip the remaining cases (default 1: each in-process hang leaves
+    /// a thread behind, and each costs a timeout).
     pub fn max_hangs(mut self, n: usize) -> Suite {
         self.max_hangs = n.max(1);
+        self
+    }
+
+    /// After this many faults (hangs, crashes, protocol errors), skip the remaining cases
+    /// (default 25: each costs a timeout or a process restart).
+    pub fn max_faults(mut self, n: usize) -> Suite {
+        self.max_faults = n.max(1);
+        self
+    }
+
+    /// Whether the suite starts with the bundled golden vectors that apply to its framing
+    /// (default: yes).
+    pub fn vectors(mut self, yes: bool) -> Suite {
+        self.vectors = yes;
+        self
+    }
+
+    /// Calls `f(done, total)` after each case.
+    pub fn on_progress(mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Suite {
+        self.progress = Some(ProgressFn(Arc::new(f)));
         self
     }
 
@@ -122,10 +159,14 @@ impl Suite {
         self.framing
     }
 
-    /// Every case of the suite, in the order they run: generated messages under the schedule
-    /// catalog, the adversarial streams, then the random cases.
+    /// Every case of the suite, in the order they run: the golden vectors that apply to the
+    /// framing (as given), generated messages under the schedule catalog, the adversarial
+    /// streams, then the random cases.
     pub fn cases(&self) -> Vec<Case> {
         let mut cases = Vec::new();
+        if self.vectors {
+            cases.extend(crate::vectors::cases_for(self.framing));
+        }
         let mut streams = message_sets(self.framing);
         streams.extend(adversarial::streams(self.framing));
         for s in streams {
@@ -190,6 +231,9 @@ impl Suite {
             reproduce: self.reproduce.clone(),
         };
         let mut first: BTreeMap<FailureKind, (usize, Failure)> = BTreeMap::new();
+        let (mut hangs, mut faults) = (0, 0);
+        let mut stop: Option<String> = None;
+        let total = cases.len();
         exec.run_batch(&cases, |i, verdict| {
             let status = match &verdict {
                 Verdict::Pass => {
@@ -203,6 +247,8 @@ impl Suite {
                 }
                 Verdict::Fail(f) => {
                     report.failed += 1;
+                    hangs += (f.kind == FailureKind::Hang) as usize;
+                    faults += f.kind.is_fault() as usize;
                     *report.by_kind.entry(f.kind).or_default() += 1;
                     report.first_failure_after.get_or_insert(i + 1);
                     first.entry(f.kind).or_insert_with(|| (i, f.clone()));
@@ -213,8 +259,33 @@ impl Suite {
                 label: cases[i].label(),
                 status,
             });
-            !(self.fail_fast && report.failed > 0)
+            if let Some(p) = &self.progress {
+                (p.0)(i + 1, total);
+            }
+            if self.fail_fast && report.failed > 0 {
+                stop = Some("not run: stopped at the first failure (fail-fast)".to_string());
+            } else if hangs >= self.max_hangs {
+                stop = Some(format!(
+                    "not run: the decoder hung {hangs} time(s), the limit (each hang costs a \
+                     timeout, and an in-process hang leaves a thread behind)"
+                ));
+            } else if faults >= self.max_faults {
+                stop = Some(format!(
+                    "not run: {faults} faults (hangs, crashes, protocol errors), the limit"
+                ));
+            }
+            stop.is_none()
         });
+        for case in &cases[report.results.len()..] {
+            report.skipped += 1;
+            report.results.push(CaseResult {
+                label: case.label(),
+                status: Status::Skip,
+            });
+        }
+        if stop.is_some() {
+            report.skip_reason = stop;
+        }
         for (kind, (i, failure)) in first {
             let count = report.by_kind[&kind];
             let original = cases[i].clone();
@@ -454,10 +525,10 @@ where
                             let _ = catch_quietly(move || drop(decoder));
                             v
                         }
-                        Err(msg) => Verdict::Fail(Failure {
+                        Err(caught) => Verdict::Fail(Failure {
                             kind: FailureKind::Panic,
                             call: Call::Chunk(0),
-                            detail: format!("the decoder's constructor panicked: {msg}"),
+                            detail: format!("the decoder's constructor panicked: {caught}"),
                             transcript: Transcript::default(),
                         }),
                     };

@@ -232,14 +232,42 @@ pub fn spec_outcome(framing: Framing, chunks: &[Vec<u8>]) -> Outcome {
     Outcome { frames, error }
 }
 
-/// Every bundled vector, loaded and checked.
+/// Every bundled vector, loaded and checked (once per process).
 pub fn bundled() -> Result<Vec<Vector>, Error> {
-    let mut ids = HashSet::new();
-    let mut out = Vec::new();
-    for (name, text) in BUNDLED {
-        out.extend(load_str(name, text, &mut ids)?.vectors);
-    }
-    Ok(out)
+    static CACHE: std::sync::OnceLock<Result<Vec<Vector>, Error>> = std::sync::OnceLock::new();
+    CACHE
+        .get_or_init(|| {
+            let mut ids = HashSet::new();
+            let mut out = Vec::new();
+            for (name, text) in BUNDLED {
+                out.extend(load_str(name, text, &mut ids)?.vectors);
+            }
+            Ok(out)
+        })
+        .clone()
+}
+
+/// The bundled vectors that apply to `framing`, each as given (labelled `vector:ID`).
+///
+/// A vector applies when its wire format is the same and the specification of `framing`
+/// (with its own maximum and empty-frame rule) gives its stream the very outcome the vector
+/// states, so a vector written for `max=1024` also serves a decoder with a larger maximum
+/// whenever no length in it falls between the two.
+pub fn cases_for(framing: Framing) -> Vec<Case> {
+    let Ok(all) = bundled() else {
+        return Vec::new();
+    };
+    let profile = Profile {
+        empty_frames: framing.empty_frames(),
+    };
+    all.iter()
+        .filter(|v| v.framing.wire() == framing.wire())
+        .filter(|v| spec_outcome(framing, &v.chunks) == *v.resolve(profile).1)
+        .map(|v| {
+            let stream = Stream::raw(framing, format!("vector:{}", v.id), v.chunks.concat());
+            Case::new(Arc::new(stream), "as-given", given_schedule(&v.chunks))
+        })
+        .collect()
 }
 
 /// A loaded vector file.
