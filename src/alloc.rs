@@ -263,6 +263,19 @@ pub fn metered<R>(f: impl FnOnce() -> R) -> (R, Option<u64>) {
     (r, usage.map(|u| u.peak))
 }
 
+/// Runs `f` with counting off, inside a metered call: for the harness's own work in an
+/// adapter (the exec protocol's buffers), which is not the decoder's.
+pub fn unmetered<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ARMED.with(|a| a.set(self.0));
+        }
+    }
+    let _restore = Restore(ARMED.with(|a| a.replace(false)));
+    f()
+}
+
 /// Like [`metered`], with the largest single request too.
 pub fn metered_usage<R>(f: impl FnOnce() -> R) -> (R, Option<Usage>) {
     metered_with_ceiling(0, f)

@@ -31,35 +31,33 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Decodes lowercase or uppercase hex with optional ASCII whitespace between byte pairs.
+/// Decodes lowercase or uppercase hex with optional ASCII whitespace between digits.
 ///
 /// `field` names what is being read, for the error message.
 pub(crate) fn decode_hex(field: &str, text: &str) -> Result<Vec<u8>, Error> {
-    let digits: Vec<(usize, u8)> = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| !b.is_ascii_whitespace())
-        .collect();
-    if digits.len() % 2 != 0 {
-        return Err(Error::new(format!(
-            "{field}: odd number of hex digits ({})",
-            digits.len()
-        )));
-    }
-    let mut out = Vec::with_capacity(digits.len() / 2);
-    for pair in digits.chunks(2) {
-        let hi = hex_val(pair[0].1);
-        let lo = hex_val(pair[1].1);
-        match (hi, lo) {
-            (Some(h), Some(l)) => out.push(h << 4 | l),
-            _ => {
-                let (at, bad) = if hi.is_none() { pair[0] } else { pair[1] };
-                return Err(Error::new(format!(
-                    "{field}: invalid hex digit {:?} at character {at}",
-                    bad as char
-                )));
-            }
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut high: Option<u8> = None;
+    let mut digits = 0usize;
+    for (at, b) in text.bytes().enumerate() {
+        if b.is_ascii_whitespace() {
+            continue;
         }
+        let Some(v) = hex_val(b) else {
+            let shown = text[at..].chars().next().unwrap_or('?');
+            return Err(Error::new(format!(
+                "{field}: invalid hex digit {shown:?} at character {at}"
+            )));
+        };
+        digits += 1;
+        match high.take() {
+            None => high = Some(v),
+            Some(h) => out.push(h << 4 | v),
+        }
+    }
+    if high.is_some() {
+        return Err(Error::new(format!(
+            "{field}: odd number of hex digits ({digits})"
+        )));
     }
     Ok(out)
 }
@@ -73,13 +71,29 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// Lowercase hex, no separators.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
+    for &b in bytes {
+        s.push(HEX_DIGITS[(b >> 4) as usize] as char);
+        s.push(HEX_DIGITS[(b & 15) as usize] as char);
     }
     s
+}
+
+/// Writes `bytes` as lowercase hex to `w`, without building the whole string.
+pub(crate) fn write_hex(w: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    let mut buf = [0u8; 1024];
+    for piece in bytes.chunks(buf.len() / 2) {
+        for (i, &b) in piece.iter().enumerate() {
+            buf[2 * i] = HEX_DIGITS[(b >> 4) as usize];
+            buf[2 * i + 1] = HEX_DIGITS[(b & 15) as usize];
+        }
+        w.write_all(&buf[..piece.len() * 2])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

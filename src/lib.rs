@@ -19,6 +19,7 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`adapter`] | the [`FrameDecoder`] trait a decoder under test implements, and its contract |
+//! | `exec` | the exec protocol: a decoder in any language, as a child process (unix) |
 //! | [`framing`] | wire formats: reference encoder, the specification, [`ReferenceDecoder`] |
 //! | [`schedule`] | chunk schedules: how a stream is cut into reads; the named catalog |
 //! | [`case`] | a [`Stream`] with its expectation, and a [`Case`] = stream × schedule |
@@ -41,6 +42,8 @@ pub mod adversarial;
 pub mod alloc;
 pub mod case;
 mod error;
+#[cfg(unix)]
+pub mod exec;
 pub mod framing;
 pub mod fuzz;
 pub mod oracle;

@@ -5,7 +5,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Instant;
+
+use framecheck::exec::ExecProgram;
 use framecheck::{vectors, zoo, Case, FrameDecoder, Framing, ReferenceDecoder, Suite, Verdict};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[global_allocator]
 static ALLOC: framecheck::CountingAlloc = framecheck::CountingAlloc;
@@ -74,24 +80,46 @@ struct VectorRunArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// Framings to test, comma-separated (`u8`, `u16be`, `u32be:max=1024:incl`, ...), or `all`.
+    /// Framings to test, comma-separated (`u8`, `u16be`, `u32be:max=1024:incl`, ...), or `all`
+    /// (bundled decoders only; with --exec, name the one framing the program decodes).
     #[arg(long, default_value = "all")]
     framing: String,
     /// Maximum frame length, overriding the framing's (inclusive).
     #[arg(long)]
     max_frame: Option<u64>,
-    /// The decoder: `reference` or `zoo:NAME` (see `framecheck selftest`).
-    #[arg(long, default_value = "reference")]
+    /// A bundled decoder: `reference` or `zoo:NAME` (see `framecheck selftest`).
+    #[arg(long, default_value = "reference", conflicts_with = "exec")]
     decoder: String,
+    /// Test a program instead: run with `sh -c`, spoken to in the exec protocol (README).
+    #[arg(long)]
+    exec: Option<String>,
     /// Seed of the random cases.
     #[arg(long, value_parser = parse_seed)]
     seed: Option<u64>,
     /// Number of random cases per framing.
     #[arg(long, default_value_t = 500)]
     cases: usize,
-    /// Per-case timeout in milliseconds, after which a case is a hang.
+    /// Timeout per request (per call into the decoder) in milliseconds; past it, a hang.
     #[arg(long, default_value_t = 2000)]
     timeout_ms: u64,
+    /// Stop at the first failing case (then shrink it).
+    #[arg(long)]
+    fail_fast: bool,
+    /// Stop (skipping the rest) after this many hangs.
+    #[arg(long, default_value_t = 1)]
+    max_hangs: usize,
+    /// Stop (skipping the rest) after this many faults: hangs, crashes, protocol errors.
+    #[arg(long, default_value_t = 25)]
+    max_faults: usize,
+    /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
+    #[arg(long, default_value_t = 64)]
+    memory_slack_mb: u64,
+    /// Write a JSON report here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<std::path::PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<std::path::PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -110,8 +138,14 @@ struct SelftestArgs {
 #[derive(clap::Args)]
 struct ReplayArgs {
     /// The decoder: `reference` or `zoo:NAME`.
-    #[arg(long, default_value = "reference")]
+    #[arg(long, default_value = "reference", conflicts_with = "exec")]
     decoder: String,
+    /// A program speaking the exec protocol, run with `sh -c`.
+    #[arg(long)]
+    exec: Option<String>,
+    /// Timeout per request, in milliseconds (with --exec).
+    #[arg(long, default_value_t = 2000)]
+    timeout_ms: u64,
     /// The case token: `framing/stream-hex/cuts`.
     token: String,
 }
@@ -192,18 +226,113 @@ fn suite_for(framing: Framing, decoder: &Bundled, seed: Option<u64>) -> Suite {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<bool> {
-    let decoder = Bundled::parse(&args.decoder)?;
-    let mut all_pass = true;
-    for framing in framings(&args.framing, args.max_frame)? {
-        let d = decoder.clone();
-        let report = suite_for(framing, &decoder, args.seed)
-            .random_cases(args.cases)
-            .timeout(Duration::from_millis(args.timeout_ms))
-            .run(move || d.build(framing));
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let framings = framings(&args.framing, args.max_frame)?;
+    let mut reports = Vec::new();
+    if let Some(cmd) = &args.exec {
+        let [framing] = framings[..] else {
+            anyhow::bail!(
+                "--exec needs the one framing the program decodes, as in --framing u32be \
+                 (got {:?})",
+                args.framing
+            );
+        };
+        let program = Arc::new(
+            ExecProgram::new(cmd.clone(), framing, timeout)
+                .memory_slack(args.memory_slack_mb << 20),
+        );
+        program.preflight()?;
+        let started = Instant::now();
+        let p = program.clone();
+        let suite = configure(Suite::new(framing), &args)
+            // The program's own timeout fires first; this one guards the harness.
+            .timeout(timeout + Duration::from_secs(5))
+            .reproduce_with(format!(
+                "framecheck replay --exec {} '{{token}}'",
+                shell_quote(cmd)
+            ));
+        let report = with_progress(suite).run(move || p.decoder());
         print!("{report}");
-        all_pass &= report.is_pass();
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "  exec: {} round trips in {secs:.2} s ({:.0}/s), {} program start(s)",
+            program.round_trips(),
+            program.round_trips() as f64 / secs.max(1e-9),
+            program.starts()
+        );
+        reports.push(report);
+    } else {
+        let decoder = Bundled::parse(&args.decoder)?;
+        for framing in framings {
+            let d = decoder.clone();
+            let suite = configure(suite_for(framing, &decoder, args.seed), &args).timeout(timeout);
+            let report = with_progress(suite).run(move || d.build(framing));
+            print!("{report}");
+            reports.push(report);
+        }
     }
-    Ok(all_pass)
+    write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
+    Ok(reports.iter().all(|r| r.is_pass()))
+}
+
+fn configure(mut suite: Suite, args: &RunArgs) -> Suite {
+    if let Some(s) = args.seed {
+        suite = suite.seed(s);
+    }
+    suite
+        .random_cases(args.cases)
+        .max_hangs(args.max_hangs)
+        .max_faults(args.max_faults)
+        .fail_fast(args.fail_fast)
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once a run has taken a second.
+fn with_progress(suite: Suite) -> Suite {
+    if !std::io::stderr().is_terminal() {
+        return suite;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} cases, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(suite.framing().to_string());
+    let started = Instant::now();
+    suite.on_progress(move |done, total| {
+        if bar.is_hidden() && started.elapsed() > Duration::from_secs(1) && done < total {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        if done == total {
+            bar.finish_and_clear();
+        }
+    })
+}
+
+fn write_reports(
+    reports: &[framecheck::Report],
+    json: Option<&std::path::Path>,
+    junit: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&framecheck::report::to_json(reports))?;
+        std::fs::write(path, text + "\n").map_err(|e| {
+            anyhow::anyhow!("{}: cannot write the JSON report: {e}", path.display())
+        })?;
+    }
+    if let Some(path) = junit {
+        std::fs::write(path, framecheck::report::to_junit("framecheck", reports)).map_err(|e| {
+            anyhow::anyhow!("{}: cannot write the JUnit report: {e}", path.display())
+        })?;
+    }
+    Ok(())
+}
+
+/// Quotes `s` for a POSIX shell.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 fn selftest(args: SelftestArgs) -> anyhow::Result<bool> {
@@ -257,21 +386,30 @@ fn selftest(args: SelftestArgs) -> anyhow::Result<bool> {
 }
 
 fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
-    let decoder = Bundled::parse(&args.decoder)?;
     let case = Case::from_token(&args.token)?;
-    let mut d = decoder.build(case.stream.framing());
-    let verdict = framecheck::check(&mut d, &case);
+    let framing = case.stream.framing();
+    let mut make: Box<dyn FnMut() -> Box<dyn FrameDecoder>> = match &args.exec {
+        Some(cmd) => {
+            let program = Arc::new(ExecProgram::new(
+                cmd.clone(),
+                framing,
+                Duration::from_millis(args.timeout_ms),
+            ));
+            program.preflight()?;
+            Box::new(move || Box::new(program.decoder()))
+        }
+        None => {
+            let decoder = Bundled::parse(&args.decoder)?;
+            Box::new(move || decoder.build(framing))
+        }
+    };
+    let verdict = framecheck::check(&mut make(), &case);
     match &verdict {
         Verdict::Pass => {
             println!("PASS {}", case.token());
             // Show what happened anyway: a replay is for looking.
-            print!(
-                "{}",
-                framecheck::report::render_case(
-                    &case,
-                    &transcript_of(&mut *decoder.build(case.stream.framing()), &case)
-                )
-            );
+            let calls = framecheck::oracle::transcript(&mut make(), &case);
+            print!("{}", framecheck::report::render_case(&case, &calls));
         }
         Verdict::Fail(f) => {
             println!("FAIL {}: {}", f.kind, f.detail);
@@ -406,34 +544,6 @@ fn vectors_command(cmd: VectorsCommand) -> anyhow::Result<bool> {
             Ok(true)
         }
     }
-}
-
-/// Runs a passing case again, recording each call.
-fn transcript_of(d: &mut dyn FrameDecoder, case: &Case) -> Vec<framecheck::oracle::CallRecord> {
-    use framecheck::oracle::{Call, CallRecord, Outcome};
-    let bytes = case.stream.bytes();
-    let mut calls = Vec::new();
-    let chunks: Vec<&[u8]> = case.schedule.chunks(bytes).collect();
-    for (i, chunk) in chunks.iter().enumerate() {
-        let mut frames = Vec::new();
-        let r = d.feed(chunk, &mut frames);
-        let outcome = r.map_or_else(|e| Outcome::Rejected(e.to_string()), |_| Outcome::Ok);
-        calls.push(CallRecord {
-            call: Call::Chunk(i),
-            frames,
-            outcome,
-        });
-    }
-    let mut frames = Vec::new();
-    let outcome = d
-        .eof(&mut frames)
-        .map_or_else(|e| Outcome::Rejected(e.to_string()), |_| Outcome::Ok);
-    calls.push(CallRecord {
-        call: Call::Eof,
-        frames,
-        outcome,
-    });
-    calls
 }
 
 fn main() -> ExitCode {

@@ -618,6 +618,42 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
     unreachable!("the loop returns at EOF")
 }
 
+/// Runs `case` against `decoder` without judging it, recording every call (until one does not
+/// return `Ok`): what `framecheck replay` shows for a case that passes.
+pub fn transcript<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Vec<CallRecord> {
+    let bytes = case.stream.bytes();
+    let ranges = case.schedule.ranges(bytes.len());
+    let n = ranges.len();
+    let mut calls = Vec::new();
+    for c in 0..=n {
+        let call = if c < n { Call::Chunk(c) } else { Call::Eof };
+        let mut frames = Vec::new();
+        let result = catch_quietly(|| {
+            if c < n {
+                decoder.feed(&bytes[ranges[c].clone()], &mut frames)
+            } else {
+                decoder.eof(&mut frames)
+            }
+        });
+        let outcome = match result {
+            Ok(Ok(())) => Outcome::Ok,
+            Ok(Err(r)) => Outcome::Rejected(r.to_string()),
+            Err(Caught::Panic(m)) => Outcome::Panicked(m),
+            Err(Caught::Fault(f)) => Outcome::Fault(f.kind, f.detail),
+        };
+        let stop = outcome != Outcome::Ok;
+        calls.push(CallRecord {
+            call,
+            frames,
+            outcome,
+        });
+        if stop {
+            break;
+        }
+    }
+    calls
+}
+
 /// `1 byte`, `2 bytes`.
 pub(crate) fn plural(n: usize, what: &str) -> String {
     if n == 1 {

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Buggy exec-protocol adapters for framecheck's tests: examples/python/length_prefix.py with
+one bug switched on. Usage: buggy.py BUG [FRAMING] [MAX]"""
+import os
+import signal
+import sys
+import time
+
+BUG = sys.argv[1]
+FRAMING = sys.argv[2] if len(sys.argv) > 2 else "u32be"
+MAX = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
+WIDTH = {"u8": 1, "u16be": 2, "u16le": 2, "u32be": 4, "u32le": 4, "u64be": 8, "u64le": 8}[FRAMING]
+ENDIAN = "little" if FRAMING.endswith("le") else "big"
+
+
+class FrameError(Exception):
+    pass
+
+
+class Decoder:
+    def __init__(self):
+        self.buf = bytearray()
+        self.reserved = None
+
+    def feed(self, chunk, emit):
+        self.buf += chunk
+        while len(self.buf) >= WIDTH:
+            length = int.from_bytes(self.buf[:WIDTH], ENDIAN, signed=(BUG == "signed-length"))
+            if BUG == "prealloc":
+                self.reserved = bytearray(length)  # BUG: reserve, then check
+            if BUG == "off-by-one-at-max":
+                if length >= MAX:  # BUG: >= for >
+                    raise FrameError("too long")
+            elif length > MAX:
+                raise FrameError("too long")
+            if length == 0 and BUG == "hang-on-empty":
+                while True:  # BUG: waits forever on an empty frame
+                    time.sleep(1)
+            if length == 3 and BUG == "crash":
+                os.kill(os.getpid(), signal.SIGSEGV)  # BUG: dies on a 3-byte frame
+            end = WIDTH + length
+            if len(self.buf) < end:
+                return
+            emit(bytes(self.buf[WIDTH:end]))
+            del self.buf[:end]
+            if BUG == "no-drain-loop":
+                return  # BUG: one frame per read
+
+    def eof(self, emit):
+        if BUG == "truncation-ignored":
+            return  # BUG: a partial frame is dropped silently
+        if BUG == "exit-at-eof":
+            sys.exit(0)  # BUG: the program quits at the first EOF
+        if self.buf:
+            raise FrameError("truncated")
+
+
+def main():
+    out = sys.stdout
+    decoder = Decoder()
+
+    def emit(frame):
+        if BUG == "bad-hex":
+            out.write("FRAME " + frame.hex().replace("6", "g") + "\n")  # BUG: not hex
+        else:
+            out.write(f"FRAME {frame.hex()}\n")
+
+    for line in sys.stdin:
+        request, _, arg = line.rstrip("\n").partition(" ")
+        if BUG == "garbage" and request == "CHUNK" and len(arg) > 8:
+            out.write(f"debug: got {len(arg) // 2} bytes\n")  # BUG: chatter on stdout
+        try:
+            if request == "BEGIN":
+                decoder = Decoder()
+            elif request == "CHUNK":
+                decoder.feed(bytes.fromhex(arg), emit)
+            elif request == "EOF":
+                decoder.eof(emit)
+        except FrameError as e:
+            out.write(f"ERROR {e}\n")
+        else:
+            out.write("DONE\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+//! `framecheck run --exec`: the exec protocol end to end, against the example adapters (which
+//! must pass) and buggy variants of the Python one (`tests/adapters/buggy.py`), each of which
+//! must fail with exit code 1 and the right verdict kind, with the run completing.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn framecheck() -> Command {
+    let mut c = Command::cargo_bin("framecheck").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run_buggy(bug: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let exec = format!("python3 tests/adapters/buggy.py {bug} u32be 1000");
+    let mut args = vec![
+        "run",
+        "--framing",
+        "u32be:max=1000",
+        "--exec",
+        &exec,
+        "--cases",
+        "20",
+        "--fail-fast",
+    ];
+    args.extend_from_slice(extra);
+    framecheck().args(&args).assert()
+}
+
+#[test]
+fn python_example_adapter_passes_the_default_suite() {
+    framecheck()
+        .args([
+            "run",
+            "--framing",
+            "u32be",
+            "--max-frame",
+            "1048576",
+            "--exec",
+            "python3 examples/python/length_prefix.py u32be 1048576",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(" 0 failed"))
+        .stdout(predicate::str::contains("1 program start(s)"));
+}
+
+#[test]
+fn node_example_adapter_passes() {
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("node is not installed; the Node.js adapter is not tested here");
+        return;
+    }
+    framecheck()
+        .args([
+            "run",
+            "--framing",
+            "u16le:max=300",
+            "--exec",
+            "node examples/node/length_prefix.js u16le 300",
+            "--cases",
+            "100",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(" 0 failed"));
+}
+
+#[test]
+fn wrong_answers_are_caught_with_their_kind() {
+    for (bug, kind) in [
+        ("no-drain-loop", "stuck-frame"),
+        ("off-by-one-at-max", "false-rejection"),
+        ("truncation-ignored", "truncation-ignored"),
+        // Python's signed -1 makes the payload end before it starts: an empty frame.
+        ("signed-length", "extra-frame"),
+    ] {
+        let out = run_buggy(bug, &[]).code(1).get_output().stdout.clone();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains(&format!("FAIL {kind}")), "{bug}: {out}");
+        assert!(
+            out.contains("Reproduce with: framecheck replay --exec"),
+            "{bug}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_program_that_crashes_is_a_crash_and_the_run_goes_on() {
+    run_buggy("crash", &["--max-faults", "3"])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL crash"))
+        .stdout(predicate::str::contains("SIGSEGV"));
+    // Without --fail-fast, the run continues with fresh processes until the fault limit.
+    let exec = "python3 tests/adapters/buggy.py exit-at-eof u32be 1000";
+    framecheck()
+        .args([
+            "run",
+            "--framing",
+            "u32be:max=1000",
+            "--exec",
+            exec,
+            "--cases",
+            "5",
+        ])
+        .args(["--max-faults", "4"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("crash: 4"))
+        .stdout(predicate::str::contains("exited with status 0"))
+        .stdout(predicate::str::contains("4 faults"))
+        .stdout(
+            predicate::str::is_match(r"exec: \d+ round trips .*, ([5-9]|\d\d+) program start\(s\)")
+                .unwrap(),
+        );
+}
+
+#[test]
+fn a_program_that_hangs_is_killed_and_reported() {
+    run_buggy("hang-on-empty", &["--timeout-ms", "500"])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL hang"))
+        .stdout(predicate::str::contains("no DONE or ERROR within 500 ms"));
+}
+
+#[test]
+fn garbage_and_bad_hex_are_protocol_errors_with_the_line() {
+    run_buggy("garbage", &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL protocol-error"))
+        .stdout(predicate::str::contains("\"debug: got"));
+    run_buggy("bad-hex", &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL protocol-error"))
+        .stdout(predicate::str::contains("invalid hex digit 'g'"));
+}
+
+#[test]
+fn a_program_that_reserves_what_the_header_says_is_a_memory_bomb() {
+    run_buggy(
+        "prealloc",
+        &["--memory-slack-mb", "8", "--timeout-ms", "10000"],
+    )
+    .code(1)
+    .stdout(predicate::str::contains("FAIL memory-bomb"))
+    .stdout(predicate::str::contains("peak resident memory grew by"));
+}
+
+#[test]
+fn the_reproduce_line_replays_the_failure() {
+    let out = run_buggy("no-drain-loop", &[])
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let line = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Reproduce with: framecheck "))
+        .unwrap();
+    // framecheck replay --exec 'CMD' 'TOKEN'
+    let parts: Vec<&str> = line.split('\'').collect();
+    let (cmd, token) = (parts[1], parts[3]);
+    framecheck()
+        .args(["replay", "--exec", cmd, token])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL stuck-frame"));
+}
+
+#[test]
+fn a_program_that_cannot_run_is_a_usage_error() {
+    framecheck()
+        .args(["run", "--framing", "u32be", "--exec", "no-such-program-xyz"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did not answer BEGIN"))
+        .stderr(predicate::str::contains("status 127"));
+    framecheck()
+        .args(["run", "--exec", "python3 examples/python/length_prefix.py"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--exec needs the one framing"));
+}
+
+#[test]
+fn json_and_junit_reports_are_written() {
+    let dir = std::env::temp_dir().join(format!("framecheck-exec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (json, junit) = (dir.join("r.json"), dir.join("r.xml"));
+    run_buggy(
+        "no-drain-loop",
+        &[
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    )
+    .code(1);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["pass"], false);
+    let r = &v["reports"][0];
+    assert_eq!(r["framing"], "u32be:max=1000");
+    assert_eq!(r["failures"][0]["kind"], "stuck-frame");
+    assert!(r["failures"][0]["reproduce"]
+        .as_str()
+        .unwrap()
+        .starts_with("framecheck replay --exec"));
+    assert_eq!(
+        r["cases"].as_array().unwrap().len(),
+        r["total"].as_u64().unwrap() as usize
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"u32be:max=1000\""),
+        "{xml:.300}"
+    );
+    assert!(xml.contains("<failure"), "no failure element");
+    assert!(xml.contains("type=\"stuck-frame\""));
+    // An unwritable report path is a usage error, after the run.
+    framecheck()
+        .args([
+            "run",
+            "--framing",
+            "u8",
+            "--cases",
+            "1",
+            "--json",
+            "/nonexistent/dir/r.json",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write the JSON report"));
+}
