@@ -278,13 +278,10 @@ fn read_lines(stdout: impl Read, max_line: usize, tx: mpsc::Sender<Line>) {
     let mut r = BufReader::with_capacity(1 << 16, stdout);
     loop {
         let mut line = Vec::new();
-        let n = match (&mut r)
+        let n = (&mut r)
             .take(max_line as u64 + 1)
             .read_until(b'\n', &mut line)
-        {
-            Ok(n) => n,
-            Err(_) => 0,
-        };
+            .unwrap_or_default();
         if n == 0 {
             let _ = tx.send(Line::End);
             return;
