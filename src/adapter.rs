@@ -57,7 +57,8 @@ use std::fmt;
 /// A stream-framing decoder under test, seen as a TCP read loop sees it.
 ///
 /// Two methods are required, [`feed`](FrameDecoder::feed) and [`eof`](FrameDecoder::eof); the
-/// rest have defaults that are never wrong.
+/// two declarations, [`max_frame_len`](FrameDecoder::max_frame_len) and
+/// [`empty_frames`](FrameDecoder::empty_frames), have defaults.
 ///
 /// # Contract
 /// The harness checks each of these sentences under every chunk schedule:
@@ -95,9 +96,19 @@ pub trait FrameDecoder {
 
     /// The largest payload this decoder is configured to accept, if it declares one.
     ///
-    /// The default, `None`, makes no claim; the harness then uses the framing's own maximum.
+    /// The default, `None`, makes no claim, and the suite uses its framing's maximum. A
+    /// declared maximum replaces the framing's in [`Suite::run`](crate::Suite::run), and the
+    /// report says so.
     fn max_frame_len(&self) -> Option<u64> {
         None
+    }
+
+    /// Whether this decoder accepts zero-length frames. The default, `true`, is what most
+    /// framings specify; a decoder for a protocol that forbids them returns `false`, and must
+    /// then reject an empty frame from the call that completes its header. The declaration
+    /// resolves the golden vectors whose outcome depends on it (`acceptable` ones).
+    fn empty_frames(&self) -> bool {
+        true
     }
 }
 
@@ -111,6 +122,9 @@ impl<D: FrameDecoder + ?Sized> FrameDecoder for &mut D {
     fn max_frame_len(&self) -> Option<u64> {
         (**self).max_frame_len()
     }
+    fn empty_frames(&self) -> bool {
+        (**self).empty_frames()
+    }
 }
 
 impl<D: FrameDecoder + ?Sized> FrameDecoder for Box<D> {
@@ -122,6 +136,9 @@ impl<D: FrameDecoder + ?Sized> FrameDecoder for Box<D> {
     }
     fn max_frame_len(&self) -> Option<u64> {
         (**self).max_frame_len()
+    }
+    fn empty_frames(&self) -> bool {
+        (**self).empty_frames()
     }
 }
 

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `len=0`, `len=1`, `len=max-1`, `len=max` | valid frames at the edges | 10, 14 |
 //! | `len=max+1` | one byte over the max, then a few bytes | 10 |
+//! | `len=max+1-complete` | one byte over the max with its whole payload, then a good frame | 10 |
 //! | `field=N` | every power-of-two boundary (255/256, 2^16, 2^24, 2^31, 2^32, 2^63) that fits the field, then a few bytes | 8, 9 |
 //! | `field=max-field` | the field's maximum (`ff ff ff ff`) | 7, 9 |
 //! | `overflow-K` | field values that wrap when the header width is added | 7 |
@@ -49,6 +50,20 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
         }
     }
 
+    // The whole oversized frame arrives, then a good one: a decoder that checks the max only
+    // when it needs more bytes would emit it.
+    if let Some(over) = max.checked_add(1).filter(|&v| v <= LARGEST_MESSAGE) {
+        if let Some(mut tail) = framing.header_for_payload(over) {
+            tail.extend(pattern(over as usize));
+            tail.extend(
+                framing
+                    .encode(&[after.clone()])
+                    .map(|e| e.bytes)
+                    .unwrap_or_default(),
+            );
+            out.push(lenient(framing, "len=max+1-complete", good.clone(), tail));
+        }
+    }
     // A header, then a few bytes: oversized, truncated or malformed, as the spec reads it.
     let mut header_then_few = |name: String, field: u64| {
         if let Some(mut tail) = framing.header_for_field(field) {

@@ -147,8 +147,14 @@ pub enum End {
         class: ErrorClass,
         /// Offset of the first byte of the bad or truncated frame.
         start: usize,
-        /// Where the rejection is due.
+        /// The latest point at which the rejection is due: the last byte of a bad header, or
+        /// EOF for a truncated frame.
         at: At,
+        /// The earliest point at which a rejection is justified: the first byte after which
+        /// the header's bytes so far already prove it bad, whatever follows (`ff` as the first
+        /// byte of a big-endian `u32` with a small max). Equal to `at` when nothing is proven
+        /// earlier.
+        earliest: At,
         /// What the specification read, for reports.
         why: String,
     },
@@ -390,6 +396,44 @@ impl Framing {
         Ok(payload)
     }
 
+    /// How many leading bytes of the invalid header `header` already prove it invalid, whatever
+    /// the remaining bytes are: the smallest `k` for which no completion of `header[..k]` is a
+    /// valid header. (Bounds are used: the values a prefix allows are taken as the interval
+    /// between its completions with zeros and with `ff`s, which is exact for big endian and
+    /// conservative for little endian.)
+    pub fn proof_len(&self, header: &[u8]) -> usize {
+        let Wire::LengthPrefix(lp) = self.wire;
+        let w = lp.width as usize;
+        let offset = if lp.includes_header { w as u64 } else { 0 };
+        let lo = offset + u64::from(!self.empty_frames);
+        let hi = offset.saturating_add(self.max_frame_len);
+        for k in 1..w {
+            let mut low = header[..w].to_vec();
+            let mut high = header[..w].to_vec();
+            low[k..].fill(0);
+            high[k..].fill(0xff);
+            let (a, b) = (self.field_value(&low), self.field_value(&high));
+            let (min, max) = (a.min(b), a.max(b));
+            if max < lo || min > hi {
+                return k;
+            }
+        }
+        w
+    }
+
+    /// The raw field value of a complete header, as read in stream order (`bytes[0]` arrives
+    /// first).
+    fn field_value(&self, bytes: &[u8]) -> u64 {
+        let Wire::LengthPrefix(lp) = self.wire;
+        let w = lp.width as usize;
+        let mut be = [0u8; 8];
+        be[8 - w..].copy_from_slice(&bytes[..w]);
+        if lp.endian == Endian::Little {
+            be[8 - w..].reverse();
+        }
+        u64::from_be_bytes(be)
+    }
+
     /// The specification: what the whole stream `stream` must decode to.
     pub fn expect(&self, stream: &[u8]) -> Expectation {
         let mut frames = Vec::new();
@@ -410,15 +454,17 @@ impl Framing {
             let payload = match self.read_header(&stream[pos..header_end]) {
                 Ok(p) => p,
                 Err((class, why)) => {
+                    let known = self.proof_len(&stream[pos..header_end]);
                     return Expectation {
                         frames,
                         end: End::Reject {
                             class,
                             start: pos,
                             at: At::Byte(header_end - 1),
+                            earliest: At::Byte(pos + known - 1),
                             why,
                         },
-                    }
+                    };
                 }
             };
             let have = (stream.len() - header_end) as u64;
@@ -444,6 +490,7 @@ fn truncated(frames: Vec<ExpectedFrame>, start: usize, what: String) -> Expectat
             class: ErrorClass::TruncatedAtEof,
             start,
             at: At::Eof,
+            earliest: At::Eof,
             why: format!("the stream ends inside a frame ({what})"),
         },
     }
@@ -602,6 +649,10 @@ impl FrameDecoder for ReferenceDecoder {
     fn max_frame_len(&self) -> Option<u64> {
         Some(self.framing.max_frame_len())
     }
+
+    fn empty_frames(&self) -> bool {
+        self.framing.empty_frames()
+    }
 }
 
 #[cfg(test)]
@@ -666,6 +717,29 @@ mod tests {
                 class: ErrorClass::Oversized,
                 start: 5,
                 at: At::Byte(8),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_header_prefix_can_prove_the_header_bad() {
+        let be: Framing = "u32be:max=1000".parse().unwrap();
+        // ff as the first of four big-endian bytes: at least 0xff000000.
+        assert_eq!(be.proof_len(&[0xff, 0, 0, 0]), 1);
+        assert_eq!(be.proof_len(&[0, 0, 0x03, 0xe9]), 4);
+        assert_eq!(be.proof_len(&[0, 0, 0x04, 0]), 3);
+        let le: Framing = "u32le:max=1000".parse().unwrap();
+        // e9 03 ..: at least 0x03e9 = 1001.
+        assert_eq!(le.proof_len(&[0xe9, 0x03, 0, 0]), 2);
+        let incl: Framing = "u16be:incl".parse().unwrap();
+        assert_eq!(incl.proof_len(&[0, 1]), 2);
+        let e = be.expect(&[0, 0, 0, 1, 9, 0xff, 0, 0, 0]);
+        assert!(matches!(
+            e.end,
+            End::Reject {
+                at: At::Byte(8),
+                earliest: At::Byte(5),
                 ..
             }
         ));

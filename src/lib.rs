@@ -65,6 +65,9 @@ pub use suite::{Report, Suite};
 
 /// Replays a case from its token (as printed after `Reproduce with:`) against `decoder`.
 ///
+/// Like [`check`], this runs in the calling thread with no hang watchdog: a case that hung
+/// under the suite hangs here too (`framecheck replay` on the command line has a timeout).
+///
 /// ```
 /// use framecheck::{replay, Framing, ReferenceDecoder};
 ///

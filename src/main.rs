@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use framecheck::exec::ExecProgram;
-use framecheck::{vectors, zoo, Case, FrameDecoder, Framing, ReferenceDecoder, Suite, Verdict};
+use framecheck::{vectors, zoo, Case, FrameDecoder, Framing, ReferenceDecoder, Suite};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[global_allocator]
@@ -388,39 +388,47 @@ fn selftest(args: SelftestArgs) -> anyhow::Result<bool> {
 fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
     let case = Case::from_token(&args.token)?;
     let framing = case.stream.framing();
-    let mut make: Box<dyn FnMut() -> Box<dyn FrameDecoder>> = match &args.exec {
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let make: Arc<dyn Fn() -> Box<dyn FrameDecoder> + Send + Sync> = match &args.exec {
         Some(cmd) => {
-            let program = Arc::new(ExecProgram::new(
-                cmd.clone(),
-                framing,
-                Duration::from_millis(args.timeout_ms),
-            ));
+            let program = Arc::new(ExecProgram::new(cmd.clone(), framing, timeout));
             program.preflight()?;
-            Box::new(move || Box::new(program.decoder()))
+            Arc::new(move || Box::new(program.decoder()) as Box<dyn FrameDecoder>)
         }
         None => {
             let decoder = Bundled::parse(&args.decoder)?;
-            Box::new(move || decoder.build(framing))
+            Arc::new(move || decoder.build(framing))
         }
     };
-    let verdict = framecheck::check(&mut make(), &case);
-    match &verdict {
-        Verdict::Pass => {
+    // Through the runner, so that a case that hangs is reported as a hang, not waited on.
+    let m = make.clone();
+    let report = Suite::new(framing)
+        .vectors(false)
+        .shrink_runs(0)
+        .timeout(if args.exec.is_some() {
+            timeout + Duration::from_secs(5)
+        } else {
+            timeout
+        })
+        .run_cases(vec![case.clone()], move || m());
+    match report.failures.first() {
+        None => {
             println!("PASS {}", case.token());
             // Show what happened anyway: a replay is for looking.
             let calls = framecheck::oracle::transcript(&mut make(), &case);
             print!("{}", framecheck::report::render_case(&case, &calls));
+            Ok(true)
         }
-        Verdict::Fail(f) => {
+        Some(found) => {
+            let f = &found.failure;
             println!("FAIL {}: {}", f.kind, f.detail);
             print!(
                 "{}",
                 framecheck::report::render_case(&case, &f.transcript.calls)
             );
+            Ok(false)
         }
-        Verdict::Skip(why) => println!("SKIP {why}"),
     }
-    Ok(verdict.is_pass())
 }
 
 fn load_vectors(files: &VectorFiles) -> anyhow::Result<Vec<vectors::Vector>> {
@@ -448,7 +456,7 @@ fn run_vectors(
     vectors::run_with(
         all,
         profile,
-        move |framing| Some(d.build(framing)),
+        move |framing| Some(d.build(framing.with_empty_frames(profile.empty_frames))),
         move |suite| {
             suite
                 .timeout(timeout)

@@ -229,14 +229,15 @@ impl Verdict {
 
 /// The most a single call may allocate before the case fails as a memory bomb: twice the
 /// largest frame (a buffer that doubles as it grows), four times the chunk (the chunk copied
-/// in and the frames it completes copied out), and 256 KiB of slack.
-pub fn memory_budget(framing: &Framing, chunk_len: usize) -> u64 {
+/// in and the frames it completes copied out), and a slack ([`DEFAULT_MEMORY_SLACK`], 256 KiB,
+/// unless [`Suite::memory_slack`](crate::Suite::memory_slack) says otherwise).
+pub fn memory_budget(framing: &Framing, chunk_len: usize, slack: u64) -> u64 {
     let max = framing.max_frame_len();
     let frame = max.saturating_add(framing.header_len(max) as u64);
     frame
         .saturating_mul(2)
         .saturating_add((chunk_len as u64).saturating_mul(4))
-        .saturating_add(256 * 1024)
+        .saturating_add(slack)
 }
 
 thread_local! {
@@ -329,24 +330,54 @@ pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, Caught> {
 /// (when [`CountingAlloc`](crate::CountingAlloc) is installed); there is no hang watchdog here:
 /// [`Suite`](crate::Suite) adds one.
 pub fn check<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Verdict {
-    check_with_progress(decoder, case, None)
+    check_with_progress(decoder, case, None, DEFAULT_MEMORY_SLACK)
 }
 
 /// Where a running case is, for a watchdog on another thread.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Progress {
+    base: std::time::Instant,
     /// The call in progress: its chunk index, or the chunk count for EOF.
     pub call: AtomicUsize,
-    /// Calls started so far, across cases: a watchdog that sees it move knows the decoder is
-    /// not stuck in one call.
-    pub ticks: AtomicUsize,
+    /// When the call in progress started, in nanoseconds after `base`.
+    started: std::sync::atomic::AtomicU64,
 }
+
+impl Progress {
+    pub(crate) fn new() -> Progress {
+        Progress {
+            base: std::time::Instant::now(),
+            call: AtomicUsize::new(0),
+            started: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn begin(&self, call: usize) {
+        self.call.store(call, Ordering::SeqCst);
+        let now = self.base.elapsed().as_nanos() as u64;
+        self.started.store(now, Ordering::SeqCst);
+    }
+
+    /// How long the latest call has been running (or ran, if it returned since).
+    pub(crate) fn age(&self) -> std::time::Duration {
+        let started = self.started.load(Ordering::SeqCst);
+        let now = self.base.elapsed().as_nanos() as u64;
+        std::time::Duration::from_nanos(now.saturating_sub(started))
+    }
+}
+
+/// The bytes always in the output vector before a call: a decoder must push, never clear.
+const SENTINEL: &[u8] = b"\xf0framecheck: a frame pushed by an earlier call\xf0";
+
+/// The default slack of the memory budget ([`memory_budget`]).
+pub const DEFAULT_MEMORY_SLACK: u64 = 256 * 1024;
 
 /// [`check`], publishing each call in `progress` before making it.
 pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
     decoder: &mut D,
     case: &Case,
     progress: Option<&Progress>,
+    memory_slack: u64,
 ) -> Verdict {
     let stream = case.stream.bytes();
     let framing = case.stream.framing();
@@ -359,12 +390,15 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         .iter()
         .map(|f| case.schedule.chunk_of(f.last_byte))
         .collect();
-    let reject_due = match &exp.end {
-        End::Clean => None,
-        End::Reject {
-            at: At::Byte(b), ..
-        } => Some(case.schedule.chunk_of(*b)),
-        End::Reject { at: At::Eof, .. } => Some(n),
+    let call_of = |at: &At| match at {
+        At::Byte(b) => case.schedule.chunk_of(*b),
+        At::Eof => n,
+    };
+    // A rejection is right from `reject_from` (the first call whose bytes prove the stream
+    // bad) to `reject_due` (the call that completes the bad header, or EOF).
+    let (reject_from, reject_due) = match &exp.end {
+        End::Clean => (None, None),
+        End::Reject { at, earliest, .. } => (Some(call_of(earliest)), Some(call_of(at))),
     };
     let describe_end = || match &exp.end {
         End::Clean => String::new(),
@@ -386,13 +420,12 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
     let mut overdue: Option<usize> = None;
     for c in 0..=n {
         let call = call_at(c);
-        if let Some(p) = progress {
-            p.call.store(c, Ordering::SeqCst);
-            p.ticks.fetch_add(1, Ordering::SeqCst);
-        }
-        let mut frames = Vec::new();
+        let mut frames = vec![SENTINEL.to_vec()];
         let chunk_len = ranges.get(c).map_or(0, |r| r.len());
-        let budget = memory_budget(&framing, chunk_len);
+        let budget = memory_budget(&framing, chunk_len, memory_slack);
+        if let Some(p) = progress {
+            p.begin(c);
+        }
         let (result, usage) = metered_with_ceiling(budget, || {
             catch_quietly(|| {
                 if c < n {
@@ -408,6 +441,10 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
             Err(Caught::Panic(msg)) => Outcome::Panicked(msg),
             Err(Caught::Fault(f)) => Outcome::Fault(f.kind, f.detail),
         };
+        let kept = frames.first().is_some_and(|f| f.as_slice() == SENTINEL);
+        if kept {
+            frames.remove(0);
+        }
         transcript.calls.push(CallRecord {
             call,
             frames,
@@ -426,6 +463,15 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         }
         if let Outcome::Fault(kind, detail) = &outcome {
             return fail(*kind, detail.clone(), transcript);
+        }
+        if !kept {
+            return fail(
+                FailureKind::WrongFrame,
+                "removed or replaced what was already in the output vector: `feed` and `eof` \
+                 must only push onto it (a caller may be collecting frames across calls)"
+                    .to_string(),
+                transcript,
+            );
         }
         if let Some(u) = usage.filter(|u| u.peak > budget) {
             return fail(
@@ -546,7 +592,7 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         format!("rejected a valid stream at {call}: {msg}"),
                         transcript,
                     ),
-                    Some(r) if c < r => fail(
+                    Some(r) if reject_from.is_some_and(|from| c < from) => fail(
                         FailureKind::FalseRejection,
                         format!(
                             "rejected at {call}, before the stream went wrong ({}; due at {}): \

@@ -110,12 +110,13 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
     }
 
     // Expected, call by call.
-    let reject_call = match &exp.end {
-        End::Clean => None,
-        End::Reject {
-            at: At::Byte(b), ..
-        } => Some(case.schedule.chunk_of(*b)),
-        End::Reject { at: At::Eof, .. } => Some(n),
+    let call_of = |at: &At| match at {
+        At::Byte(b) => case.schedule.chunk_of(*b),
+        At::Eof => n,
+    };
+    let (reject_from, reject_call) = match &exp.end {
+        End::Clean => (None, None),
+        End::Reject { at, earliest, .. } => (Some(call_of(earliest)), Some(call_of(at))),
     };
     let mut expected: Vec<(Vec<&[u8]>, bool)> = vec![(Vec::new(), false); n + 1];
     for fr in &exp.frames {
@@ -130,11 +131,21 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
     let last = reject_call.unwrap_or(n).max(calls.len().saturating_sub(1));
     for (c, (frames, rejects)) in expected.iter().enumerate().take(last.min(n) + 1) {
         let call = if c < n { Call::Chunk(c) } else { Call::Eof };
-        let exp_s = format!(
-            "{} -> {}",
-            frames_str(frames.iter().copied()),
-            if *rejects { "rejected" } else { "ok" }
-        );
+        let exp_s = if reject_call.is_some_and(|r| c > r) {
+            "(no call: rejected before)".to_string()
+        } else {
+            let verdict = match reject_from {
+                Some(from) if *rejects && from < c => {
+                    "rejected (or from chunk ".to_string() + &from.to_string() + ")"
+                }
+                _ if *rejects => "rejected".to_string(),
+                Some(from) if from <= c && reject_call.is_some_and(|r| c < r) => {
+                    "ok or rejected".to_string()
+                }
+                _ => "ok".to_string(),
+            };
+            format!("{} -> {verdict}", frames_str(frames.iter().copied()))
+        };
         let act_s = match calls.get(c) {
             Some(rec) => format!(
                 "{} -> {}",
@@ -182,6 +193,9 @@ pub fn summary(r: &Report) -> String {
         r.framing, r.total, r.passed, r.failed, r.skipped, r.elapsed, r.seed
     );
 
+    if !r.declared.is_empty() {
+        let _ = writeln!(s, "  as the decoder declares: {}", r.declared.join(", "));
+    }
     for (kind, n) in &r.by_kind {
         let _ = writeln!(s, "  {kind}: {n}");
     }

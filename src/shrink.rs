@@ -75,13 +75,16 @@ fn candidates(case: &Case) -> Vec<Case> {
     };
 
     let mut with = |messages: Vec<Vec<u8>>, tail: Vec<u8>, cuts: Vec<usize>| {
-        if let Ok(s) = Stream::with_tail(framing, name.clone(), messages, tail) {
+        if let Ok(s) = Stream::with_tail_lenient(framing, name.clone(), messages, tail) {
             let len = s.bytes().len();
-            out.push(Case::new(
-                Arc::new(s),
-                case.schedule_name.clone(),
-                Schedule::from_cuts(cuts, len),
-            ));
+            let schedule = Schedule::from_cuts(cuts, len);
+            // The shrunk cuts are no longer the named schedule's: name them by themselves.
+            let schedule_name = if schedule.cuts().is_empty() {
+                "whole".to_string()
+            } else {
+                format!("cuts@{schedule}")
+            };
+            out.push(Case::new(Arc::new(s), schedule_name, schedule));
         }
     };
     // A frame [s, e) replaced by one of length `new_len`.

@@ -56,6 +56,7 @@ pub struct Suite {
     shrink_runs: usize,
     max_hangs: usize,
     max_faults: usize,
+    memory_slack: u64,
     reproduce: String,
     progress: Option<ProgressFn>,
     vectors: bool,
@@ -84,6 +85,7 @@ impl Suite {
             shrink_runs: 2000,
             max_hangs: 1,
             max_faults: 25,
+            memory_slack: crate::oracle::DEFAULT_MEMORY_SLACK,
             reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
             progress: None,
             vectors: true,
@@ -131,6 +133,13 @@ impl Suite {
     /// (default 25: each costs a timeout or a process restart).
     pub fn max_faults(mut self, n: usize) -> Suite {
         self.max_faults = n.max(1);
+        self
+    }
+
+    /// The slack of the per-call memory budget (default 256 KiB): raise it for a decoder that
+    /// reserves a fixed receive buffer larger than that.
+    pub fn memory_slack(mut self, bytes: u64) -> Suite {
+        self.memory_slack = bytes;
         self
     }
 
@@ -185,12 +194,32 @@ impl Suite {
     }
 
     /// Runs the suite against decoders made by `factory` (one per case).
+    ///
+    /// What the decoder declares about itself ([`FrameDecoder::max_frame_len`],
+    /// [`FrameDecoder::empty_frames`]) adjusts the framing first, and the report lists it.
     pub fn run<F, D>(&self, factory: F) -> Report
     where
         F: Fn() -> D + Send + Sync + 'static,
         D: FrameDecoder,
     {
-        self.run_cases(self.cases(), factory)
+        let mut suite = self.clone();
+        let mut declared = Vec::new();
+        if let Ok((max, empty)) = catch_quietly(|| {
+            let d = factory();
+            (d.max_frame_len(), d.empty_frames())
+        }) {
+            if let Some(m) = max.filter(|&m| m != self.framing.max_frame_len()) {
+                suite.framing = suite.framing.with_max_frame_len(m);
+                declared.push(format!("maximum frame length {m}"));
+            }
+            if !empty && self.framing.empty_frames() {
+                suite.framing = suite.framing.with_empty_frames(false);
+                declared.push("no empty frames".to_string());
+            }
+        }
+        let mut report = suite.run_cases(suite.cases(), factory);
+        report.declared = declared;
+        report
     }
 
     /// Runs the suite and panics with the report if any case failed: the one-call form for a
@@ -213,7 +242,12 @@ impl Suite {
         D: FrameDecoder,
     {
         let started = Instant::now();
-        let mut exec = Executor::new(Arc::new(factory), self.timeout, self.max_hangs);
+        let mut exec = Executor::new(
+            Arc::new(factory),
+            self.timeout,
+            self.max_hangs,
+            self.memory_slack,
+        );
         let mut report = Report {
             framing: self.framing,
             seed: self.seed,
@@ -229,6 +263,7 @@ impl Suite {
             alloc_metering: false,
             elapsed: Duration::ZERO,
             reproduce: self.reproduce.clone(),
+            declared: Vec::new(),
         };
         let mut first: BTreeMap<FailureKind, (usize, Failure)> = BTreeMap::new();
         let (mut hangs, mut faults) = (0, 0);
@@ -451,6 +486,8 @@ pub struct Report {
     pub alloc_metering: bool,
     /// Wall time.
     pub elapsed: Duration,
+    /// What the decoder declared that changed the framing (see [`Suite::run`]).
+    pub declared: Vec<String>,
     reproduce: String,
 }
 
@@ -480,6 +517,7 @@ impl fmt::Display for Report {
 struct Executor<F> {
     factory: Arc<F>,
     timeout: Duration,
+    memory_slack: u64,
     worker: Option<Worker>,
     hangs: usize,
     max_hangs: usize,
@@ -498,10 +536,11 @@ where
     F: Fn() -> D + Send + Sync + 'static,
     D: FrameDecoder,
 {
-    fn new(factory: Arc<F>, timeout: Duration, max_hangs: usize) -> Self {
+    fn new(factory: Arc<F>, timeout: Duration, max_hangs: usize, memory_slack: u64) -> Self {
         Executor {
             factory,
             timeout,
+            memory_slack,
             worker: None,
             hangs: 0,
             max_hangs,
@@ -511,8 +550,9 @@ where
     fn spawn(&self) -> Worker {
         let (jobs, job_rx) = mpsc::channel::<(usize, Case)>();
         let (result_tx, results) = mpsc::channel();
-        let progress = Arc::new(Progress::default());
+        let progress = Arc::new(Progress::new());
         let factory = self.factory.clone();
+        let slack = self.memory_slack;
         let prog = progress.clone();
         thread::Builder::new()
             .name("framecheck-worker".into())
@@ -520,7 +560,7 @@ where
                 for (i, case) in job_rx {
                     let verdict = match catch_quietly(|| factory()) {
                         Ok(mut decoder) => {
-                            let v = check_with_progress(&mut decoder, &case, Some(&prog));
+                            let v = check_with_progress(&mut decoder, &case, Some(&prog), slack);
                             // A decoder whose drop panics is judged by what it did before.
                             let _ = catch_quietly(move || drop(decoder));
                             v
@@ -568,7 +608,6 @@ where
             };
             let mut next_send = next_result;
             let mut hung = false;
-            let mut last_ticks = worker.progress.ticks.load(Ordering::SeqCst);
             while next_result < cases.len() {
                 while next_send < cases.len() && next_send < next_result + IN_FLIGHT {
                     if worker
@@ -580,7 +619,12 @@ where
                     }
                     next_send += 1;
                 }
-                match worker.results.recv_timeout(self.timeout) {
+                // Wait until the call in progress has run for the timeout.
+                let wait = self.timeout.saturating_sub(worker.progress.age());
+                match worker
+                    .results
+                    .recv_timeout(wait.max(Duration::from_millis(1)))
+                {
                     Ok((i, verdict)) => {
                         debug_assert_eq!(i, next_result);
                         next_result += 1;
@@ -590,10 +634,9 @@ where
                         }
                     }
                     Err(mpsc::RecvTimeoutError::Timeout)
-                        if worker.progress.ticks.load(Ordering::SeqCst) != last_ticks =>
+                        if worker.progress.age() < self.timeout =>
                     {
-                        // Slow, not stuck: a call returned since the last look.
-                        last_ticks = worker.progress.ticks.load(Ordering::SeqCst);
+                        // A new call started meanwhile: the decoder is slow, not stuck.
                     }
                     Err(_) => {
                         let case = &cases[next_result];

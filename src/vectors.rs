@@ -120,8 +120,39 @@ pub enum Reported {
 pub struct Outcome {
     /// Each frame's bytes, and the index of the chunk whose call must emit it.
     pub frames: Vec<(Vec<u8>, usize)>,
-    /// For an invalid stream: the error class, and which call must report it.
-    pub error: Option<(ErrorClass, Reported)>,
+    /// For an invalid stream: the error class, and which calls may report it.
+    pub error: Option<ExpectedError>,
+}
+
+/// The rejection an invalid stream must get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpectedError {
+    /// What is wrong.
+    pub class: ErrorClass,
+    /// The call by which the stream must have been rejected (`reported_by` in the file).
+    pub reported_by: Reported,
+    /// The first call at which a rejection is justified (`earliest_by`; when the file omits
+    /// it, the same as `reported_by`).
+    pub earliest_by: Reported,
+}
+
+impl ExpectedError {
+    fn describe(&self) -> String {
+        let at = |r: Reported| match r {
+            Reported::Eof => "EOF".to_string(),
+            Reported::Chunk(i) => format!("chunk {i}"),
+        };
+        if self.earliest_by == self.reported_by {
+            format!("{} by {}", self.class.name(), at(self.reported_by))
+        } else {
+            format!(
+                "{} from {} to {}",
+                self.class.name(),
+                at(self.earliest_by),
+                at(self.reported_by)
+            )
+        }
+    }
 }
 
 /// What a decoder under test declares about itself, which resolves `acceptable` vectors.
@@ -219,15 +250,22 @@ pub fn spec_outcome(framing: Framing, chunks: &[Vec<u8>]) -> Outcome {
             )
         })
         .collect();
+    let reported = |at: At| match at {
+        At::Byte(b) => Reported::Chunk(schedule.chunk_of(b)),
+        At::Eof => Reported::Eof,
+    };
     let error = match exp.end {
         End::Clean => None,
-        End::Reject { class, at, .. } => Some((
+        End::Reject {
             class,
-            match at {
-                At::Byte(b) => Reported::Chunk(schedule.chunk_of(b)),
-                At::Eof => Reported::Eof,
-            },
-        )),
+            at,
+            earliest,
+            ..
+        } => Some(ExpectedError {
+            class,
+            reported_by: reported(at),
+            earliest_by: reported(earliest),
+        }),
     };
     Outcome { frames, error }
 }
@@ -292,8 +330,10 @@ pub fn load_str(name: &str, text: &str, ids: &mut HashSet<String>) -> Result<Vec
     let ctx = Ctx {
         file: name,
         at: String::new(),
+        path: String::new(),
     };
     let obj = ctx.object(&root, "the top level")?;
+    ctx.only(obj, &["format", "version", "generator", "flags", "vectors"])?;
     let format = ctx.str(obj, "format")?;
     if format != FORMAT {
         return Err(ctx.err("format", format!("is {format:?}, expected {FORMAT:?}")));
@@ -309,9 +349,11 @@ pub fn load_str(name: &str, text: &str, ids: &mut HashSet<String>) -> Result<Vec
     for (flag, v) in ctx.object(ctx.get(obj, "flags")?, "flags")? {
         let c = Ctx {
             file: name,
-            at: format!("flags.{flag}: "),
+            at: String::new(),
+            path: format!("flags.{flag}."),
         };
-        let o = c.object(v, "a flag note")?;
+        let o = c.object(v, "")?;
+        c.only(o, &["note", "links"])?;
         let links = c
             .array(c.get(o, "links")?, "links")?
             .iter()
@@ -346,16 +388,39 @@ pub fn load_str(name: &str, text: &str, ids: &mut HashSet<String>) -> Result<Vec
 
 struct Ctx<'a> {
     file: &'a str,
+    /// `vector ID: ` or `vectors[N]: `, or empty at the top level.
     at: String,
+    /// The path of the object being read, such as `frames[1].`.
+    path: String,
 }
 
 impl Ctx<'_> {
+    fn within(&self, path: &str) -> Ctx<'_> {
+        Ctx {
+            file: self.file,
+            at: self.at.clone(),
+            path: format!("{}{path}", self.path),
+        }
+    }
     fn err(&self, field: &str, what: String) -> Error {
-        Error::new(format!("{}: {}{field}: {what}", self.file, self.at))
+        Error::new(format!(
+            "{}: {}{}{field}: {what}",
+            self.file, self.at, self.path
+        ))
     }
     fn get<'v>(&self, o: &'v Map<String, Value>, field: &str) -> Result<&'v Value, Error> {
         o.get(field)
             .ok_or_else(|| self.err(field, "missing".to_string()))
+    }
+    /// Rejects fields other than `known`: a misspelt optional field must not pass silently.
+    fn only(&self, o: &Map<String, Value>, known: &[&str]) -> Result<(), Error> {
+        match o.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(k) => Err(self.err(
+                k,
+                format!("unknown field (expected one of: {})", known.join(", ")),
+            )),
+            None => Ok(()),
+        }
     }
     fn object<'v>(&self, v: &'v Value, what: &str) -> Result<&'v Map<String, Value>, Error> {
         v.as_object()
@@ -375,7 +440,7 @@ impl Ctx<'_> {
         v.as_u64().ok_or_else(|| {
             self.err(
                 field,
-                format!("must be a non-negative integer, found {}", kind(v)),
+                format!("must be a non-negative integer, found {}", show(v)),
             )
         })
     }
@@ -383,7 +448,34 @@ impl Ctx<'_> {
         let s = v
             .as_str()
             .ok_or_else(|| self.err(field, format!("must be a hex string, found {}", kind(v))))?;
-        decode_hex(&format!("{}: {}{field}", self.file, self.at), s)
+        decode_hex(
+            &format!("{}: {}{}{field}", self.file, self.at, self.path),
+            s,
+        )
+    }
+    /// A chunk index below `chunks`, or `"eof"` when `eof` allows it.
+    fn call(
+        &self,
+        o: &Map<String, Value>,
+        field: &str,
+        chunks: usize,
+        eof: bool,
+    ) -> Result<Reported, Error> {
+        let v = self.get(o, field)?;
+        match v {
+            Value::String(s) if eof && s == "eof" => Ok(Reported::Eof),
+            v if v.as_u64().is_some_and(|n| (n as usize) < chunks) => {
+                Ok(Reported::Chunk(v.as_u64().unwrap_or(0) as usize))
+            }
+            v => Err(self.err(
+                field,
+                format!(
+                    "{}: must be a chunk index below {chunks} (the vector has {chunks} chunks){}",
+                    show(v),
+                    if eof { " or \"eof\"" } else { "" }
+                ),
+            )),
+        }
     }
 }
 
@@ -398,6 +490,46 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// A value as it stands in the file, shortened.
+fn show(v: &Value) -> String {
+    let text = v.to_string();
+    if text.len() > 40 {
+        format!(
+            "{}… ({})",
+            &text[..text.floor_char_boundary_compat(40)],
+            kind(v)
+        )
+    } else {
+        text
+    }
+}
+
+trait FloorCharBoundary {
+    fn floor_char_boundary_compat(&self, i: usize) -> usize;
+}
+
+impl FloorCharBoundary for str {
+    fn floor_char_boundary_compat(&self, i: usize) -> usize {
+        (0..=i.min(self.len()))
+            .rev()
+            .find(|&k| self.is_char_boundary(k))
+            .unwrap_or(0)
+    }
+}
+
+const VECTOR_FIELDS: &[&str] = &[
+    "id",
+    "comment",
+    "flags",
+    "framing",
+    "chunks",
+    "result",
+    "frames",
+    "error",
+    "depends_on",
+    "otherwise",
+];
+
 fn load_vector(
     file: &str,
     index: usize,
@@ -407,6 +539,7 @@ fn load_vector(
     let mut ctx = Ctx {
         file,
         at: format!("vectors[{index}]: "),
+        path: String::new(),
     };
     let o = ctx.object(v, "vector")?;
     let id = ctx.str(o, "id")?.to_string();
@@ -421,6 +554,7 @@ fn load_vector(
         ));
     }
     ctx.at = format!("vector {id}: ");
+    ctx.only(o, VECTOR_FIELDS)?;
     let comment = ctx.str(o, "comment")?.to_string();
     let mut vflags = Vec::new();
     for (i, f) in ctx.array(ctx.get(o, "flags")?, "flags")?.iter().enumerate() {
@@ -435,7 +569,7 @@ fn load_vector(
         }
         vflags.push(f.to_string());
     }
-    let framing = load_framing(&ctx, ctx.get(o, "framing")?)?;
+    let framing = load_framing(&ctx.within("framing."), ctx.get(o, "framing")?)?;
     let mut chunks = Vec::new();
     for (i, c) in ctx
         .array(ctx.get(o, "chunks")?, "chunks")?
@@ -462,7 +596,7 @@ fn load_vector(
             ))
         }
     };
-    let outcome = load_outcome(&ctx, o, "", chunks.len())?;
+    let outcome = load_outcome(&ctx, o, chunks.len())?;
     match (result, &outcome.error) {
         (Expected::Valid, Some(_)) => {
             return Err(ctx.err("error", "must be null for a valid vector".into()))
@@ -481,24 +615,45 @@ fn load_vector(
             ));
         }
         let other = ctx.object(ctx.get(o, "otherwise")?, "otherwise")?;
+        let octx = ctx.within("otherwise.");
+        octx.only(other, &["frames", "error"])?;
         (
             Some(dep.to_string()),
-            Some(load_outcome(&ctx, other, "otherwise.", chunks.len())?),
+            Some(load_outcome(&octx, other, chunks.len())?),
         )
     } else {
+        for field in ["depends_on", "otherwise"] {
+            if o.contains_key(field) {
+                return Err(ctx.err(field, "is only for acceptable vectors".into()));
+            }
+        }
         (None, None)
     };
 
     // The vector must agree with the specification.
-    check_against_spec(&ctx, "", framing, &chunks, &outcome)?;
-    if let Some(other) = &otherwise {
-        check_against_spec(
-            &ctx,
-            "otherwise.",
+    check_against_spec(&ctx, framing, &chunks, &outcome)?;
+    match &otherwise {
+        Some(other) => check_against_spec(
+            &ctx.within("otherwise."),
             framing.with_empty_frames(false),
             &chunks,
             other,
-        )?;
+        )?,
+        None => {
+            // A stream whose outcome depends on whether empty frames are allowed is not
+            // valid or invalid for every decoder: it must say so.
+            if spec_outcome(framing.with_empty_frames(false), &chunks) != outcome {
+                return Err(ctx.err(
+                    "result",
+                    format!(
+                        "is {:?}, but the stream holds an empty frame, so the outcome depends \
+                         on whether the decoder allows them: make it \"acceptable\" with \
+                         \"depends_on\": \"empty-frames\" and an \"otherwise\" outcome",
+                        result.name()
+                    ),
+                ));
+            }
+        }
     }
     Ok(Vector {
         id,
@@ -514,27 +669,44 @@ fn load_vector(
     })
 }
 
+/// Reads a `framing` object; `ctx` is already within `framing.`.
 fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
-    let o = ctx.object(v, "framing")?;
+    let o = ctx.object(v, "")?;
+    ctx.only(
+        o,
+        &[
+            "type",
+            "width",
+            "endian",
+            "max_frame_len",
+            "length_includes_header",
+        ],
+    )?;
     let ty = ctx.str(o, "type")?;
     if ty != "length-prefix" {
         return Err(ctx.err(
-            "framing.type",
+            "type",
             format!("{ty:?} is not supported (supported: \"length-prefix\")"),
         ));
     }
     let width = ctx.u64(o, "width")?;
     if !matches!(width, 1 | 2 | 4 | 8) {
-        return Err(ctx.err("framing.width", format!("{width} is not 1, 2, 4 or 8")));
+        return Err(ctx.err("width", format!("{width} is not 1, 2, 4 or 8")));
     }
-    let endian = match (width, o.get("endian").and_then(|e| e.as_str())) {
-        (_, Some("big")) => Endian::Big,
-        (_, Some("little")) => Endian::Little,
+    let endian = match (width, o.get("endian")) {
+        (_, Some(Value::String(e))) if e == "big" => Endian::Big,
+        (_, Some(Value::String(e))) if e == "little" => Endian::Little,
         (1, None) => Endian::Big,
-        (_, other) => {
+        (_, None) => {
             return Err(ctx.err(
-                "framing.endian",
-                format!("{other:?}: must be \"big\" or \"little\""),
+                "endian",
+                format!("missing: a {width}-byte length needs \"big\" or \"little\""),
+            ))
+        }
+        (_, Some(other)) => {
+            return Err(ctx.err(
+                "endian",
+                format!("{}: must be \"big\" or \"little\"", show(other)),
             ))
         }
     };
@@ -543,8 +715,8 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
         Some(Value::Bool(b)) => *b,
         Some(other) => {
             return Err(ctx.err(
-                "framing.length_includes_header",
-                format!("must be a boolean, found {}", kind(other)),
+                "length_includes_header",
+                format!("must be a boolean, found {}", show(other)),
             ))
         }
     };
@@ -552,7 +724,7 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
     let max = ctx.u64(o, "max_frame_len")?;
     if max > framing.largest_payload() {
         return Err(ctx.err(
-            "framing.max_frame_len",
+            "max_frame_len",
             format!(
                 "{max} is more than the field can describe ({})",
                 framing.largest_payload()
@@ -562,73 +734,58 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
     Ok(framing.with_max_frame_len(max))
 }
 
-fn load_outcome(
-    ctx: &Ctx<'_>,
-    o: &Map<String, Value>,
-    prefix: &str,
-    chunks: usize,
-) -> Result<Outcome, Error> {
+/// Reads `frames` and `error` from `o`; `ctx` is within `otherwise.` for that branch.
+fn load_outcome(ctx: &Ctx<'_>, o: &Map<String, Value>, chunks: usize) -> Result<Outcome, Error> {
     let mut frames = Vec::new();
-    let field = format!("{prefix}frames");
-    for (i, f) in ctx.array(ctx.get(o, "frames")?, &field)?.iter().enumerate() {
-        let name = format!("{field}[{i}]");
-        let fo = ctx.object(f, &name)?;
-        let bytes = ctx.hex(ctx.get(fo, "hex")?, &format!("{name}.hex"))?;
-        let by = ctx.u64(fo, "emitted_by").map_err(|e| {
-            Error::new(
-                e.to_string()
-                    .replace("emitted_by", &format!("{name}.emitted_by")),
-            )
-        })? as usize;
-        if by >= chunks {
-            return Err(ctx.err(
-                &format!("{name}.emitted_by"),
-                format!("{by} is not a chunk index (the vector has {chunks} chunks)"),
-            ));
-        }
+    for (i, f) in ctx
+        .array(ctx.get(o, "frames")?, "frames")?
+        .iter()
+        .enumerate()
+    {
+        let fctx = ctx.within(&format!("frames[{i}]."));
+        let fo = fctx.object(f, "")?;
+        fctx.only(fo, &["hex", "emitted_by"])?;
+        let bytes = fctx.hex(fctx.get(fo, "hex")?, "hex")?;
+        let Reported::Chunk(by) = fctx.call(fo, "emitted_by", chunks, false)? else {
+            unreachable!("eof is not allowed for emitted_by")
+        };
         frames.push((bytes, by));
     }
     let error = match o.get("error") {
         None | Some(Value::Null) => None,
         Some(e) => {
-            let name = format!("{prefix}error");
-            let eo = ctx.object(e, &name)?;
-            let class_name = ctx.str(eo, "class").map_err(|e| {
-                Error::new(e.to_string().replace("class", &format!("{name}.class")))
-            })?;
+            let ectx = ctx.within("error.");
+            let eo = ectx.object(e, "")?;
+            ectx.only(eo, &["class", "reported_by", "earliest_by"])?;
+            let class_name = ectx.str(eo, "class")?;
             let class = ErrorClass::from_name(class_name).ok_or_else(|| {
-                ctx.err(
-                    &format!("{name}.class"),
+                ectx.err(
+                    "class",
                     format!(
                         "{class_name:?} is not one of \"oversized\", \"malformed-header\", \
                          \"truncated-at-eof\", \"empty-frame\""
                     ),
                 )
             })?;
-            let reported = match eo.get("reported_by") {
-                Some(Value::String(s)) if s == "eof" => Reported::Eof,
-                Some(v) if v.as_u64().is_some_and(|n| (n as usize) < chunks) => {
-                    Reported::Chunk(v.as_u64().unwrap_or(0) as usize)
-                }
-                other => {
-                    return Err(ctx.err(
-                        &format!("{name}.reported_by"),
-                        format!(
-                            "{}: must be a chunk index below {chunks} or \"eof\"",
-                            other.map_or("missing".to_string(), |v| v.to_string())
-                        ),
-                    ))
-                }
+            let reported_by = ectx.call(eo, "reported_by", chunks, true)?;
+            let earliest_by = if eo.contains_key("earliest_by") {
+                ectx.call(eo, "earliest_by", chunks, true)?
+            } else {
+                reported_by
             };
-            Some((class, reported))
+            Some(ExpectedError {
+                class,
+                reported_by,
+                earliest_by,
+            })
         }
     };
     Ok(Outcome { frames, error })
 }
 
+/// Checks an outcome against the specification; `ctx` is within `otherwise.` for that branch.
 fn check_against_spec(
     ctx: &Ctx<'_>,
-    prefix: &str,
     framing: Framing,
     chunks: &[Vec<u8>],
     outcome: &Outcome,
@@ -637,26 +794,26 @@ fn check_against_spec(
     let disagree = |field: String, what: String| {
         ctx.err(
             &field,
-            format!("{what}, but the specification of {framing} says otherwise"),
+            format!("{what} (by the specification of {framing})"),
         )
     };
     for (i, ((bytes, by), (sbytes, sby))) in outcome.frames.iter().zip(&spec.frames).enumerate() {
         if bytes != sbytes {
             return Err(disagree(
-                format!("{prefix}frames[{i}].hex"),
+                format!("frames[{i}].hex"),
                 format!("is {} where the stream holds {}", hex(bytes), hex(sbytes)),
             ));
         }
         if by != sby {
             return Err(disagree(
-                format!("{prefix}frames[{i}].emitted_by"),
+                format!("frames[{i}].emitted_by"),
                 format!("is {by}; the frame's last byte arrives in chunk {sby}"),
             ));
         }
     }
     if outcome.frames.len() != spec.frames.len() {
         return Err(disagree(
-            format!("{prefix}frames"),
+            "frames".to_string(),
             format!(
                 "lists {} frames where the stream holds {}",
                 outcome.frames.len(),
@@ -665,13 +822,9 @@ fn check_against_spec(
         ));
     }
     if outcome.error != spec.error {
-        let show = |e: &Option<(ErrorClass, Reported)>| match e {
-            None => "no error".to_string(),
-            Some((c, Reported::Eof)) => format!("{} at EOF", c.name()),
-            Some((c, Reported::Chunk(i))) => format!("{} by chunk {i}", c.name()),
-        };
+        let show = |e: &Option<ExpectedError>| e.map_or("no error".to_string(), |e| e.describe());
         return Err(disagree(
-            format!("{prefix}error"),
+            "error".to_string(),
             format!(
                 "says {}; the stream gives {}",
                 show(&outcome.error),
@@ -714,7 +867,8 @@ impl VectorReport {
 
 /// Runs `vectors`, each as given and under the schedule catalog, against decoders from
 /// `factory`, which returns `None` for a framing its decoder cannot be configured for (those
-/// vectors are skipped and listed).
+/// vectors are skipped and listed). `acceptable` vectors resolve by `profile` and by the
+/// decoder's own [`FrameDecoder::empty_frames`]: if either says no empty frames, it is no.
 pub fn run<F, D>(vectors: &[Vector], profile: Profile, factory: F) -> VectorReport
 where
     F: Fn(Framing) -> Option<D> + Send + Sync + 'static,
@@ -852,8 +1006,14 @@ pub fn generate() -> Vec<(String, String)> {
             }
             vectors.push(vector_json(&id, framing, s, &schedule_name, &chunks));
         }
+        let used: HashSet<&str> = vectors
+            .iter()
+            .flat_map(|v| v["flags"].as_array().into_iter().flatten())
+            .filter_map(|f| f.as_str())
+            .collect();
         let flags: Map<String, Value> = flag_notes()
             .into_iter()
+            .filter(|(f, _)| used.contains(f))
             .map(|(f, note)| (f.to_string(), json!({"note": note, "links": flag_links(f)})))
             .collect();
         let file = json!({
@@ -887,10 +1047,20 @@ fn outcome_json(o: &Outcome) -> (Value, Value) {
         .iter()
         .map(|(b, by)| json!({"hex": hex(b), "emitted_by": by}))
         .collect();
+    let call = |r: Reported| match r {
+        Reported::Eof => json!("eof"),
+        Reported::Chunk(i) => json!(i),
+    };
     let error = match &o.error {
         None => Value::Null,
-        Some((class, Reported::Eof)) => json!({"class": class.name(), "reported_by": "eof"}),
-        Some((class, Reported::Chunk(i))) => json!({"class": class.name(), "reported_by": i}),
+        Some(e) if e.earliest_by == e.reported_by => {
+            json!({"class": e.class.name(), "reported_by": call(e.reported_by)})
+        }
+        Some(e) => json!({
+            "class": e.class.name(),
+            "reported_by": call(e.reported_by),
+            "earliest_by": call(e.earliest_by),
+        }),
     };
     (Value::Array(frames), error)
 }
@@ -954,9 +1124,18 @@ fn vector_json(
     }
     let header = lp.width as usize;
     match &outcome.error {
-        Some((ErrorClass::Oversized, _)) => flags.push("oversized"),
-        Some((ErrorClass::MalformedHeader, _)) => flags.push("malformed-header"),
-        Some((ErrorClass::TruncatedAtEof, _)) => {
+        Some(ExpectedError {
+            class: ErrorClass::Oversized,
+            ..
+        }) => flags.push("oversized"),
+        Some(ExpectedError {
+            class: ErrorClass::MalformedHeader,
+            ..
+        }) => flags.push("malformed-header"),
+        Some(ExpectedError {
+            class: ErrorClass::TruncatedAtEof,
+            ..
+        }) => {
             flags.push("truncated-at-eof");
             let exp = framing.expect(&chunks.concat());
             if let End::Reject { start, .. } = exp.end {
@@ -983,15 +1162,21 @@ fn vector_json(
             let _ = write!(comment, "All {} frames must come out", outcome.frames.len());
             comment.push_str(", each from the chunk that completes it.");
         }
-        Some((class, at)) => {
+        Some(e) => {
             let _ = write!(
                 comment,
                 "{} frame(s) before a {} frame, reported {}.",
                 outcome.frames.len(),
-                class.name(),
-                match at {
-                    Reported::Eof => "at EOF".to_string(),
-                    Reported::Chunk(i) => format!("by chunk {i}, which completes the header"),
+                e.class.name(),
+                match (e.earliest_by, e.reported_by) {
+                    (_, Reported::Eof) => "at EOF".to_string(),
+                    (Reported::Chunk(a), Reported::Chunk(b)) if a < b => format!(
+                        "by chunk {b}, which completes the header, or as early as chunk {a}, \
+                         whose bytes already prove it bad"
+                    ),
+                    (_, Reported::Chunk(b)) => {
+                        format!("by chunk {b}, which completes the header")
+                    }
                 }
             );
         }
@@ -1052,7 +1237,7 @@ mod tests {
             (
                 r#""emitted_by": 1"#,
                 r#""emitted_by": 7"#,
-                "vector v1: frames[0].emitted_by: 7 is not a chunk index",
+                "vector v1: frames[0].emitted_by: 7: must be a chunk index below 2",
             ),
             (
                 r#""6263""#,
@@ -1104,6 +1289,17 @@ mod tests {
         }
         let e = load("{\"format\": ").unwrap_err().to_string();
         assert!(e.contains("t.json: not valid JSON at line 1"), "{e}");
+        // Field paths are built, not patched into the message: names that contain a field
+        // name stay intact.
+        let text = GOOD.replace(r#""id": "v1""#, r#""id": "class-emitted_by""#);
+        let text = text.replace(r#""hex": "616263", "#, "");
+        let e = load_str("classid.json", &text, &mut HashSet::new())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "classid.json: vector class-emitted_by: frames[0].hex: missing"
+        );
     }
 
     #[test]
@@ -1157,7 +1353,13 @@ mod tests {
             empty_frames: false,
         });
         assert!(!f.empty_frames());
-        assert!(matches!(o.error, Some((ErrorClass::EmptyFrame, _))));
+        assert!(matches!(
+            o.error,
+            Some(ExpectedError {
+                class: ErrorClass::EmptyFrame,
+                ..
+            })
+        ));
         assert!(v.resolve(Profile::default()).0.empty_frames());
     }
 }

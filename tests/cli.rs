@@ -166,7 +166,7 @@ fn vectors_commands_exit_codes() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("seed-worked-example"))
-        .stdout(predicate::str::contains("436 vectors"));
+        .stdout(predicate::str::is_match(r"(?m)^\d{3} vectors$").unwrap());
     framecheck()
         .args(["vectors", "run", "--decoder", "zoo:no-drain-loop"])
         .assert()
@@ -184,4 +184,22 @@ fn tempfile_dir() -> std::path::PathBuf {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The `Reproduce with:` line of a hang comes back with a verdict, not a hang of its own.
+#[test]
+fn replaying_a_hang_reports_it() {
+    framecheck()
+        .args([
+            "replay",
+            "--decoder",
+            "zoo:hang-on-empty-frame",
+            "--timeout-ms",
+            "300",
+        ])
+        .arg("u8:max=255/00/-")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL hang"));
 }
