@@ -57,7 +57,7 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
             tail.extend(pattern(over as usize));
             tail.extend(
                 framing
-                    .encode(&[after.clone()])
+                    .encode(std::slice::from_ref(&after))
                     .map(|e| e.bytes)
                     .unwrap_or_default(),
             );
