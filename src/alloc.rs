@@ -46,21 +46,48 @@ pub struct CountingAlloc;
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static NET: Cell<i64> = const { Cell::new(0) };
-    static PEAK: Cell<i64> = const { Cell::new(0) };
-    static LARGEST: Cell<usize> = const { Cell::new(0) };
-    static CEILING: Cell<usize> = const { Cell::new(0) };
+    /// This thread's meter: one thread-local, so the allocator's hot path touches one.
+    static METER: Cell<Meter> = const { Cell::new(Meter::OFF) };
+}
+
+#[derive(Clone, Copy)]
+struct Meter {
+    armed: bool,
+    net: i64,
+    peak: i64,
+    largest: usize,
+    /// 0: none.
+    ceiling: usize,
+}
+
+impl Meter {
+    const OFF: Meter = Meter {
+        armed: false,
+        net: 0,
+        peak: 0,
+        largest: 0,
+        ceiling: 0,
+    };
+}
+
+fn meter() -> Meter {
+    METER.try_with(|m| m.get()).unwrap_or(Meter::OFF)
+}
+
+fn set_meter(f: impl FnOnce(&mut Meter)) {
+    let _ = METER.try_with(|m| {
+        let mut v = m.get();
+        f(&mut v);
+        m.set(v);
+    });
 }
 
 /// Whether a request of `size` bytes goes to the big-block mappings: only while metering,
 /// and only above the ceiling (the case's budget).
 #[inline]
 fn over_ceiling(size: usize) -> bool {
-    ARMED.try_with(|a| a.get()).unwrap_or(false)
-        && CEILING
-            .try_with(|c| c.get())
-            .is_ok_and(|c| c > 0 && size > c)
+    let m = meter();
+    m.armed && m.ceiling > 0 && size > m.ceiling
 }
 
 #[cfg(unix)]
@@ -150,16 +177,13 @@ mod big {
 
 #[inline]
 fn record(delta: i64, request: usize) {
-    let _ = ARMED.try_with(|armed| {
-        if armed.get() {
-            let net = NET.get().saturating_add(delta);
-            NET.set(net);
-            if net > PEAK.get() {
-                PEAK.set(net);
-            }
-            if request > LARGEST.get() {
-                LARGEST.set(request);
-            }
+    let _ = METER.try_with(|cell| {
+        let mut m = cell.get();
+        if m.armed {
+            m.net = m.net.saturating_add(delta);
+            m.peak = m.peak.max(m.net);
+            m.largest = m.largest.max(request);
+            cell.set(m);
         }
     });
 }
@@ -269,10 +293,13 @@ pub fn unmetered<R>(f: impl FnOnce() -> R) -> R {
     struct Restore(bool);
     impl Drop for Restore {
         fn drop(&mut self) {
-            ARMED.with(|a| a.set(self.0));
+            let armed = self.0;
+            set_meter(|m| m.armed = armed);
         }
     }
-    let _restore = Restore(ARMED.with(|a| a.replace(false)));
+    let was = meter().armed;
+    set_meter(|m| m.armed = false);
+    let _restore = Restore(was);
     f()
 }
 
@@ -285,24 +312,30 @@ pub fn metered_usage<R>(f: impl FnOnce() -> R) -> (R, Option<Usage>) {
 /// mapping instead of the system allocator, so that a request too large for the machine does
 /// not abort the process (see the module docs).
 pub fn metered_with_ceiling<R>(ceiling: u64, f: impl FnOnce() -> R) -> (R, Option<Usage>) {
-    CEILING.with(|c| c.set(usize::try_from(ceiling).unwrap_or(usize::MAX)));
     struct Disarm;
     impl Drop for Disarm {
         fn drop(&mut self) {
-            ARMED.with(|a| a.set(false));
-            CEILING.with(|c| c.set(0));
+            set_meter(|m| {
+                m.armed = false;
+                m.ceiling = 0;
+            });
         }
     }
-    NET.with(|n| n.set(0));
-    PEAK.with(|p| p.set(0));
-    LARGEST.with(|l| l.set(0));
-    ARMED.with(|a| a.set(true));
+    let ceiling = usize::try_from(ceiling).unwrap_or(usize::MAX);
+    set_meter(|m| {
+        *m = Meter {
+            armed: true,
+            ceiling,
+            ..Meter::OFF
+        }
+    });
     let guard = Disarm;
     let r = f();
     drop(guard);
+    let m = meter();
     let usage = Usage {
-        peak: PEAK.with(|p| p.get()).max(0) as u64,
-        largest: LARGEST.with(|l| l.get()) as u64,
+        peak: m.peak.max(0) as u64,
+        largest: m.largest as u64,
     };
     (r, is_installed().then_some(usage))
 }

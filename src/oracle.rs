@@ -415,12 +415,16 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         )
     };
 
-    let mut transcript = Transcript::default();
+    // Earlier calls: how many frames each emitted (they matched the expected ones, so their
+    // bytes need not be kept) and how it returned. A transcript is built only on failure.
+    let mut done: Vec<(usize, Outcome)> = Vec::new();
     let mut next = 0usize;
     let mut overdue: Option<usize> = None;
+    // The output vector the decoder pushes onto, kept across calls with a sentinel frame first:
+    // a decoder that clears or replaces it is caught, at the cost of no allocation per call.
+    let mut out: Vec<Vec<u8>> = vec![SENTINEL.to_vec()];
     for c in 0..=n {
         let call = call_at(c);
-        let mut frames = vec![SENTINEL.to_vec()];
         let chunk_len = ranges.get(c).map_or(0, |r| r.len());
         let budget = memory_budget(&framing, chunk_len, memory_slack);
         if let Some(p) = progress {
@@ -429,9 +433,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         let (result, usage) = metered_with_ceiling(budget, || {
             catch_quietly(|| {
                 if c < n {
-                    decoder.feed(&stream[ranges[c].clone()], &mut frames)
+                    decoder.feed(&stream[ranges[c].clone()], &mut out)
                 } else {
-                    decoder.eof(&mut frames)
+                    decoder.eof(&mut out)
                 }
             })
         });
@@ -441,28 +445,40 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
             Err(Caught::Panic(msg)) => Outcome::Panicked(msg),
             Err(Caught::Fault(f)) => Outcome::Fault(f.kind, f.detail),
         };
-        let kept = frames.first().is_some_and(|f| f.as_slice() == SENTINEL);
-        if kept {
-            frames.remove(0);
-        }
-        transcript.calls.push(CallRecord {
-            call,
-            frames,
-            outcome: outcome.clone(),
-        });
-        let fail = |kind, detail: String, transcript: Transcript| {
+        let kept = out.first().is_some_and(|f| f.as_slice() == SENTINEL);
+        let current: &[Vec<u8>] = if kept { &out[1..] } else { &out[..] };
+        let fail = |kind, detail: String| {
+            let mut calls = Vec::with_capacity(done.len() + 1);
+            let mut k = 0;
+            for (j, (count, outcome)) in done.iter().enumerate() {
+                let frames = exp.frames[k..k + count]
+                    .iter()
+                    .map(|f| stream[f.payload.clone()].to_vec())
+                    .collect();
+                k += count;
+                calls.push(CallRecord {
+                    call: call_at(j),
+                    frames,
+                    outcome: outcome.clone(),
+                });
+            }
+            calls.push(CallRecord {
+                call,
+                frames: current.to_vec(),
+                outcome: outcome.clone(),
+            });
             Verdict::Fail(Failure {
                 kind,
                 call,
                 detail,
-                transcript,
+                transcript: Transcript { calls },
             })
         };
         if let Outcome::Panicked(msg) = &outcome {
-            return fail(FailureKind::Panic, format!("panicked: {msg}"), transcript);
+            return fail(FailureKind::Panic, format!("panicked: {msg}"));
         }
         if let Outcome::Fault(kind, detail) = &outcome {
-            return fail(*kind, detail.clone(), transcript);
+            return fail(*kind, detail.clone());
         }
         if !kept {
             return fail(
@@ -470,7 +486,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                 "removed or replaced what was already in the output vector: `feed` and `eof` \
                  must only push onto it (a caller may be collecting frames across calls)"
                     .to_string(),
-                transcript,
             );
         }
         if let Some(u) = usage.filter(|u| u.peak > budget) {
@@ -484,13 +499,10 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                     u.largest,
                     framing.max_frame_len()
                 ),
-                transcript,
             );
         }
 
-        let emitted = transcript.calls.last().map_or(0, |r| r.frames.len());
-        for k in 0..emitted {
-            let f = &transcript.calls[c].frames[k];
+        for f in current {
             if next >= exp.frames.len() {
                 let truncated = matches!(
                     exp.end,
@@ -525,7 +537,7 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         ),
                     )
                 };
-                return fail(kind, detail, transcript);
+                return fail(kind, detail);
             }
             let want = &stream[exp.frames[next].payload.clone()];
             if f.as_slice() != want {
@@ -538,7 +550,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                             "{} was never emitted: the next frame to come out was #{j}",
                             frame_desc(next)
                         ),
-                        transcript,
                     );
                 }
                 let diff = want
@@ -555,7 +566,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         f.len(),
                         short_hex(f)
                     ),
-                    transcript,
                 );
             }
             if c > due[next] {
@@ -566,7 +576,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         frame_desc(next),
                         due[next]
                     ),
-                    transcript,
                 );
             }
             next += 1;
@@ -583,14 +592,12 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                             frame_desc(i),
                             due[i]
                         ),
-                        transcript,
                     );
                 }
                 return match reject_due {
                     None => fail(
                         FailureKind::FalseRejection,
                         format!("rejected a valid stream at {call}: {msg}"),
-                        transcript,
                     ),
                     Some(r) if reject_from.is_some_and(|from| c < from) => fail(
                         FailureKind::FalseRejection,
@@ -600,7 +607,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                             describe_end(),
                             call_at(r)
                         ),
-                        transcript,
                     ),
                     Some(_) if next < exp.frames.len() => fail(
                         FailureKind::MissingFrame,
@@ -608,7 +614,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                             "{} was never emitted before the rejection at {call}: {msg}",
                             frame_desc(next)
                         ),
-                        transcript,
                     ),
                     Some(r) if c > r => fail(
                         FailureKind::LateRejection,
@@ -617,7 +622,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                             describe_end(),
                             call_at(r)
                         ),
-                        transcript,
                     ),
                     Some(_) => Verdict::Pass,
                 };
@@ -627,6 +631,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                     overdue = Some(next);
                 }
                 if c < n {
+                    let emitted = current.len();
+                    out.truncate(1);
+                    done.push((emitted, Outcome::Ok));
                     continue;
                 }
                 if next < exp.frames.len() {
@@ -639,7 +646,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                             frame_desc(i),
                             due[i]
                         ),
-                        transcript,
                     );
                 }
                 return match &exp.end {
@@ -647,12 +653,10 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                     End::Reject { at: At::Eof, .. } => fail(
                         FailureKind::TruncationIgnored,
                         format!("{}, and EOF returned Ok", describe_end()),
-                        transcript,
                     ),
                     End::Reject { .. } => fail(
                         FailureKind::MissedRejection,
                         format!("{}, and the stream was never rejected", describe_end()),
-                        transcript,
                     ),
                 };
             }
