@@ -79,9 +79,36 @@ impl Stream {
     }
 
     /// A stream of raw bytes, whatever they hold.
+    ///
+    /// Its complete frames are taken apart into messages (and the rest kept as the tail)
+    /// whenever encoding those messages gives back the same bytes, so that the shrinker can
+    /// work on a replayed or golden-vector stream as well as on a generated one.
     pub fn raw(framing: Framing, name: impl Into<String>, bytes: Vec<u8>) -> Stream {
-        Stream::with_tail(framing, name, Vec::new(), bytes)
-            .expect("no messages to encode, so encoding cannot fail")
+        let name = name.into();
+        let expectation = framing.expect(&bytes);
+        let messages: Vec<Vec<u8>> = expectation
+            .frames
+            .iter()
+            .map(|f| bytes[f.payload.clone()].to_vec())
+            .collect();
+        let split = expectation.frames.last().map_or(0, |f| f.last_byte + 1);
+        let canonical = framing
+            .with_empty_frames(true)
+            .encode(&messages)
+            .is_ok_and(|e| e.bytes == bytes[..split]);
+        let (messages, tail) = if canonical {
+            (messages, bytes[split..].to_vec())
+        } else {
+            (Vec::new(), bytes.clone())
+        };
+        Stream {
+            framing,
+            messages,
+            tail,
+            bytes,
+            expectation,
+            name,
+        }
     }
 
     /// The framing.

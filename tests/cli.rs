@@ -203,3 +203,20 @@ fn replaying_a_hang_reports_it() {
         .code(1)
         .stdout(predicate::str::contains("FAIL hang"));
 }
+
+/// The README shows the Python example adapter verbatim, so what a reader copies is what the
+/// tests run.
+#[test]
+fn readme_shows_the_python_adapter_verbatim() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let adapter = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/python/length_prefix.py"
+    ))
+    .unwrap();
+    assert!(
+        readme.contains(&adapter),
+        "README.md and examples/python/length_prefix.py differ"
+    );
+}
