@@ -27,7 +27,8 @@
 
 use std::collections::VecDeque;
 use std::fs;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,13 +56,18 @@ pub struct ExecProgram {
     timeout: Duration,
     memory_slack: u64,
     proc: Mutex<Option<Proc>>,
+    /// Set by [`ExecProgram::shutdown`]: no process is started after it.
+    closed: std::sync::atomic::AtomicBool,
     starts: AtomicU64,
     round_trips: AtomicU64,
 }
 
 struct Proc {
     child: Child,
-    stdin: BufWriter<ChildStdin>,
+    /// Non-blocking, so that a program that stops reading cannot block the harness.
+    stdin: ChildStdin,
+    /// The request being written, reused.
+    request: Vec<u8>,
     lines: mpsc::Receiver<Line>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
     /// The process whose memory is watched: the program itself when `sh` forked it.
@@ -84,6 +90,7 @@ impl ExecProgram {
             timeout,
             memory_slack: DEFAULT_MEMORY_SLACK,
             proc: Mutex::new(None),
+            closed: std::sync::atomic::AtomicBool::new(false),
             starts: AtomicU64::new(0),
             round_trips: AtomicU64::new(0),
         }
@@ -109,6 +116,17 @@ impl ExecProgram {
         &self.command
     }
 
+    /// Stops the program (its whole process group), if it is running, for good: a request
+    /// after this fails at once instead of starting it again (a case still running on a
+    /// worker thread when a run ends must not leave a process behind).
+    pub fn shutdown(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        let mut guard = self.proc.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = guard.take() {
+            p.kill();
+        }
+    }
+
     /// How many times the program was started.
     pub fn starts(&self) -> u64 {
         self.starts.load(Ordering::Relaxed)
@@ -131,7 +149,7 @@ impl ExecProgram {
             .spawn()
             .map_err(|e| Error::new(format!("cannot start `sh -c {:?}`: {e}", self.command)))?;
         let answer = p
-            .send(false, "BEGIN", None)
+            .send(false, "BEGIN", None, self.timeout)
             .and_then(|_| p.response("BEGIN", &mut Vec::new(), self.timeout, u64::MAX));
         match answer {
             Ok(Ok(())) => {
@@ -173,7 +191,13 @@ impl ExecProgram {
             .process_group(0)
             .spawn()?;
         self.starts.fetch_add(1, Ordering::Relaxed);
-        let stdin = BufWriter::new(child.stdin.take().expect("stdin is piped"));
+        let stdin = child.stdin.take().expect("stdin is piped");
+        // SAFETY: fcntl on a pipe descriptor this process owns; no memory is involved.
+        unsafe {
+            let fd = stdin.as_raw_fd();
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
         let (tx, lines) = mpsc::channel();
@@ -202,6 +226,7 @@ impl ExecProgram {
         Ok(Proc {
             child,
             stdin,
+            request: Vec::new(),
             lines,
             stderr,
             watched: None,
@@ -219,6 +244,12 @@ impl ExecProgram {
         frames: &mut Vec<Vec<u8>>,
     ) -> Result<Result<(), Rejection>, Fault> {
         let mut guard = self.proc.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Fault {
+                kind: FailureKind::Crash,
+                detail: "the program was shut down: the run is over".to_string(),
+            });
+        }
         if guard.is_none() {
             let p = self.spawn().map_err(|e| Fault {
                 kind: FailureKind::Crash,
@@ -232,7 +263,7 @@ impl ExecProgram {
             if !*begun {
                 p.reset_peak();
             }
-            p.send(!*begun, what, arg)?;
+            p.send(!*begun, what, arg, self.timeout)?;
             if !*begun {
                 let mut none = Vec::new();
                 match p.response("BEGIN", &mut none, self.timeout, budget)? {
@@ -299,22 +330,68 @@ fn read_lines(stdout: impl Read, max_line: usize, tx: mpsc::Sender<Line>) {
 }
 
 impl Proc {
-    /// Writes `[BEGIN\n]WHAT[ HEX]\n` in one flush.
-    fn send(&mut self, begin: bool, what: &str, arg: Option<&[u8]>) -> Result<(), Fault> {
-        let w = &mut self.stdin;
-        let r = (|| {
-            if begin {
-                w.write_all(b"BEGIN\n")?;
+    /// Writes `[BEGIN\n]WHAT[ HEX]\n`, giving up after `timeout` if the program does not
+    /// read it (a hang), or reporting a crash if the pipe is closed.
+    fn send(
+        &mut self,
+        begin: bool,
+        what: &str,
+        arg: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<(), Fault> {
+        let mut req = std::mem::take(&mut self.request);
+        req.clear();
+        if begin {
+            req.extend_from_slice(b"BEGIN\n");
+        }
+        req.extend_from_slice(what.as_bytes());
+        if let Some(bytes) = arg {
+            req.push(b' ');
+            write_hex(&mut req, bytes).expect("writing to a Vec cannot fail");
+        }
+        req.push(b'\n');
+        let result = self.write_all(&req, timeout, what);
+        self.request = req;
+        result
+    }
+
+    fn write_all(&mut self, mut buf: &[u8], timeout: Duration, what: &str) -> Result<(), Fault> {
+        let deadline = Instant::now() + timeout;
+        while !buf.is_empty() {
+            match self.stdin.write(buf) {
+                Ok(0) => return Err(self.crashed(&format!("writing {what} failed (closed)"))),
+                Ok(n) => buf = &buf[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Fault {
+                            kind: FailureKind::Hang,
+                            detail: format!(
+                                "the program did not read {what} within {} ms (its stdin \
+                                 stayed full); it was killed; {}",
+                                timeout.as_millis(),
+                                self.stderr_tail()
+                            ),
+                        });
+                    }
+                    let mut pfd = libc::pollfd {
+                        fd: self.stdin.as_raw_fd(),
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    };
+                    let ms = left.as_millis().clamp(1, 1000) as libc::c_int;
+                    // SAFETY: one valid pollfd for a descriptor this process owns.
+                    unsafe {
+                        libc::poll(&mut pfd, 1, ms);
+                    }
+                }
+                Err(e) => {
+                    return Err(self.crashed(&format!("writing {what} failed ({e})")));
+                }
             }
-            w.write_all(what.as_bytes())?;
-            if let Some(bytes) = arg {
-                w.write_all(b" ")?;
-                write_hex(w, bytes)?;
-            }
-            w.write_all(b"\n")?;
-            w.flush()
-        })();
-        r.map_err(|e| self.crashed(&format!("writing the request failed ({e})")))
+        }
+        Ok(())
     }
 
     fn stderr_tail(&self) -> String {

@@ -252,6 +252,7 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
                 shell_quote(cmd)
             ));
         let report = with_progress(suite).run(move || p.decoder());
+        program.shutdown();
         print!("{report}");
         let secs = started.elapsed().as_secs_f64();
         println!(
@@ -389,11 +390,13 @@ fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
     let case = Case::from_token(&args.token)?;
     let framing = case.stream.framing();
     let timeout = Duration::from_millis(args.timeout_ms);
+    let mut program: Option<Arc<ExecProgram>> = None;
     let make: Arc<dyn Fn() -> Box<dyn FrameDecoder> + Send + Sync> = match &args.exec {
         Some(cmd) => {
-            let program = Arc::new(ExecProgram::new(cmd.clone(), framing, timeout));
-            program.preflight()?;
-            Arc::new(move || Box::new(program.decoder()) as Box<dyn FrameDecoder>)
+            let p = Arc::new(ExecProgram::new(cmd.clone(), framing, timeout));
+            p.preflight()?;
+            program = Some(p.clone());
+            Arc::new(move || Box::new(p.decoder()) as Box<dyn FrameDecoder>)
         }
         None => {
             let decoder = Bundled::parse(&args.decoder)?;

@@ -527,6 +527,14 @@ struct Worker {
     jobs: mpsc::Sender<(usize, Case)>,
     results: mpsc::Receiver<(usize, Verdict)>,
     progress: Arc<Progress>,
+    /// Set when the worker is dropped: cases still queued are not started.
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
 }
 
 const IN_FLIGHT: usize = 64;
@@ -553,11 +561,16 @@ where
         let progress = Arc::new(Progress::new());
         let factory = self.factory.clone();
         let slack = self.memory_slack;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
         let prog = progress.clone();
         thread::Builder::new()
             .name("framecheck-worker".into())
             .spawn(move || {
                 for (i, case) in job_rx {
+                    if stopped.load(Ordering::SeqCst) {
+                        break;
+                    }
                     let verdict = match catch_quietly(|| factory()) {
                         Ok(mut decoder) => {
                             let v = check_with_progress(&mut decoder, &case, Some(&prog), slack);
@@ -582,6 +595,7 @@ where
             jobs,
             results,
             progress,
+            stop,
         }
     }
 

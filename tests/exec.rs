@@ -238,3 +238,28 @@ fn json_and_junit_reports_are_written() {
         .code(2)
         .stderr(predicate::str::contains("cannot write the JSON report"));
 }
+
+/// A program that stops reading its stdin cannot block the harness: the request times out as
+/// a hang, and no process is left behind when the run ends.
+#[test]
+fn a_program_that_stops_reading_is_a_hang_and_leaves_no_process() {
+    let marker = format!("deaf-{}", std::process::id());
+    let exec = format!("python3 tests/adapters/buggy.py deaf u32be 1048576 {marker}");
+    framecheck()
+        .args(["run", "--framing", "u32be:max=1048576", "--exec", &exec])
+        .args(["--cases", "0", "--timeout-ms", "500", "--fail-fast"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL hang"));
+    let ps = std::process::Command::new("ps")
+        .args(["-eo", "args"])
+        .output()
+        .unwrap();
+    let ps = String::from_utf8_lossy(&ps.stdout);
+    assert!(
+        !ps.lines()
+            .any(|l| l.contains(&marker) && l.contains("python3")),
+        "a decoder process outlived the run:\n{ps}"
+    );
+}

@@ -67,6 +67,9 @@ def main():
 
     for line in sys.stdin:
         request, _, arg = line.rstrip("\n").partition(" ")
+        if BUG == "deaf" and request == "CHUNK" and len(arg) > 2000:
+            while True:  # BUG: stops reading its input, forever
+                time.sleep(1)
         if BUG == "garbage" and request == "CHUNK" and len(arg) > 8:
             out.write(f"debug: got {len(arg) // 2} bytes\n")  # BUG: chatter on stdout
         try:
