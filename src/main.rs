@@ -414,13 +414,13 @@ fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
             timeout
         })
         .run_cases(vec![case.clone()], move || m());
-    match report.failures.first() {
+    let pass = match report.failures.first() {
         None => {
             println!("PASS {}", case.token());
             // Show what happened anyway: a replay is for looking.
             let calls = framecheck::oracle::transcript(&mut make(), &case);
             print!("{}", framecheck::report::render_case(&case, &calls));
-            Ok(true)
+            true
         }
         Some(found) => {
             let f = &found.failure;
@@ -429,9 +429,13 @@ fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
                 "{}",
                 framecheck::report::render_case(&case, &f.transcript.calls)
             );
-            Ok(false)
+            false
         }
+    };
+    if let Some(p) = program {
+        p.shutdown();
     }
+    Ok(pass)
 }
 
 fn load_vectors(files: &VectorFiles) -> anyhow::Result<Vec<vectors::Vector>> {
