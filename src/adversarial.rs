@@ -26,8 +26,11 @@ use crate::framing::{Framing, Wire};
 pub fn streams(framing: Framing) -> Vec<Stream> {
     let max = framing.max_frame_len();
     let field_max = framing.field_max();
-    let Wire::LengthPrefix(lp) = framing.wire();
-    let w = lp.width as u64;
+    // Header bytes added to the payload length in the field (a length that counts the header).
+    let (w, incl) = match framing.wire() {
+        Wire::LengthPrefix(lp) => (lp.width as u64, lp.includes_header),
+        Wire::Varint(_) => (0, false),
+    };
     // The good frame before each bad one, and the short frame after each large one (as long as
     // the max allows).
     let fit = |m: &[u8]| m[..m.len().min(max.min(8) as usize)].to_vec();
@@ -72,28 +75,61 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
         }
     };
     if let Some(v) = max.checked_add(1) {
-        if let Some(field) = v.checked_add(if lp.includes_header { w } else { 0 }) {
+        if let Some(field) = v.checked_add(if incl { w } else { 0 }) {
             header_then_few("len=max+1".into(), field);
         }
     }
-    for bits in [8u32, 16, 24, 31, 32, 63] {
+    let boundaries: &[u32] = if w == 0 {
+        // A varint grows a byte at every seventh bit.
+        &[7, 14, 21, 28, 31, 32, 35, 63]
+    } else {
+        &[8, 16, 24, 31, 32, 63]
+    };
+    for &bits in boundaries {
         let p = 1u64 << bits;
         for v in [p - 1, p, p + 1] {
             header_then_few(format!("field={v}"), v);
         }
     }
     header_then_few("field=max-field".into(), field_max);
-    for k in 0..=w {
+    for k in 0..=w.max(1) {
         // field + w wraps past the field's maximum (and past u32/u64 arithmetic).
         header_then_few(format!("overflow-{k}"), field_max - k);
     }
-    let top = 1u64 << (8 * w - 1);
-    header_then_few("top-bit".into(), top);
-    header_then_few("top-bit+1".into(), top | 1);
-    if lp.includes_header {
+    if w > 0 {
+        let top = 1u64 << (8 * w - 1);
+        header_then_few("top-bit".into(), top);
+        header_then_few("top-bit+1".into(), top | 1);
+    }
+    if incl {
         for v in 0..w {
             header_then_few(format!("incl-below-header={v}"), v);
         }
+    }
+    if w == 0 {
+        // Varint edge cases (FRAMING-BUGS.md #15): non-minimal encodings of 0 and 1, a 10th
+        // byte that overflows u64, continuation bytes that never end, a varint cut short.
+        let raw_headers: [(&str, Vec<u8>); 6] = [
+            ("varint-overlong-0", vec![0x80, 0x00]),
+            ("varint-overlong-1", vec![0x81, 0x00]),
+            ("varint-overlong-1-x3", vec![0x81, 0x80, 0x00]),
+            (
+                "varint-10th-byte-overflow",
+                [vec![0x80; 9], vec![0x02]].concat(),
+            ),
+            ("varint-endless", vec![0x80; 12]),
+            ("varint-max-10-bytes", [vec![0xff; 9], vec![0x01]].concat()),
+        ];
+        for (name, mut tail) in raw_headers {
+            tail.extend_from_slice(&few);
+            out.push(lenient(framing, name, good.clone(), tail));
+        }
+        out.push(lenient(
+            framing,
+            "varint-truncated",
+            good.clone(),
+            vec![0x80, 0x80],
+        ));
     }
 
     out.push(lenient(

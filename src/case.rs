@@ -151,8 +151,16 @@ impl Stream {
             .map(|f| f.payload.start - f.start)
             .collect();
         if let crate::framing::End::Reject { start, .. } = self.expectation.end {
+            use crate::framing::HeaderParse;
+            let rest = &self.bytes[start..];
+            let header = match self.framing.parse_header(rest) {
+                HeaderParse::Frame { header_len, .. } | HeaderParse::Bad { header_len, .. } => {
+                    header_len
+                }
+                HeaderParse::NeedMore { .. } => rest.len().max(1),
+            };
             starts.push(start);
-            headers.push(self.framing.header_len(0));
+            headers.push(header);
         }
         Layout {
             len: self.bytes.len(),

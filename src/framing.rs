@@ -71,12 +71,83 @@ pub struct LengthPrefix {
     pub includes_header: bool,
 }
 
+/// An unsigned LEB128 (base-128 varint) length prefix, as protobuf's length-delimited
+/// messages use (`prost::decode_length_delimiter`, `unsigned-varint`): seven bits per byte,
+/// least significant group first, the top bit set on every byte but the last, at most ten bytes
+/// for a `u64`.
+///
+/// ```text
+///  300 = 0b10_0101100:  [ac 02] then 300 payload bytes
+///                        |  `- 0000010 (high group, last byte: top bit clear)
+///                        `- 1 0101100 (low group, top bit: more follows)
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Varint {
+    /// Whether non-minimal encodings (`80 00` for 0, `81 00` for 1) are accepted. By default
+    /// they are a malformed header, as in a strict decoder.
+    pub overlong: bool,
+}
+
+/// The most bytes a `u64` varint takes.
+pub const VARINT_MAX_LEN: usize = 10;
+
+/// How many bytes the minimal varint encoding of `value` takes.
+pub fn varint_len(value: u64) -> usize {
+    (64 - value.leading_zeros() as usize).div_ceil(7).max(1)
+}
+
+/// The minimal varint encoding of `value`.
+pub fn varint(mut value: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(varint_len(value));
+    loop {
+        let low = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(low);
+            return out;
+        }
+        out.push(low | 0x80);
+    }
+}
+
 /// A wire format. New formats join as new variants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Wire {
     /// A fixed-width length field, then that many payload bytes.
     LengthPrefix(LengthPrefix),
+    /// A varint length, then that many payload bytes.
+    Varint(Varint),
+}
+
+/// What the bytes at the start of a frame say about its header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeaderParse {
+    /// The header is not complete yet. `proven` is how many of the bytes so far already prove
+    /// it bad whatever follows (a rejection is then justified already), if they do.
+    NeedMore {
+        /// Bytes that prove the header bad, if any.
+        proven: Option<usize>,
+    },
+    /// A valid header of `header_len` bytes announcing `payload` bytes.
+    Frame {
+        /// Header bytes.
+        header_len: usize,
+        /// Payload bytes announced.
+        payload: u64,
+    },
+    /// An invalid header, complete (the rejection due) after `header_len` bytes and provably
+    /// bad after `proven` bytes.
+    Bad {
+        /// What is wrong.
+        class: ErrorClass,
+        /// Why, for reports.
+        why: String,
+        /// Bytes up to the one that completes the header.
+        header_len: usize,
+        /// Bytes that already prove it bad.
+        proven: usize,
+    },
 }
 
 /// What is wrong with an invalid stream, as the specification sees it.
@@ -212,13 +283,34 @@ impl Framing {
         f
     }
 
+    /// A varint (LEB128) length prefix with the default maximum, rejecting non-minimal
+    /// encodings.
+    pub fn varint() -> Framing {
+        Framing {
+            wire: Wire::Varint(Varint { overlong: false }),
+            max_frame_len: DEFAULT_MAX,
+            empty_frames: true,
+        }
+    }
+
+    /// Sets whether a varint framing accepts non-minimal encodings (no effect on others).
+    #[must_use]
+    pub fn with_overlong_varints(mut self, accepted: bool) -> Framing {
+        if let Wire::Varint(ref mut v) = self.wire {
+            v.overlong = accepted;
+        }
+        self
+    }
+
     /// Every built-in framing, with default options: `u8`, `u16be`, `u16le`, `u32be`, `u32le`,
-    /// `u64be`, `u64le`.
+    /// `u64be`, `u64le`, `varint`.
     pub fn catalog() -> Vec<Framing> {
-        ["u8", "u16be", "u16le", "u32be", "u32le", "u64be", "u64le"]
-            .iter()
-            .map(|n| n.parse().expect("built-in framing names parse"))
-            .collect()
+        [
+            "u8", "u16be", "u16le", "u32be", "u32le", "u64be", "u64le", "varint",
+        ]
+        .iter()
+        .map(|n| n.parse().expect("built-in framing names parse"))
+        .collect()
     }
 
     /// Sets the maximum payload length, inclusive. Clamped to what the field can describe.
@@ -228,11 +320,13 @@ impl Framing {
         self
     }
 
-    /// Sets whether the length field counts the header bytes too.
+    /// Sets whether a fixed-width length field counts the header bytes too (no effect on a
+    /// varint).
     #[must_use]
     pub fn with_length_includes_header(mut self, yes: bool) -> Framing {
-        let Wire::LengthPrefix(ref mut lp) = self.wire;
-        lp.includes_header = yes;
+        if let Wire::LengthPrefix(ref mut lp) = self.wire {
+            lp.includes_header = yes;
+        }
         self.max_frame_len = self.max_frame_len.min(self.largest_payload());
         self
     }
@@ -260,48 +354,60 @@ impl Framing {
         self.max_frame_len
     }
 
-    /// The short name of the wire format, such as `u32be`.
+    /// The short name of the wire format, such as `u32be` or `varint`.
     pub fn name(&self) -> String {
-        let Wire::LengthPrefix(lp) = self.wire;
-        match (lp.width, lp.endian) {
-            (1, _) => "u8".to_string(),
-            (w, Endian::Big) => format!("u{}be", w as u32 * 8),
-            (w, Endian::Little) => format!("u{}le", w as u32 * 8),
+        match self.wire {
+            Wire::LengthPrefix(lp) => match (lp.width, lp.endian) {
+                (1, _) => "u8".to_string(),
+                (w, Endian::Big) => format!("u{}be", w as u32 * 8),
+                (w, Endian::Little) => format!("u{}le", w as u32 * 8),
+            },
+            Wire::Varint(_) => "varint".to_string(),
         }
     }
 
     /// The header length of a frame with a payload of `payload_len` bytes.
-    pub fn header_len(&self, _payload_len: u64) -> usize {
-        let Wire::LengthPrefix(lp) = self.wire;
-        lp.width as usize
+    pub fn header_len(&self, payload_len: u64) -> usize {
+        match self.wire {
+            Wire::LengthPrefix(lp) => lp.width as usize,
+            Wire::Varint(_) => varint_len(payload_len),
+        }
+    }
+
+    /// The longest header the wire format has.
+    pub fn max_header_len(&self) -> usize {
+        match self.wire {
+            Wire::LengthPrefix(lp) => lp.width as usize,
+            Wire::Varint(_) => VARINT_MAX_LEN,
+        }
     }
 
     /// The largest value the length field can hold.
     pub fn field_max(&self) -> u64 {
-        let Wire::LengthPrefix(lp) = self.wire;
-        if lp.width == 8 {
-            u64::MAX
-        } else {
-            (1u64 << (lp.width as u32 * 8)) - 1
+        match self.wire {
+            Wire::LengthPrefix(lp) if lp.width < 8 => (1u64 << (lp.width as u32 * 8)) - 1,
+            _ => u64::MAX,
         }
     }
 
     /// The largest payload the length field can describe.
     pub fn largest_payload(&self) -> u64 {
-        let Wire::LengthPrefix(lp) = self.wire;
-        if lp.includes_header {
-            self.field_max() - lp.width as u64
-        } else {
-            self.field_max()
+        match self.wire {
+            Wire::LengthPrefix(lp) if lp.includes_header => self.field_max() - lp.width as u64,
+            _ => self.field_max(),
         }
     }
 
-    /// The header bytes that carry the raw field value `value`, or `None` if it does not fit.
+    /// The header bytes that carry the raw field value `value` (minimally encoded, for a
+    /// varint), or `None` if it does not fit.
     pub fn header_for_field(&self, value: u64) -> Option<Vec<u8>> {
         if value > self.field_max() {
             return None;
         }
-        let Wire::LengthPrefix(lp) = self.wire;
+        let lp = match self.wire {
+            Wire::LengthPrefix(lp) => lp,
+            Wire::Varint(_) => return Some(varint(value)),
+        };
         let w = lp.width as usize;
         let be = value.to_be_bytes();
         let mut h = be[8 - w..].to_vec();
@@ -314,11 +420,11 @@ impl Framing {
     /// The header bytes for a payload of `payload_len` bytes, or `None` if the field cannot
     /// describe it. The maximum frame length is not applied here.
     pub fn header_for_payload(&self, payload_len: u64) -> Option<Vec<u8>> {
-        let Wire::LengthPrefix(lp) = self.wire;
-        let value = if lp.includes_header {
-            payload_len.checked_add(lp.width as u64)?
-        } else {
-            payload_len
+        let value = match self.wire {
+            Wire::LengthPrefix(lp) if lp.includes_header => {
+                payload_len.checked_add(lp.width as u64)?
+            }
+            _ => payload_len,
         };
         self.header_for_field(value)
     }
@@ -353,9 +459,21 @@ impl Framing {
 
     /// Reads a complete header: the payload length it announces, or why it is invalid.
     ///
-    /// `header` must be exactly [`header_len`](Framing::header_len) bytes long.
+    /// `header` must hold a complete header (for a fixed-width field, exactly its width).
     pub fn read_header(&self, header: &[u8]) -> Result<u64, (ErrorClass, String)> {
-        let Wire::LengthPrefix(lp) = self.wire;
+        let lp = match self.wire {
+            Wire::LengthPrefix(lp) => lp,
+            Wire::Varint(_) => {
+                return match self.parse_header(header) {
+                    HeaderParse::Frame { payload, .. } => Ok(payload),
+                    HeaderParse::Bad { class, why, .. } => Err((class, why)),
+                    HeaderParse::NeedMore { .. } => Err((
+                        ErrorClass::TruncatedAtEof,
+                        "an unfinished varint".to_string(),
+                    )),
+                };
+            }
+        };
         let mut be = [0u8; 8];
         let w = lp.width as usize;
         be[8 - w..].copy_from_slice(&header[..w]);
@@ -396,39 +514,121 @@ impl Framing {
         Ok(payload)
     }
 
-    /// How many leading bytes of the invalid header `header` already prove it invalid, whatever
-    /// the remaining bytes are: the smallest `k` for which no completion of `header[..k]` is a
-    /// valid header. (Bounds are used: the values a prefix allows are taken as the interval
-    /// between its completions with zeros and with `ff`s, which is exact for big endian and
-    /// conservative for little endian.)
-    pub fn proof_len(&self, header: &[u8]) -> usize {
-        let Wire::LengthPrefix(lp) = self.wire;
+    /// How many leading bytes of `header` (a fixed-width header, complete or not) already
+    /// prove it invalid whatever the remaining bytes are: the smallest `k` for which no
+    /// completion of `header[..k]` is a valid header, or `None`. (Bounds are used: the values a
+    /// prefix allows are taken as the interval between its completions with zeros and with
+    /// `ff`s, which is exact for big endian and conservative for little endian.)
+    fn prefix_proof(&self, lp: LengthPrefix, header: &[u8]) -> Option<usize> {
         let w = lp.width as usize;
         let offset = if lp.includes_header { w as u64 } else { 0 };
         let lo = offset + u64::from(!self.empty_frames);
         let hi = offset.saturating_add(self.max_frame_len);
-        for k in 1..w {
-            let mut low = header[..w].to_vec();
-            let mut high = header[..w].to_vec();
-            low[k..].fill(0);
-            high[k..].fill(0xff);
+        (1..=header.len().min(w)).find(|&k| {
+            let mut low = vec![0u8; w];
+            let mut high = vec![0xffu8; w];
+            low[..k].copy_from_slice(&header[..k]);
+            high[..k].copy_from_slice(&header[..k]);
             let (a, b) = (self.field_value(&low), self.field_value(&high));
-            let (min, max) = (a.min(b), a.max(b));
-            if max < lo || min > hi {
-                return k;
+            a.max(b) < lo || a.min(b) > hi
+        })
+    }
+
+    /// Reads the header at the start of `avail`, which may hold less than a header or more.
+    pub fn parse_header(&self, avail: &[u8]) -> HeaderParse {
+        match self.wire {
+            Wire::LengthPrefix(lp) => {
+                let w = lp.width as usize;
+                if avail.len() < w {
+                    return HeaderParse::NeedMore {
+                        proven: self.prefix_proof(lp, avail),
+                    };
+                }
+                match self.read_header(&avail[..w]) {
+                    Ok(payload) => HeaderParse::Frame {
+                        header_len: w,
+                        payload,
+                    },
+                    Err((class, why)) => HeaderParse::Bad {
+                        class,
+                        why,
+                        header_len: w,
+                        proven: self.prefix_proof(lp, &avail[..w]).unwrap_or(w),
+                    },
+                }
             }
+            Wire::Varint(v) => self.parse_varint(v, avail),
         }
-        w
+    }
+
+    fn parse_varint(&self, v: Varint, avail: &[u8]) -> HeaderParse {
+        let max = self.max_frame_len;
+        let mut value: u64 = 0;
+        // Later bytes only add to the value: once it is over the max, the header is bad.
+        let mut proven: Option<usize> = None;
+        for (i, &b) in avail.iter().enumerate().take(VARINT_MAX_LEN) {
+            if i == VARINT_MAX_LEN - 1 && b > 1 {
+                return HeaderParse::Bad {
+                    class: ErrorClass::MalformedHeader,
+                    why: format!(
+                        "the 10th byte of a varint is {b:02x}: more than 64 bits, or more than \
+                         ten bytes"
+                    ),
+                    header_len: i + 1,
+                    proven: proven.unwrap_or(i + 1),
+                };
+            }
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if proven.is_none() && value > max {
+                proven = Some(i + 1);
+            }
+            if b & 0x80 != 0 {
+                continue;
+            }
+            let len = i + 1;
+            let bad = |class, why| HeaderParse::Bad {
+                class,
+                why,
+                header_len: len,
+                proven: proven.unwrap_or(len),
+            };
+            if !v.overlong && len > 1 && b == 0 {
+                return bad(
+                    ErrorClass::MalformedHeader,
+                    format!(
+                        "a non-minimal varint: {len} bytes for {value}, which takes {}",
+                        varint_len(value)
+                    ),
+                );
+            }
+            if value > max {
+                return bad(
+                    ErrorClass::Oversized,
+                    format!("header announces {value} payload bytes, over the maximum {max}"),
+                );
+            }
+            if value == 0 && !self.empty_frames {
+                return bad(
+                    ErrorClass::EmptyFrame,
+                    "a zero-length frame, which this framing does not allow".to_string(),
+                );
+            }
+            return HeaderParse::Frame {
+                header_len: len,
+                payload: value,
+            };
+        }
+        HeaderParse::NeedMore { proven }
     }
 
     /// The raw field value of a complete header, as read in stream order (`bytes[0]` arrives
     /// first).
     fn field_value(&self, bytes: &[u8]) -> u64 {
-        let Wire::LengthPrefix(lp) = self.wire;
-        let w = lp.width as usize;
+        let w = bytes.len().min(8);
+        let little = matches!(self.wire, Wire::LengthPrefix(lp) if lp.endian == Endian::Little);
         let mut be = [0u8; 8];
         be[8 - w..].copy_from_slice(&bytes[..w]);
-        if lp.endian == Endian::Little {
+        if little {
             be[8 - w..].reverse();
         }
         u64::from_be_bytes(be)
@@ -445,28 +645,43 @@ impl Framing {
                     end: End::Clean,
                 };
             }
-            let w = self.header_len(0);
-            let rest = stream.len() - pos;
-            if rest < w {
-                return truncated(frames, pos, format!("{rest} of {w} header bytes"));
-            }
-            let header_end = pos + w;
-            let payload = match self.read_header(&stream[pos..header_end]) {
-                Ok(p) => p,
-                Err((class, why)) => {
-                    let known = self.proof_len(&stream[pos..header_end]);
+            let (header_len, payload) = match self.parse_header(&stream[pos..]) {
+                HeaderParse::Frame {
+                    header_len,
+                    payload,
+                } => (header_len, payload),
+                HeaderParse::NeedMore { proven } => {
+                    let rest = stream.len() - pos;
+                    let mut e = truncated(
+                        frames,
+                        pos,
+                        format!("{rest} header byte(s), not a complete header"),
+                    );
+                    if let (Some(k), End::Reject { earliest, .. }) = (proven, &mut e.end) {
+                        // The partial header already proves the stream bad.
+                        *earliest = At::Byte(pos + k - 1);
+                    }
+                    return e;
+                }
+                HeaderParse::Bad {
+                    class,
+                    why,
+                    header_len,
+                    proven,
+                } => {
                     return Expectation {
                         frames,
                         end: End::Reject {
                             class,
                             start: pos,
-                            at: At::Byte(header_end - 1),
-                            earliest: At::Byte(pos + known - 1),
+                            at: At::Byte(pos + header_len - 1),
+                            earliest: At::Byte(pos + proven - 1),
                             why,
                         },
                     };
                 }
             };
+            let header_end = pos + header_len;
             let have = (stream.len() - header_end) as u64;
             if have < payload {
                 return truncated(frames, pos, format!("{have} of {payload} payload bytes"));
@@ -508,9 +723,10 @@ impl fmt::Display for Framing {
     /// `:incl` when the length counts the header.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:max={}", self.name(), self.max_frame_len)?;
-        let Wire::LengthPrefix(lp) = self.wire;
-        if lp.includes_header {
-            f.write_str(":incl")?;
+        match self.wire {
+            Wire::LengthPrefix(lp) if lp.includes_header => f.write_str(":incl")?,
+            Wire::Varint(v) if v.overlong => f.write_str(":overlong")?,
+            _ => {}
         }
         if !self.empty_frames {
             f.write_str(":noempty")?;
@@ -526,6 +742,7 @@ impl FromStr for Framing {
         let mut parts = s.split(':');
         let name = parts.next().unwrap_or("");
         let (width, endian) = match name {
+            "varint" => (0, Endian::Little),
             "u8" => (1, Endian::Big),
             "u16be" => (2, Endian::Big),
             "u16le" => (2, Endian::Little),
@@ -536,15 +753,21 @@ impl FromStr for Framing {
             _ => {
                 return Err(Error::new(format!(
                     "framing {s:?}: unknown wire format {name:?} \
-                     (expected u8, u16be, u16le, u32be, u32le, u64be or u64le)"
+                     (expected u8, u16be, u16le, u32be, u32le, u64be, u64le or varint)"
                 )))
             }
         };
-        let mut framing = Framing::length_prefix(width, endian);
+        let mut framing = if width == 0 {
+            Framing::varint()
+        } else {
+            Framing::length_prefix(width, endian)
+        };
         let mut max = None;
         for opt in parts {
-            if opt == "incl" {
+            if opt == "incl" && width > 0 {
                 framing = framing.with_length_includes_header(true);
+            } else if opt == "overlong" && width == 0 {
+                framing = framing.with_overlong_varints(true);
             } else if opt == "noempty" {
                 framing = framing.with_empty_frames(false);
             } else if let Some(v) = opt.strip_prefix("max=") {
@@ -554,7 +777,7 @@ impl FromStr for Framing {
                 max = Some(v);
             } else {
                 return Err(Error::new(format!(
-                    "framing {s:?}: unknown option {opt:?} (expected max=N, incl or noempty)"
+                    "framing {s:?}: unknown option {opt:?} (expected max=N, noempty, and incl for a fixed width or overlong for a varint)"
                 )));
             }
         }
@@ -615,13 +838,13 @@ impl FrameDecoder for ReferenceDecoder {
         let mut pos = 0;
         let result = loop {
             let rest = &self.buf[pos..];
-            let w = self.framing.header_len(0);
-            if rest.len() < w {
-                break Ok(());
-            }
-            let payload = match self.framing.read_header(&rest[..w]) {
-                Ok(p) => p,
-                Err((_, why)) => break Err(Rejection::new(why)),
+            let (w, payload) = match self.framing.parse_header(rest) {
+                HeaderParse::NeedMore { .. } => break Ok(()),
+                HeaderParse::Bad { why, .. } => break Err(Rejection::new(why)),
+                HeaderParse::Frame {
+                    header_len,
+                    payload,
+                } => (header_len, payload),
             };
             // `payload <= max_frame_len`; compare in u64 so that no cast can truncate.
             if ((rest.len() - w) as u64) < payload {
@@ -722,18 +945,28 @@ mod tests {
         ));
     }
 
+    fn proven(f: &Framing, header: &[u8]) -> Option<usize> {
+        match f.parse_header(header) {
+            HeaderParse::Bad { proven, .. } => Some(proven),
+            HeaderParse::NeedMore { proven } => proven,
+            HeaderParse::Frame { .. } => None,
+        }
+    }
+
     #[test]
     fn a_header_prefix_can_prove_the_header_bad() {
         let be: Framing = "u32be:max=1000".parse().unwrap();
         // ff as the first of four big-endian bytes: at least 0xff000000.
-        assert_eq!(be.proof_len(&[0xff, 0, 0, 0]), 1);
-        assert_eq!(be.proof_len(&[0, 0, 0x03, 0xe9]), 4);
-        assert_eq!(be.proof_len(&[0, 0, 0x04, 0]), 3);
+        assert_eq!(proven(&be, &[0xff, 0, 0, 0]), Some(1));
+        assert_eq!(proven(&be, &[0xff]), Some(1));
+        assert_eq!(proven(&be, &[0, 0, 0x03, 0xe9]), Some(4));
+        assert_eq!(proven(&be, &[0, 0, 0x04, 0]), Some(3));
+        assert_eq!(proven(&be, &[0, 0, 0x03]), None);
         let le: Framing = "u32le:max=1000".parse().unwrap();
         // e9 03 ..: at least 0x03e9 = 1001.
-        assert_eq!(le.proof_len(&[0xe9, 0x03, 0, 0]), 2);
+        assert_eq!(proven(&le, &[0xe9, 0x03, 0, 0]), Some(2));
         let incl: Framing = "u16be:incl".parse().unwrap();
-        assert_eq!(incl.proof_len(&[0, 1]), 2);
+        assert_eq!(proven(&incl, &[0, 1]), Some(2));
         let e = be.expect(&[0, 0, 0, 1, 9, 0xff, 0, 0, 0]);
         assert!(matches!(
             e.end,
@@ -743,6 +976,66 @@ mod tests {
                 ..
             }
         ));
+        // A truncated header that already proves itself too long may be rejected early.
+        let e = be.expect(&[0, 0, 0, 1, 9, 0xff]);
+        assert!(matches!(
+            e.end,
+            End::Reject {
+                at: At::Eof,
+                earliest: At::Byte(5),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn varints_encode_minimally_and_parse_back() {
+        for v in [0u64, 1, 127, 128, 300, 16383, 16384, 1 << 35, u64::MAX] {
+            let bytes = varint(v);
+            assert_eq!(bytes.len(), varint_len(v), "{v}");
+            let f = Framing::varint().with_max_frame_len(u64::MAX);
+            assert_eq!(
+                f.parse_header(&bytes),
+                HeaderParse::Frame {
+                    header_len: bytes.len(),
+                    payload: v
+                }
+            );
+        }
+        assert_eq!(varint(300), [0xac, 0x02]);
+        assert_eq!(varint(u64::MAX).len(), 10);
+    }
+
+    #[test]
+    fn varint_edge_cases_are_malformed() {
+        let f: Framing = "varint:max=1000".parse().unwrap();
+        let class = |h: &[u8]| match f.parse_header(h) {
+            HeaderParse::Bad { class, .. } => Some(class),
+            _ => None,
+        };
+        assert_eq!(class(&[0x80, 0x00]), Some(ErrorClass::MalformedHeader));
+        assert_eq!(class(&[0x81, 0x00]), Some(ErrorClass::MalformedHeader));
+        let overflow = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02];
+        assert_eq!(class(&overflow), Some(ErrorClass::MalformedHeader));
+        assert_eq!(class(&[0x80; 12]), Some(ErrorClass::MalformedHeader));
+        assert_eq!(
+            f.parse_header(&[0x80, 0x80]),
+            HeaderParse::NeedMore { proven: None }
+        );
+        // e9 07 = 1001: oversized once complete; e9 87 .. proves it as soon as 2 bytes are in.
+        assert_eq!(class(&[0xe9, 0x07]), Some(ErrorClass::Oversized));
+        assert_eq!(proven(&f, &[0xe9, 0x87]), Some(2));
+        let lenient: Framing = "varint:max=1000:overlong".parse().unwrap();
+        assert_eq!(
+            lenient.parse_header(&[0x81, 0x00]),
+            HeaderParse::Frame {
+                header_len: 2,
+                payload: 1
+            }
+        );
+        assert_eq!(lenient.to_string(), "varint:max=1000:overlong");
+        assert!("varint:incl".parse::<Framing>().is_err());
+        assert!("u32be:overlong".parse::<Framing>().is_err());
     }
 
     #[test]

@@ -192,6 +192,13 @@ impl Bundled {
         }
     }
 
+    fn supports(&self, framing: Framing) -> bool {
+        match self {
+            Bundled::Reference => true,
+            Bundled::Zoo(e) => e.supports(framing),
+        }
+    }
+
     fn build(&self, framing: Framing) -> Box<dyn FrameDecoder> {
         match self {
             Bundled::Reference => Box::new(ReferenceDecoder::new(framing)),
@@ -264,6 +271,17 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         reports.push(report);
     } else {
         let decoder = Bundled::parse(&args.decoder)?;
+        let framings: Vec<Framing> = if args.framing == "all" {
+            framings
+                .into_iter()
+                .filter(|f| decoder.supports(*f))
+                .collect()
+        } else {
+            if let Some(f) = framings.iter().find(|f| !decoder.supports(**f)) {
+                anyhow::bail!("{} cannot decode {f}", decoder.name());
+            }
+            framings
+        };
         for framing in framings {
             let d = decoder.clone();
             let suite = configure(suite_for(framing, &decoder, args.seed), &args).timeout(timeout);
@@ -338,6 +356,12 @@ fn shell_quote(s: &str) -> String {
 
 fn selftest(args: SelftestArgs) -> anyhow::Result<bool> {
     let framing: Framing = args.framing.parse()?;
+    if let Some(e) = zoo::all().first().filter(|e| !e.supports(framing)) {
+        anyhow::bail!(
+            "the zoo is of fixed-width length prefixes; {} cannot be built for {framing}",
+            e.name
+        );
+    }
     println!("framecheck selftest under {framing}: every zoo decoder must be caught\n");
     println!("{:<32} {:<8} {:>7}  verdict", "decoder", "result", "cases");
     let mut caught = 0;
@@ -463,7 +487,10 @@ fn run_vectors(
     vectors::run_with(
         all,
         profile,
-        move |framing| Some(d.build(framing.with_empty_frames(profile.empty_frames))),
+        move |framing| {
+            d.supports(framing)
+                .then(|| d.build(framing.with_empty_frames(profile.empty_frames)))
+        },
         move |suite| {
             suite
                 .timeout(timeout)

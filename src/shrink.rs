@@ -122,7 +122,8 @@ fn candidates(case: &Case) -> Vec<Case> {
         for new_len in targets.into_iter().filter(|&n| n < len) {
             let mut m = msgs.to_vec();
             m[i].truncate(new_len);
-            let header = span.end - span.start - len;
+            // The header may change size with the length (a varint).
+            let header = framing.header_len(new_len as u64);
             with(
                 m,
                 tail.to_vec(),

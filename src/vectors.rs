@@ -35,7 +35,7 @@ use crate::adapter::FrameDecoder;
 use crate::adversarial;
 use crate::case::{Case, Stream};
 use crate::error::{decode_hex, hex, Error};
-use crate::framing::{At, End, Endian, ErrorClass, Framing, Wire};
+use crate::framing::{At, End, Endian, ErrorClass, Framing, HeaderParse, Wire};
 use crate::schedule::{catalog, Schedule};
 use crate::suite::{message_sets, Report, Suite};
 
@@ -82,6 +82,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
     (
         "generated/u32le-incl.json",
         include_str!("../vectors/generated/u32le-incl.json"),
+    ),
+    (
+        "generated/varint.json",
+        include_str!("../vectors/generated/varint.json"),
     ),
 ];
 
@@ -672,6 +676,30 @@ fn load_vector(
 /// Reads a `framing` object; `ctx` is already within `framing.`.
 fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
     let o = ctx.object(v, "")?;
+    let ty = ctx.str(o, "type")?;
+    if ty == "varint" {
+        ctx.only(o, &["type", "max_frame_len", "overlong"])?;
+        let overlong = match o.get("overlong") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(ctx.err(
+                    "overlong",
+                    format!("must be a boolean, found {}", show(other)),
+                ))
+            }
+        };
+        let max = ctx.u64(o, "max_frame_len")?;
+        return Ok(Framing::varint()
+            .with_overlong_varints(overlong)
+            .with_max_frame_len(max));
+    }
+    if ty != "length-prefix" {
+        return Err(ctx.err(
+            "type",
+            format!("{ty:?} is not supported (supported: \"length-prefix\", \"varint\")"),
+        ));
+    }
     ctx.only(
         o,
         &[
@@ -682,13 +710,6 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
             "length_includes_header",
         ],
     )?;
-    let ty = ctx.str(o, "type")?;
-    if ty != "length-prefix" {
-        return Err(ctx.err(
-            "type",
-            format!("{ty:?} is not supported (supported: \"length-prefix\")"),
-        ));
-    }
     let width = ctx.u64(o, "width")?;
     if !matches!(width, 1 | 2 | 4 | 8) {
         return Err(ctx.err("width", format!("{width} is not 1, 2, 4 or 8")));
@@ -938,6 +959,8 @@ pub fn flag_notes() -> Vec<(&'static str, &'static str)> {
         ("length-includes-header", "The length field counts the header bytes too (#17)."),
         ("little-endian", "The length field is little endian (#16)."),
         ("large-frame", "A frame of 255 bytes or more, past a one-byte boundary (#8)."),
+        ("varint", "A varint (unsigned LEB128) length prefix (#15)."),
+        ("varint-edge", "A non-minimal, overflowing, endless or truncated varint, or one of ten bytes (#15)."),
     ]
 }
 
@@ -963,6 +986,7 @@ pub fn generated_framings() -> Vec<(&'static str, Framing)> {
         ("u64le", "u64le:max=1024"),
         ("u16be-incl", "u16be:max=1024:incl"),
         ("u32le-incl", "u32le:max=1024:incl"),
+        ("varint", "varint:max=1024"),
     ]
     .into_iter()
     .map(|(n, s)| (n, s.parse().expect("generator framings parse")))
@@ -1031,14 +1055,20 @@ pub fn generate() -> Vec<(String, String)> {
 }
 
 fn framing_json(framing: Framing) -> Value {
-    let Wire::LengthPrefix(lp) = framing.wire();
-    json!({
-        "type": "length-prefix",
-        "width": lp.width,
-        "endian": if lp.endian == Endian::Big { "big" } else { "little" },
-        "max_frame_len": framing.max_frame_len(),
-        "length_includes_header": lp.includes_header,
-    })
+    match framing.wire() {
+        Wire::LengthPrefix(lp) => json!({
+            "type": "length-prefix",
+            "width": lp.width,
+            "endian": if lp.endian == Endian::Big { "big" } else { "little" },
+            "max_frame_len": framing.max_frame_len(),
+            "length_includes_header": lp.includes_header,
+        }),
+        Wire::Varint(v) => json!({
+            "type": "varint",
+            "max_frame_len": framing.max_frame_len(),
+            "overlong": v.overlong,
+        }),
+    }
 }
 
 fn outcome_json(o: &Outcome) -> (Value, Value) {
@@ -1081,7 +1111,6 @@ fn vector_json(
     };
     let mut flags: Vec<&str> = Vec::new();
     let name = s.name();
-    let Wire::LengthPrefix(lp) = framing.wire();
     if name == "worked-example" {
         flags.push("worked-example");
     }
@@ -1122,7 +1151,9 @@ fn vector_json(
     if name == "field=max-field" {
         flags.push("field-max");
     }
-    let header = lp.width as usize;
+    if name.starts_with("varint-") {
+        flags.push("varint-edge");
+    }
     match &outcome.error {
         Some(ExpectedError {
             class: ErrorClass::Oversized,
@@ -1139,21 +1170,29 @@ fn vector_json(
             flags.push("truncated-at-eof");
             let exp = framing.expect(&chunks.concat());
             if let End::Reject { start, .. } = exp.end {
-                let rest = chunks.concat().len() - start;
-                flags.push(match rest {
-                    r if r < header => "eof-inside-header",
-                    r if r == header => "eof-after-header",
-                    _ => "eof-inside-payload",
+                let bytes = chunks.concat();
+                let rest = bytes.len() - start;
+                flags.push(match framing.parse_header(&bytes[start..]) {
+                    HeaderParse::Frame { header_len, .. } if header_len == rest => {
+                        "eof-after-header"
+                    }
+                    HeaderParse::Frame { .. } => "eof-inside-payload",
+                    _ => "eof-inside-header",
                 });
             }
         }
         _ => {}
     }
-    if lp.includes_header {
-        flags.push("length-includes-header");
-    }
-    if lp.endian == Endian::Little && lp.width > 1 {
-        flags.push("little-endian");
+    match framing.wire() {
+        Wire::LengthPrefix(lp) => {
+            if lp.includes_header {
+                flags.push("length-includes-header");
+            }
+            if lp.endian == Endian::Little && lp.width > 1 {
+                flags.push("little-endian");
+            }
+        }
+        Wire::Varint(_) => flags.push("varint"),
     }
     let mut comment =
         format!("Generated: the {name} stream of {framing}, cut by the {schedule_name} schedule. ");

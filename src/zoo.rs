@@ -30,8 +30,21 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Whether this buggy decoder can be built for `framing`: the zoo is of fixed-width length
+    /// prefixes.
+    pub fn supports(&self, framing: Framing) -> bool {
+        matches!(framing.wire(), Wire::LengthPrefix(_))
+    }
+
     /// A fresh decoder with this bug for `framing`.
+    ///
+    /// # Panics
+    /// If `framing` is not a fixed-width length prefix (see [`supports`](Entry::supports)).
     pub fn build(&self, framing: Framing) -> Box<dyn FrameDecoder> {
+        assert!(
+            self.supports(framing),
+            "zoo decoders are fixed-width length prefixes, not {framing}"
+        );
         Box::new(Buggy {
             framing,
             bug: self.kind,
@@ -168,14 +181,20 @@ struct Buggy {
 }
 
 impl Buggy {
+    fn lp(&self) -> crate::framing::LengthPrefix {
+        match self.framing.wire() {
+            Wire::LengthPrefix(lp) => lp,
+            _ => unreachable!("checked by Entry::build"),
+        }
+    }
+
     fn width(&self) -> usize {
-        let Wire::LengthPrefix(lp) = self.framing.wire();
-        lp.width as usize
+        self.lp().width as usize
     }
 
     /// The raw field value of the header at the start of the buffer.
     fn field(&self) -> u64 {
-        let Wire::LengthPrefix(lp) = self.framing.wire();
+        let lp = self.lp();
         let w = lp.width as usize;
         let mut be = [0u8; 8];
         be[8 - w..].copy_from_slice(&self.buf[..w]);
@@ -187,7 +206,7 @@ impl Buggy {
 
     /// The payload length the (correct) framing reads from the field.
     fn payload_len(&self, field: u64) -> Result<u64, Rejection> {
-        let Wire::LengthPrefix(lp) = self.framing.wire();
+        let lp = self.lp();
         if !lp.includes_header {
             return Ok(field);
         }
