@@ -32,12 +32,15 @@
 //! | [`zoo`] | buggy decoders that show the harness catches what it claims to |
 //! | [`fuzz`] | fuzz-target entry points: raw bytes to a checked case |
 //! | [`vectors`] | golden vectors: load, check, generate and run `vectors/*.json` |
+//! | [`matrix`] | the conformance matrix: bundled decoders × framings × case groups |
+//! | [`adapters`] | third-party decoders (tokio-util 0.7), each behind a feature |
 //!
 //! Three kinds of outcome are kept apart: the decoder's own [`Rejection`], the harness's
 //! [`Verdict`] on a case, and this library's [`Error`] for input it cannot use.
 #![deny(missing_docs)]
 
 pub mod adapter;
+pub mod adapters;
 pub mod adversarial;
 pub mod alloc;
 pub mod case;
@@ -46,6 +49,7 @@ mod error;
 pub mod exec;
 pub mod framing;
 pub mod fuzz;
+pub mod matrix;
 pub mod oracle;
 pub mod report;
 pub mod schedule;

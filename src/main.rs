@@ -38,6 +38,19 @@ enum Command {
     /// The golden vectors in `vectors/`: list, check, run against a decoder, regenerate.
     #[command(subcommand)]
     Vectors(VectorsCommand),
+    /// Run every bundled decoder (the reference and the third-party adapters) under every
+    /// matrix framing, and print decoders × case groups.
+    Matrix(MatrixArgs),
+}
+
+#[derive(clap::Args)]
+struct MatrixArgs {
+    /// Also write the matrix and its minimal failing cases as Markdown here.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<std::path::PathBuf>,
+    /// Seed of the random cases.
+    #[arg(long, value_parser = parse_seed)]
+    seed: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -462,6 +475,50 @@ fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
     Ok(pass)
 }
 
+fn matrix(args: MatrixArgs) -> anyhow::Result<bool> {
+    let rows = framecheck::matrix::run(|suite, _| {
+        let suite = suite.timeout(Duration::from_secs(2));
+        match args.seed {
+            Some(s) => suite.seed(s),
+            None => suite,
+        }
+    });
+    let table = framecheck::matrix::markdown(&rows);
+    print!("{table}");
+    let failing: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.report.is_pass())
+        .map(|r| format!("{} {}", r.decoder, r.framing))
+        .collect();
+    println!(
+        "\n{} rows, {} with failures{}",
+        rows.len(),
+        failing.len(),
+        if failing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (minimal cases: framecheck matrix --markdown FILE): {}",
+                failing.join("; ")
+            )
+        }
+    );
+    if let Some(path) = &args.markdown {
+        let text = format!(
+            "{table}\n## Minimal failing cases\n\n{}",
+            framecheck::matrix::failures(&rows)
+        );
+        std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write the matrix: {e}", path.display()))?;
+    }
+    // The matrix reports on other people's decoders: their failures are findings, not a
+    // failed run. Only a failing reference decoder is.
+    Ok(rows
+        .iter()
+        .filter(|r| r.decoder == "framecheck reference")
+        .all(|r| r.report.is_pass()))
+}
+
 fn load_vectors(files: &VectorFiles) -> anyhow::Result<Vec<vectors::Vector>> {
     if files.files.is_empty() {
         return Ok(vectors::bundled()?);
@@ -595,6 +652,7 @@ fn main() -> ExitCode {
         Command::Selftest(a) => selftest(a),
         Command::Replay(a) => replay(a),
         Command::Vectors(c) => vectors_command(c),
+        Command::Matrix(a) => matrix(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -292,6 +292,7 @@ impl Suite {
             };
             report.results.push(CaseResult {
                 label: cases[i].label(),
+                stream: cases[i].stream.name().to_string(),
                 status,
             });
             if let Some(p) = &self.progress {
@@ -315,6 +316,7 @@ impl Suite {
             report.skipped += 1;
             report.results.push(CaseResult {
                 label: case.label(),
+                stream: case.stream.name().to_string(),
                 status: Status::Skip,
             });
         }
@@ -438,6 +440,8 @@ pub enum Status {
 pub struct CaseResult {
     /// The case label.
     pub label: String,
+    /// The name of its stream (`worked-example`, `len=max+1`, `vector:ID`, `random#3`).
+    pub stream: String,
     /// How it ended.
     pub status: Status,
 }

@@ -48,6 +48,10 @@ pub const VERSION: u64 = 1;
 pub const BUNDLED: &[(&str, &str)] = &[
     ("seed.json", include_str!("../vectors/seed.json")),
     (
+        "regressions.json",
+        include_str!("../vectors/regressions.json"),
+    ),
+    (
         "generated/u8.json",
         include_str!("../vectors/generated/u8.json"),
     ),

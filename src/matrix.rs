@@ -1,0 +1,215 @@
+//! The conformance matrix: every bundled decoder × framing, by group of cases.
+//!
+//! Each row runs the default suite (golden vectors, messages × schedules, adversarial streams,
+//! random cases) for one decoder and framing; each column is a group of those cases, named
+//! after what its streams test. A cell is `pass`, or the verdict kinds that failed there with
+//! their counts; a decoder that cannot be configured for a framing has no row for it.
+//!
+//! No case is excluded or tuned per decoder: every row runs the same suite for its framing,
+//! and every failure comes with its minimal case.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::adapter::FrameDecoder;
+use crate::framing::{Framing, ReferenceDecoder};
+use crate::oracle::FailureKind;
+use crate::suite::{Report, Status, Suite};
+
+/// The column a stream's cases fall in, from the stream's name.
+pub fn group_of(stream: &str) -> &'static str {
+    let hostile = [
+        "len=max+1",
+        "field=",
+        "overflow-",
+        "top-bit",
+        "incl-below",
+        "varint-",
+    ];
+    if stream.starts_with("vector:") {
+        "golden vectors"
+    } else if stream.starts_with("trunc@") || stream == "varint-truncated" {
+        "truncation at EOF"
+    } else if hostile.iter().any(|p| stream.starts_with(p)) {
+        "hostile headers"
+    } else if stream.starts_with("len=") || stream.starts_with("empty-x") {
+        "length edges"
+    } else if stream.starts_with("random#") {
+        "random"
+    } else {
+        "messages × schedules"
+    }
+}
+
+/// The columns, in order.
+pub const GROUPS: [&str; 6] = [
+    "golden vectors",
+    "messages × schedules",
+    "length edges",
+    "hostile headers",
+    "truncation at EOF",
+    "random",
+];
+
+/// A decoder the matrix runs: a name and a way to build it for a framing (`None`: it cannot
+/// be configured for that framing).
+pub struct MatrixDecoder {
+    /// Row label.
+    pub name: &'static str,
+    /// Builds the decoder.
+    pub build: Arc<dyn Fn(Framing) -> Option<Box<dyn FrameDecoder>> + Send + Sync>,
+}
+
+/// The bundled decoders: the reference, and every third-party adapter compiled in.
+pub fn bundled_decoders() -> Vec<MatrixDecoder> {
+    #[allow(unused_mut)]
+    let mut out = vec![MatrixDecoder {
+        name: "framecheck reference",
+        build: Arc::new(|f| Some(Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>)),
+    }];
+    #[cfg(feature = "tokio-util07")]
+    {
+        use crate::adapters::tokio_util07::{length_delimited, DecodeLoop, FramedReadDriver};
+        out.push(MatrixDecoder {
+            name: "tokio-util 0.7 LengthDelimitedCodec (decode loop)",
+            build: Arc::new(|f| {
+                length_delimited(f)
+                    .map(|c| Box::new(DecodeLoop::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>)
+            }),
+        });
+        out.push(MatrixDecoder {
+            name: "tokio-util 0.7 LengthDelimitedCodec (FramedRead)",
+            build: Arc::new(|f| {
+                length_delimited(f).map(|c| {
+                    Box::new(FramedReadDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+    }
+    out
+}
+
+/// The framings the matrix covers.
+pub fn framings() -> Vec<Framing> {
+    [
+        "u8:max=100",
+        "u16be:max=1024",
+        "u32be:max=1024",
+        "u32le:max=1024",
+        "u64be:max=1024",
+        "u32be:max=1024:incl",
+        "varint:max=1024",
+    ]
+    .iter()
+    .map(|s| s.parse().expect("matrix framings parse"))
+    .collect()
+}
+
+/// One row: a decoder under one framing.
+pub struct Row {
+    /// The decoder's name.
+    pub decoder: &'static str,
+    /// The framing.
+    pub framing: Framing,
+    /// Per column: cases run, and failures by kind.
+    pub cells: BTreeMap<&'static str, (usize, BTreeMap<FailureKind, usize>)>,
+    /// The suite report, with the minimal case of each failure kind.
+    pub report: Report,
+}
+
+/// Runs the matrix; `configure` adjusts each suite (seed, reproduce line).
+pub fn run(configure: impl Fn(Suite, &str) -> Suite) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for d in bundled_decoders() {
+        for framing in framings() {
+            if (d.build)(framing).is_none() {
+                continue;
+            }
+            let build = d.build.clone();
+            let suite = configure(Suite::new(framing), d.name);
+            let report = suite.run(move || build(framing).expect("supported a moment ago"));
+            let mut cells: BTreeMap<&'static str, (usize, BTreeMap<FailureKind, usize>)> =
+                BTreeMap::new();
+            for c in &report.results {
+                let cell = cells.entry(group_of(&c.stream)).or_default();
+                cell.0 += 1;
+                if let Status::Fail(k) = c.status {
+                    *cell.1.entry(k).or_default() += 1;
+                }
+            }
+            rows.push(Row {
+                decoder: d.name,
+                framing,
+                cells,
+                report,
+            });
+        }
+    }
+    rows
+}
+
+fn cell_text(cell: Option<&(usize, BTreeMap<FailureKind, usize>)>) -> String {
+    match cell {
+        None => "-".to_string(),
+        Some((n, fails)) if fails.is_empty() => format!("pass ({n})"),
+        Some((n, fails)) => {
+            let kinds: Vec<String> = fails.iter().map(|(k, c)| format!("{k} {c}/{n}")).collect();
+            kinds.join(", ")
+        }
+    }
+}
+
+/// The matrix as a Markdown table, followed by the minimal case of every failure.
+pub fn markdown(rows: &[Row]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "| decoder | framing | {} |", GROUPS.join(" | "));
+    let _ = writeln!(s, "|---|---|{}", "---|".repeat(GROUPS.len()));
+    for r in rows {
+        let cells: Vec<String> = GROUPS.iter().map(|g| cell_text(r.cells.get(g))).collect();
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {} |",
+            r.decoder,
+            r.framing,
+            cells.join(" | ")
+        );
+    }
+    s
+}
+
+/// The failures behind the matrix, one minimal case per row and kind.
+pub fn failures(rows: &[Row]) -> String {
+    let mut s = String::new();
+    for r in rows.iter().filter(|r| !r.report.is_pass()) {
+        let _ = writeln!(s, "### {} — `{}`\n", r.decoder, r.framing);
+        for f in &r.report.failures {
+            let _ = writeln!(s, "```text");
+            s.push_str(&crate::report::render_failure(
+                f,
+                &r.report.reproduce_line(f),
+            ));
+            let _ = writeln!(s, "```\n");
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_names_fall_in_the_right_column() {
+        assert_eq!(group_of("vector:seed-worked-example"), "golden vectors");
+        assert_eq!(group_of("worked-example"), "messages × schedules");
+        assert_eq!(group_of("len=max"), "length edges");
+        assert_eq!(group_of("len=max+1"), "hostile headers");
+        assert_eq!(group_of("len=max+1-complete"), "hostile headers");
+        assert_eq!(group_of("varint-overlong-0"), "hostile headers");
+        assert_eq!(group_of("varint-truncated"), "truncation at EOF");
+        assert_eq!(group_of("trunc@3"), "truncation at EOF");
+        assert_eq!(group_of("random#7"), "random");
+        assert_eq!(group_of("empty-x100"), "length edges");
+    }
+}

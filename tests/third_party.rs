@@ -1,0 +1,56 @@
+//! Third-party decoders in the conformance matrix, with the verdicts of each row pinned: a
+//! change in framecheck or in a dependency that flips a cell is noticed here.
+
+#![cfg(feature = "tokio-util07")]
+
+use std::collections::BTreeSet;
+
+use framecheck::matrix;
+use framecheck::{CountingAlloc, FailureKind};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+#[test]
+fn matrix_verdicts_are_pinned() {
+    let rows = matrix::run(|s, _| s);
+    assert!(rows.len() >= 19, "{} rows", rows.len());
+    for row in &rows {
+        let kinds: BTreeSet<FailureKind> = row.report.by_kind.keys().copied().collect();
+        let failing_groups: BTreeSet<&str> = row
+            .cells
+            .iter()
+            .filter(|(_, (_, fails))| !fails.is_empty())
+            .map(|(g, _)| *g)
+            .collect();
+        let label = format!("{} {}", row.decoder, row.framing);
+        if row.decoder.starts_with("framecheck reference") {
+            assert!(row.report.is_pass(), "{label}:\n{}", row.report);
+        } else if row.decoder.starts_with("tokio-util") {
+            // See: vectors/regressions.json, regression-tokio-util-eof-after-header. A stream
+            // that ends right after a complete header ends without an error: decode() has
+            // moved the header out of the buffer, so decode_eof() finds it empty.
+            assert_eq!(
+                kinds,
+                BTreeSet::from([FailureKind::TruncationIgnored]),
+                "{label}:\n{}",
+                row.report
+            );
+            assert!(
+                failing_groups.contains("truncation at EOF"),
+                "{label}: {failing_groups:?}"
+            );
+            let minimal = &row.report.failures[0].minimal;
+            let header = row.framing.header_len(0);
+            let exp = minimal.stream.expectation();
+            assert_eq!(
+                minimal.stream.bytes().len(),
+                exp.frames.last().map_or(0, |f| f.last_byte + 1) + header,
+                "{label}: the minimal case is not 'EOF right after a header': {}",
+                minimal.token()
+            );
+        } else {
+            panic!("a matrix row without a pinned expectation: {label}");
+        }
+    }
+}
