@@ -67,6 +67,21 @@ pub use oracle::{check, Failure, FailureKind, Verdict};
 pub use schedule::Schedule;
 pub use suite::{Report, Suite};
 
+/// Hex as the exec protocol and the vector files write it.
+pub mod hex {
+    use crate::Error;
+
+    /// Lowercase hex, no separators.
+    pub fn encode(bytes: &[u8]) -> String {
+        crate::error::hex(bytes)
+    }
+
+    /// Decodes hex (either case); `what` names the input in the error.
+    pub fn decode(what: &str, text: &str) -> Result<Vec<u8>, Error> {
+        crate::error::decode_hex(what, text)
+    }
+}
+
 /// Replays a case from its token (as printed after `Reproduce with:`) against `decoder`.
 ///
 /// Like [`check`], this runs in the calling thread with no hang watchdog: a case that hung

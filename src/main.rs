@@ -41,6 +41,19 @@ enum Command {
     /// Run every bundled decoder (the reference and the third-party adapters) under every
     /// matrix framing, and print decoders × case groups.
     Matrix(MatrixArgs),
+    /// Serve a bundled decoder over the exec protocol on stdin/stdout: what `--isolate` runs in
+    /// a child process.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The decoder.
+    #[arg(long)]
+    decoder: String,
+    /// The framing it decodes.
+    #[arg(long)]
+    framing: String,
 }
 
 #[derive(clap::Args)]
@@ -106,6 +119,10 @@ struct RunArgs {
     /// Test a program instead: run with `sh -c`, spoken to in the exec protocol (README).
     #[arg(long)]
     exec: Option<String>,
+    /// Run the bundled decoder in a child process (`framecheck serve`), so that an abort or a
+    /// stack overflow is a `crash` verdict instead of the end of the run.
+    #[arg(long, conflicts_with = "exec")]
+    isolate: bool,
     /// Seed of the random cases.
     #[arg(long, value_parser = parse_seed)]
     seed: Option<u64>,
@@ -176,6 +193,10 @@ fn parse_seed(s: &str) -> Result<u64, String> {
 enum Bundled {
     Reference,
     Zoo(&'static zoo::Entry),
+    /// A third-party adapter of the matrix.
+    Adapter(framecheck::matrix::MatrixDecoder),
+    /// Calls `abort()` on any chunk: only for testing `--isolate`, never in process.
+    TestAbort,
 }
 
 impl Bundled {
@@ -183,14 +204,26 @@ impl Bundled {
         if name == "reference" {
             return Ok(Bundled::Reference);
         }
+        if name == "test:abort" {
+            return Ok(Bundled::TestAbort);
+        }
         if let Some(z) = name.strip_prefix("zoo:") {
             if let Some(e) = zoo::by_name(z) {
                 return Ok(Bundled::Zoo(e));
             }
         }
-        let names: Vec<String> = zoo::all()
+        let adapters = framecheck::matrix::bundled_decoders();
+        if let Some(a) = adapters
             .iter()
-            .map(|e| format!("zoo:{}", e.name))
+            .find(|a| a.id == name && a.id != "reference")
+        {
+            return Ok(Bundled::Adapter(a.clone()));
+        }
+        let names: Vec<String> = adapters
+            .iter()
+            .filter(|a| a.id != "reference")
+            .map(|a| a.id.to_string())
+            .chain(zoo::all().iter().map(|e| format!("zoo:{}", e.name)))
             .collect();
         anyhow::bail!(
             "unknown decoder {name:?}; expected `reference` or one of: {}",
@@ -202,13 +235,16 @@ impl Bundled {
         match self {
             Bundled::Reference => "reference".into(),
             Bundled::Zoo(e) => format!("zoo:{}", e.name),
+            Bundled::Adapter(a) => a.id.to_string(),
+            Bundled::TestAbort => "test:abort".into(),
         }
     }
 
     fn supports(&self, framing: Framing) -> bool {
         match self {
-            Bundled::Reference => true,
+            Bundled::Reference | Bundled::TestAbort => true,
             Bundled::Zoo(e) => e.supports(framing),
+            Bundled::Adapter(a) => (a.build)(framing).is_some(),
         }
     }
 
@@ -216,6 +252,12 @@ impl Bundled {
         match self {
             Bundled::Reference => Box::new(ReferenceDecoder::new(framing)),
             Bundled::Zoo(e) => e.build(framing),
+            Bundled::Adapter(a) => (a.build)(framing).expect("checked by supports"),
+            Bundled::TestAbort => Box::new(framecheck::adapter::from_fn(
+                (),
+                |_, _: &[u8], _: &mut Vec<Vec<u8>>| std::process::abort(),
+                |_, _: &mut Vec<Vec<u8>>| Ok(()),
+            )),
         }
     }
 }
@@ -249,6 +291,9 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
     let timeout = Duration::from_millis(args.timeout_ms);
     let framings = framings(&args.framing, args.max_frame)?;
     let mut reports = Vec::new();
+    // The programs to run through the exec protocol, one per framing: the user's, or this
+    // binary serving a bundled decoder (--isolate).
+    let mut programs: Vec<(Framing, String, String)> = Vec::new();
     if let Some(cmd) = &args.exec {
         let [framing] = framings[..] else {
             anyhow::bail!(
@@ -257,6 +302,40 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
                 args.framing
             );
         };
+        let replay = format!("framecheck replay --exec {}", shell_quote(cmd));
+        programs.push((framing, cmd.clone(), replay));
+    }
+    let decoder = Bundled::parse(&args.decoder)?;
+    if matches!(decoder, Bundled::TestAbort) && !args.isolate {
+        anyhow::bail!("test:abort aborts the process that runs it: use it with --isolate");
+    }
+    let framings: Vec<Framing> = if args.exec.is_some() {
+        Vec::new()
+    } else if args.framing == "all" {
+        framings
+            .into_iter()
+            .filter(|f| decoder.supports(*f))
+            .collect()
+    } else {
+        if let Some(f) = framings.iter().find(|f| !decoder.supports(**f)) {
+            anyhow::bail!("{} cannot decode {f}", decoder.name());
+        }
+        framings
+    };
+    if args.isolate {
+        let exe = std::env::current_exe()?;
+        for framing in &framings {
+            let cmd = format!(
+                "{} serve --decoder {} --framing {}",
+                shell_quote(&exe.display().to_string()),
+                shell_quote(&decoder.name()),
+                shell_quote(&framing.to_string())
+            );
+            let replay = format!("framecheck replay --exec {}", shell_quote(&cmd));
+            programs.push((*framing, cmd, replay));
+        }
+    }
+    for (framing, cmd, replay) in programs {
         let program = Arc::new(
             ExecProgram::new(cmd.clone(), framing, timeout)
                 .memory_slack(args.memory_slack_mb << 20),
@@ -267,10 +346,7 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         let suite = configure(Suite::new(framing), &args)
             // The program's own timeout fires first; this one guards the harness.
             .timeout(timeout + Duration::from_secs(5))
-            .reproduce_with(format!(
-                "framecheck replay --exec {} '{{token}}'",
-                shell_quote(cmd)
-            ));
+            .reproduce_with(format!("{replay} '{{token}}'"));
         let report = with_progress(suite).run(move || p.decoder());
         program.shutdown();
         print!("{report}");
@@ -282,19 +358,8 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
             program.starts()
         );
         reports.push(report);
-    } else {
-        let decoder = Bundled::parse(&args.decoder)?;
-        let framings: Vec<Framing> = if args.framing == "all" {
-            framings
-                .into_iter()
-                .filter(|f| decoder.supports(*f))
-                .collect()
-        } else {
-            if let Some(f) = framings.iter().find(|f| !decoder.supports(**f)) {
-                anyhow::bail!("{} cannot decode {f}", decoder.name());
-            }
-            framings
-        };
+    }
+    if args.exec.is_none() && !args.isolate {
         for framing in framings {
             let d = decoder.clone();
             let suite = configure(suite_for(framing, &decoder, args.seed), &args).timeout(timeout);
@@ -475,6 +540,46 @@ fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
     Ok(pass)
 }
 
+/// The exec protocol, served for a bundled decoder. A panic or an abort ends the process, which
+/// the harness on the other side reports as a crash with this process's stderr.
+fn serve(args: ServeArgs) -> anyhow::Result<bool> {
+    use std::io::{BufRead, Write};
+    let decoder = Bundled::parse(&args.decoder)?;
+    let framing: Framing = args.framing.parse()?;
+    if !decoder.supports(framing) {
+        anyhow::bail!("{} cannot decode {framing}", decoder.name());
+    }
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut d = decoder.build(framing);
+    for line in stdin.lines() {
+        let line = line?;
+        let (request, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+        let mut frames = Vec::new();
+        let result = match request {
+            "BEGIN" => {
+                d = decoder.build(framing);
+                Ok(())
+            }
+            "CHUNK" => {
+                let bytes = framecheck::hex::decode("CHUNK", arg)?;
+                d.feed(&bytes, &mut frames)
+            }
+            "EOF" => d.eof(&mut frames),
+            other => anyhow::bail!("unknown request {other:?}"),
+        };
+        for f in &frames {
+            writeln!(out, "FRAME {}", framecheck::hex::encode(f))?;
+        }
+        match result {
+            Ok(()) => writeln!(out, "DONE")?,
+            Err(e) => writeln!(out, "ERROR {}", e.message().replace('\n', " "))?,
+        }
+        out.flush()?;
+    }
+    Ok(true)
+}
+
 fn matrix(args: MatrixArgs) -> anyhow::Result<bool> {
     let rows = framecheck::matrix::run(|suite, _| {
         let suite = suite.timeout(Duration::from_secs(2));
@@ -653,6 +758,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => replay(a),
         Command::Vectors(c) => vectors_command(c),
         Command::Matrix(a) => matrix(a),
+        Command::Serve(a) => serve(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -54,7 +54,10 @@ pub const GROUPS: [&str; 6] = [
 
 /// A decoder the matrix runs: a name and a way to build it for a framing (`None`: it cannot
 /// be configured for that framing).
+#[derive(Clone)]
 pub struct MatrixDecoder {
+    /// Short id, as the command line's `--decoder` takes it.
+    pub id: &'static str,
     /// Row label.
     pub name: &'static str,
     /// Builds the decoder.
@@ -65,6 +68,7 @@ pub struct MatrixDecoder {
 pub fn bundled_decoders() -> Vec<MatrixDecoder> {
     #[allow(unused_mut)]
     let mut out = vec![MatrixDecoder {
+        id: "reference",
         name: "framecheck reference",
         build: Arc::new(|f| Some(Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>)),
     }];
@@ -72,6 +76,7 @@ pub fn bundled_decoders() -> Vec<MatrixDecoder> {
     {
         use crate::adapters::tokio_util07::{length_delimited, DecodeLoop, FramedReadDriver};
         out.push(MatrixDecoder {
+            id: "tokio-util07-decode",
             name: "tokio-util 0.7 LengthDelimitedCodec (decode loop)",
             build: Arc::new(|f| {
                 length_delimited(f)
@@ -79,6 +84,7 @@ pub fn bundled_decoders() -> Vec<MatrixDecoder> {
             }),
         });
         out.push(MatrixDecoder {
+            id: "tokio-util07-framed",
             name: "tokio-util 0.7 LengthDelimitedCodec (FramedRead)",
             build: Arc::new(|f| {
                 length_delimited(f).map(|c| {

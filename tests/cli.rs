@@ -220,3 +220,62 @@ fn readme_shows_the_python_adapter_verbatim() {
         "README.md and examples/python/length_prefix.py differ"
     );
 }
+
+/// `--isolate` runs a bundled decoder in a child process: an abort, which would end an
+/// in-process run, is a `crash` verdict, and the run completes.
+#[test]
+fn an_aborting_decoder_under_isolate_is_a_crash_verdict() {
+    framecheck()
+        .args([
+            "run",
+            "--decoder",
+            "test:abort",
+            "--isolate",
+            "--framing",
+            "u16be:max=100",
+        ])
+        .args(["--fail-fast", "--cases", "0"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL crash"))
+        .stdout(predicate::str::contains("SIGABRT"))
+        .stdout(predicate::str::contains(
+            "Reproduce with: framecheck replay --exec",
+        ));
+    framecheck()
+        .args(["run", "--decoder", "test:abort", "--framing", "u16be"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("use it with --isolate"));
+}
+
+/// The third-party adapters are bundled decoders too, in process or isolated.
+#[test]
+fn third_party_adapters_run_from_the_command_line() {
+    for extra in [&[][..], &["--isolate"][..]] {
+        framecheck()
+            .args([
+                "run",
+                "--decoder",
+                "tokio-util07-framed",
+                "--framing",
+                "u32be:max=1000",
+            ])
+            .args(["--cases", "20", "--fail-fast"])
+            .args(extra)
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("FAIL truncation-ignored"));
+    }
+    framecheck()
+        .args([
+            "run",
+            "--decoder",
+            "tokio-util07-decode",
+            "--framing",
+            "varint",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot decode varint"));
+}
