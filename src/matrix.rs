@@ -93,6 +93,37 @@ pub fn bundled_decoders() -> Vec<MatrixDecoder> {
             }),
         });
     }
+    #[cfg(feature = "unsigned-varint08")]
+    {
+        use crate::adapters::tokio_util07::{DecodeLoop, FramedReadDriver};
+        use crate::adapters::unsigned_varint08::uvi_bytes;
+        out.push(MatrixDecoder {
+            id: "unsigned-varint08-decode",
+            name: "unsigned-varint 0.8 UviBytes (decode loop)",
+            build: Arc::new(|f| {
+                uvi_bytes(f)
+                    .map(|c| Box::new(DecodeLoop::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>)
+            }),
+        });
+        out.push(MatrixDecoder {
+            id: "unsigned-varint08-framed",
+            name: "unsigned-varint 0.8 UviBytes (FramedRead)",
+            build: Arc::new(|f| {
+                uvi_bytes(f).map(|c| {
+                    Box::new(FramedReadDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+    }
+    #[cfg(feature = "prost014")]
+    out.push(MatrixDecoder {
+        id: "prost014",
+        name: "prost 0.14 decode_length_delimiter",
+        build: Arc::new(|f| {
+            crate::adapters::prost014::ProstDelimited::new(f)
+                .map(|d| Box::new(d) as Box<dyn FrameDecoder>)
+        }),
+    });
     out
 }
 
@@ -106,6 +137,7 @@ pub fn framings() -> Vec<Framing> {
         "u64be:max=1024",
         "u32be:max=1024:incl",
         "varint:max=1024",
+        "varint:max=1024:overlong",
     ]
     .iter()
     .map(|s| s.parse().expect("matrix framings parse"))

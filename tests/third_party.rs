@@ -14,7 +14,7 @@ static ALLOC: CountingAlloc = CountingAlloc;
 #[test]
 fn matrix_verdicts_are_pinned() {
     let rows = matrix::run(|s, _| s);
-    assert!(rows.len() >= 19, "{} rows", rows.len());
+    assert!(rows.len() >= 23, "{} rows", rows.len());
     for row in &rows {
         let kinds: BTreeSet<FailureKind> = row.report.by_kind.keys().copied().collect();
         let failing_groups: BTreeSet<&str> = row
@@ -49,6 +49,19 @@ fn matrix_verdicts_are_pinned() {
                 "{label}: the minimal case is not 'EOF right after a header': {}",
                 minimal.token()
             );
+        } else if row.decoder.starts_with("unsigned-varint") {
+            // See: vectors/regressions.json, regression-unsigned-varint-eof-after-header (the
+            // same EOF-after-header loss as tokio-util) and
+            // regression-unsigned-varint-10th-byte-overflow (80×9 02 decodes to 0: an empty
+            // frame where the header must be rejected).
+            assert_eq!(
+                kinds,
+                BTreeSet::from([FailureKind::ExtraFrame, FailureKind::TruncationIgnored]),
+                "{label}:\n{}",
+                row.report
+            );
+        } else if row.decoder.starts_with("prost") {
+            assert!(row.report.is_pass(), "{label}:\n{}", row.report);
         } else {
             panic!("a matrix row without a pinned expectation: {label}");
         }
