@@ -138,7 +138,8 @@ struct RunArgs {
     /// Stop (skipping the rest) after this many hangs.
     #[arg(long, default_value_t = 1)]
     max_hangs: usize,
-    /// Stop (skipping the rest) after this many faults: hangs, crashes, protocol errors.
+    /// Stop (skipping the rest) after this many faults: hangs, crashes, protocol errors, memory
+    /// bombs.
     #[arg(long, default_value_t = 25)]
     max_faults: usize,
     /// With --exec: resident memory the program may grow by beyond four maximum-size frames.

@@ -121,12 +121,15 @@ impl FailureKind {
     }
 
     /// Whether the kind is a fault of the decoder's process or thread (hang, crash, protocol
-    /// error) rather than a wrong answer: such faults cost a timeout or a restart, and a run
-    /// stops after too many of them.
+    /// error, memory bomb) rather than a wrong answer: such faults cost a timeout, a restart of
+    /// the program or gigabytes, and a run stops after too many of them.
     pub fn is_fault(self) -> bool {
         matches!(
             self,
-            FailureKind::Hang | FailureKind::Crash | FailureKind::ProtocolError
+            FailureKind::Hang
+                | FailureKind::Crash
+                | FailureKind::ProtocolError
+                | FailureKind::MemoryBomb
         )
     }
 }

@@ -27,11 +27,12 @@ pub struct Shrunk {
 }
 
 /// Shrinks `case`, which failed with `failure`, running candidates through `run`, for at most
-/// `limit` runs.
+/// `limit` runs and until `deadline`.
 pub fn shrink(
     case: &Case,
     failure: &Failure,
     limit: usize,
+    deadline: std::time::Instant,
     mut run: impl FnMut(&Case) -> Verdict,
 ) -> Shrunk {
     let kind: FailureKind = failure.kind;
@@ -42,7 +43,7 @@ pub fn shrink(
     };
     'outer: loop {
         for cand in candidates(&best.case) {
-            if best.runs >= limit {
+            if best.runs >= limit || std::time::Instant::now() >= deadline {
                 break 'outer;
             }
             best.runs += 1;
@@ -171,7 +172,8 @@ mod tests {
         let Verdict::Fail(f) = run(&case) else {
             panic!("no-drain-loop passed")
         };
-        let s = shrink(&case, &f, 1000, run);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let s = shrink(&case, &f, 1000, deadline, run);
         assert_eq!(s.failure.kind, FailureKind::StuckFrame);
         // The smallest stuck frame: two empty frames in one read.
         assert_eq!(s.case.stream.messages(), [Vec::<u8>::new(), Vec::new()]);

@@ -41,6 +41,12 @@ use crate::report;
 use crate::schedule::{catalog, Schedule};
 use crate::shrink::shrink;
 
+/// The most time spent shrinking one failure kind.
+const SHRINK_TIME: Duration = Duration::from_secs(10);
+/// The most runs spent shrinking a fault (a crash or protocol error), each of which may cost a
+/// process start.
+const FAULT_SHRINK_RUNS: usize = 100;
+
 /// The default seed: runs are reproducible unless a seed is chosen.
 pub const DEFAULT_SEED: u64 = 0x5eed_f4a3;
 
@@ -116,7 +122,8 @@ impl Suite {
         self
     }
 
-    /// The most runs spent shrinking each failure kind (0: no shrinking).
+    /// The most runs spent shrinking each failure kind (0: no shrinking); a fault kind gets at
+    /// most 100, and no kind more than 10 seconds.
     pub fn shrink_runs(mut self, runs: usize) -> Suite {
         self.shrink_runs = runs;
         self
@@ -129,8 +136,8 @@ impl Suite {
         self
     }
 
-    /// After this many faults (hangs, crashes, protocol errors), skip the remaining cases
-    /// (default 25: each costs a timeout or a process restart).
+    /// After this many faults (hangs, crashes, protocol errors, memory bombs), skip the
+    /// remaining cases (default 25: each costs a timeout, a process restart or gigabytes).
     pub fn max_faults(mut self, n: usize) -> Suite {
         self.max_faults = n.max(1);
         self
@@ -307,7 +314,7 @@ impl Suite {
                 ));
             } else if faults >= self.max_faults {
                 stop = Some(format!(
-                    "not run: {faults} faults (hangs, crashes, protocol errors), the limit"
+                    "not run: {faults} faults (hangs, crashes, protocol errors, memory bombs), the limit"
                 ));
             }
             stop.is_none()
@@ -326,10 +333,17 @@ impl Suite {
         for (kind, (i, failure)) in first {
             let count = report.by_kind[&kind];
             let original = cases[i].clone();
-            let (minimal, failure, runs) = if kind == FailureKind::Hang || self.shrink_runs == 0 {
+            // A fault costs a timeout or a process start per run: fewer runs for those.
+            let runs = if kind.is_fault() {
+                self.shrink_runs.min(FAULT_SHRINK_RUNS)
+            } else {
+                self.shrink_runs
+            };
+            let (minimal, failure, runs) = if kind == FailureKind::Hang || runs == 0 {
                 (original.clone(), failure, 0)
             } else {
-                let s = shrink(&original, &failure, self.shrink_runs, |c| exec.run_one(c));
+                let deadline = Instant::now() + SHRINK_TIME;
+                let s = shrink(&original, &failure, runs, deadline, |c| exec.run_one(c));
                 (s.case, s.failure, s.runs)
             };
             report.failures.push(FoundFailure {

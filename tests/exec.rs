@@ -263,3 +263,13 @@ fn a_program_that_stops_reading_is_a_hang_and_leaves_no_process() {
         "a decoder process outlived the run:\n{ps}"
     );
 }
+
+/// A line far longer than any frame the framing allows is a protocol error, found without
+/// reading all of it, and the run completes.
+#[test]
+fn a_huge_line_is_a_protocol_error() {
+    run_buggy("huge-line", &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL protocol-error"))
+        .stdout(predicate::str::contains("a line longer than"));
+}

@@ -60,7 +60,9 @@ def main():
     decoder = Decoder()
 
     def emit(frame):
-        if BUG == "bad-hex":
+        if BUG == "huge-line":
+            out.write("FRAME " + "00" * 3_000_000 + "\n")  # BUG: a 6 MB line
+        elif BUG == "bad-hex":
             out.write("FRAME " + frame.hex().replace("6", "g") + "\n")  # BUG: not hex
         else:
             out.write(f"FRAME {frame.hex()}\n")
