@@ -184,7 +184,7 @@ impl ExecProgram {
     fn spawn(&self) -> io::Result<Proc> {
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(&self.command)
+            .arg(shell_line(&self.command))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -578,6 +578,22 @@ impl Proc {
     }
 }
 
+/// The line given to `sh -c`: a simple command is prefixed with `exec`, so that the shell
+/// becomes the program rather than forking it (one process to watch and kill, and no orphan
+/// left for an init that may not reap it); anything with shell syntax is left as it is.
+fn shell_line(command: &str) -> String {
+    let simple = command
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " -_./=:,+@%'\"".contains(c));
+    let first = command.split_whitespace().next().unwrap_or("");
+    let keyword = ["exec", "if", "for", "while", "case", "until", "!"].contains(&first);
+    if simple && !keyword && !first.contains('=') {
+        format!("exec {command}")
+    } else {
+        command.to_string()
+    }
+}
+
 /// A value in bytes from a `kB` line of `/proc/PID/status`.
 fn read_status(pid: u32, key: &str) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -663,5 +679,26 @@ impl FrameDecoder for ExecDecoder {
 
     fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
         self.call("EOF", None, frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_line;
+
+    #[test]
+    fn simple_commands_are_execed_and_shell_syntax_is_left_alone() {
+        assert_eq!(
+            shell_line("python3 my.py u32be 10"),
+            "exec python3 my.py u32be 10"
+        );
+        assert_eq!(
+            shell_line("'/a b/framecheck' serve --decoder x"),
+            "exec '/a b/framecheck' serve --decoder x"
+        );
+        assert_eq!(shell_line("cd x && python3 y"), "cd x && python3 y");
+        assert_eq!(shell_line("FOO=1 prog"), "FOO=1 prog");
+        assert_eq!(shell_line("exec prog"), "exec prog");
+        assert_eq!(shell_line("prog | tee log"), "prog | tee log");
     }
 }
