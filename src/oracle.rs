@@ -393,16 +393,8 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         .iter()
         .map(|f| case.schedule.chunk_of(f.last_byte))
         .collect();
-    let call_of = |at: &At| match at {
-        At::Byte(b) => case.schedule.chunk_of(*b),
-        At::Eof => n,
-    };
-    // A rejection is right from `reject_from` (the first call whose bytes prove the stream
-    // bad) to `reject_due` (the call that completes the bad header, or EOF).
-    let (reject_from, reject_due) = match &exp.end {
-        End::Clean => (None, None),
-        End::Reject { at, earliest, .. } => (Some(call_of(earliest)), Some(call_of(at))),
-    };
+    let window = reject_window(case, n);
+    let (reject_from, reject_due) = (window.map(|w| w.0), window.map(|w| w.1));
     let describe_end = || match &exp.end {
         End::Clean => String::new(),
         End::Reject {
@@ -433,21 +425,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         if let Some(p) = progress {
             p.begin(c);
         }
-        let (result, usage) = metered_with_ceiling(budget, || {
-            catch_quietly(|| {
-                if c < n {
-                    decoder.feed(&stream[ranges[c].clone()], &mut out)
-                } else {
-                    decoder.eof(&mut out)
-                }
-            })
+        let (outcome, usage) = metered_with_ceiling(budget, || {
+            call_decoder(decoder, stream, &ranges, c, &mut out)
         });
-        let outcome = match result {
-            Ok(Ok(())) => Outcome::Ok,
-            Ok(Err(rejection)) => Outcome::Rejected(rejection.to_string()),
-            Err(Caught::Panic(msg)) => Outcome::Panicked(msg),
-            Err(Caught::Fault(f)) => Outcome::Fault(f.kind, f.detail),
-        };
         let kept = out.first().is_some_and(|f| f.as_slice() == SENTINEL);
         let current: &[Vec<u8>] = if kept { &out[1..] } else { &out[..] };
         let fail = |kind, detail: String| {
@@ -681,19 +661,7 @@ pub fn transcript<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Vec
     for c in 0..=n {
         let call = if c < n { Call::Chunk(c) } else { Call::Eof };
         let mut frames = Vec::new();
-        let result = catch_quietly(|| {
-            if c < n {
-                decoder.feed(&bytes[ranges[c].clone()], &mut frames)
-            } else {
-                decoder.eof(&mut frames)
-            }
-        });
-        let outcome = match result {
-            Ok(Ok(())) => Outcome::Ok,
-            Ok(Err(r)) => Outcome::Rejected(r.to_string()),
-            Err(Caught::Panic(m)) => Outcome::Panicked(m),
-            Err(Caught::Fault(f)) => Outcome::Fault(f.kind, f.detail),
-        };
+        let outcome = call_decoder(decoder, bytes, &ranges, c, &mut frames);
         let stop = outcome != Outcome::Ok;
         calls.push(CallRecord {
             call,
@@ -705,6 +673,41 @@ pub fn transcript<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Vec
         }
     }
     calls
+}
+
+/// Makes call `c` of `n` reads: `feed` with read `c`, or `eof` when `c == n`, catching a panic
+/// or a fault.
+fn call_decoder<D: FrameDecoder + ?Sized>(
+    decoder: &mut D,
+    stream: &[u8],
+    ranges: &[std::ops::Range<usize>],
+    c: usize,
+    out: &mut Vec<Vec<u8>>,
+) -> Outcome {
+    let result = catch_quietly(|| match ranges.get(c) {
+        Some(r) => decoder.feed(&stream[r.clone()], out),
+        None => decoder.eof(out),
+    });
+    match result {
+        Ok(Ok(())) => Outcome::Ok,
+        Ok(Err(rejection)) => Outcome::Rejected(rejection.to_string()),
+        Err(Caught::Panic(msg)) => Outcome::Panicked(msg),
+        Err(Caught::Fault(f)) => Outcome::Fault(f.kind, f.detail),
+    }
+}
+
+/// The calls between which a rejection of `case` is right: from the first whose bytes prove
+/// the stream bad to the one that completes the bad header (or EOF, call `n`); `None` for a
+/// valid stream.
+pub(crate) fn reject_window(case: &Case, n: usize) -> Option<(usize, usize)> {
+    let call_of = |at: &At| match at {
+        At::Byte(b) => case.schedule.chunk_of(*b),
+        At::Eof => n,
+    };
+    match &case.stream.expectation().end {
+        End::Clean => None,
+        End::Reject { at, earliest, .. } => Some((call_of(earliest), call_of(at))),
+    }
 }
 
 /// `1 byte`, `2 bytes`.

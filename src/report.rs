@@ -19,7 +19,7 @@
 use std::fmt::Write;
 
 use crate::case::Case;
-use crate::framing::{At, End};
+use crate::framing::End;
 use crate::oracle::{short_hex, Call, Outcome};
 use crate::suite::{FoundFailure, Report};
 
@@ -110,14 +110,8 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
     }
 
     // Expected, call by call.
-    let call_of = |at: &At| match at {
-        At::Byte(b) => case.schedule.chunk_of(*b),
-        At::Eof => n,
-    };
-    let (reject_from, reject_call) = match &exp.end {
-        End::Clean => (None, None),
-        End::Reject { at, earliest, .. } => (Some(call_of(earliest)), Some(call_of(at))),
-    };
+    let window = crate::oracle::reject_window(case, n);
+    let (reject_from, reject_call) = (window.map(|w| w.0), window.map(|w| w.1));
     let mut expected: Vec<(Vec<&[u8]>, bool)> = vec![(Vec::new(), false); n + 1];
     for fr in &exp.frames {
         let c = case.schedule.chunk_of(fr.last_byte);

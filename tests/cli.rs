@@ -1,12 +1,10 @@
 //! The `framecheck` binary end to end: exit codes (0 pass, 1 conformance failure, 2 usage or
 //! input error), the report, and the `Reproduce with:` line replaying the same failure.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn framecheck() -> Command {
-    Command::cargo_bin("framecheck").unwrap()
-}
+mod common;
+use common::{framecheck, temp_dir as tempfile_dir};
 
 #[test]
 fn run_on_reference_decoder_exits_0() {
@@ -172,18 +170,6 @@ fn vectors_commands_exit_codes() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("seed-check-yourself"));
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "framecheck-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The `Reproduce with:` line of a hang comes back with a verdict, not a hang of its own.

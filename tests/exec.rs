@@ -2,14 +2,10 @@
 //! must pass) and buggy variants of the Python one (`tests/adapters/buggy.py`), each of which
 //! must fail with exit code 1 and the right verdict kind, with the run completing.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn framecheck() -> Command {
-    let mut c = Command::cargo_bin("framecheck").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+mod common;
+use common::{framecheck, temp_dir};
 
 fn run_buggy(bug: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
     let exec = format!("python3 tests/adapters/buggy.py {bug} u32be 1000");
@@ -189,8 +185,7 @@ fn a_program_that_cannot_run_is_a_usage_error() {
 
 #[test]
 fn json_and_junit_reports_are_written() {
-    let dir = std::env::temp_dir().join(format!("framecheck-exec-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir();
     let (json, junit) = (dir.join("r.json"), dir.join("r.xml"));
     run_buggy(
         "no-drain-loop",

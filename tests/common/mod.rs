@@ -1,0 +1,22 @@
+//! Helpers shared by the integration test binaries.
+#![allow(dead_code)]
+
+/// A fresh temporary folder for one test.
+pub fn temp_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "framecheck-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The `framecheck` binary, run from the crate's folder.
+pub fn framecheck() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("framecheck").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
