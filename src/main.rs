@@ -752,6 +752,22 @@ fn vectors_command(cmd: VectorsCommand) -> anyhow::Result<bool> {
 }
 
 fn main() -> ExitCode {
+    // SIGPIPE stays ignored (writes to an exec program must fail softly), so printing into a
+    // closed pipe (`framecheck ... | head`) panics: end quietly instead, with exit code 2 (the
+    // output could not be delivered).
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(2);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run(a),
