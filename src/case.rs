@@ -223,8 +223,13 @@ impl Case {
         )
     }
 
-    /// Reads a replay token (see [`token`](Case::token)).
+    /// Reads a replay token (see [`token`](Case::token)); `@FILE` reads it from a file.
     pub fn from_token(token: &str) -> Result<Case, Error> {
+        if let Some(path) = token.strip_prefix('@') {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::new(format!("replay token file {path}: {e}")))?;
+            return Case::from_token(text.trim());
+        }
         let parts: Vec<&str> = token.trim().split('/').collect();
         let [framing, stream, cuts] = parts[..] else {
             return Err(Error::new(format!(

@@ -73,6 +73,8 @@ struct Proc {
     /// The process whose memory is watched: the program itself when `sh` forked it.
     watched: Option<u32>,
     baseline: u64,
+    /// Whether the program has answered anything yet.
+    answered: bool,
 }
 
 enum Line {
@@ -191,6 +193,7 @@ impl ExecProgram {
             .process_group(0)
             .spawn()?;
         self.starts.fetch_add(1, Ordering::Relaxed);
+        register_group(child.id());
         let stdin = child.stdin.take().expect("stdin is piped");
         // SAFETY: fcntl on a pipe descriptor this process owns; no memory is involved.
         unsafe {
@@ -231,6 +234,7 @@ impl ExecProgram {
             stderr,
             watched: None,
             baseline: 0,
+            answered: false,
         })
     }
 
@@ -260,13 +264,34 @@ impl ExecProgram {
         let p = guard.as_mut().expect("started above");
         let budget = self.memory_budget();
         let result = (|| {
+            // The previous answer must have been all the program said.
+            match p.lines.try_recv() {
+                Ok(Line::Text(extra)) => {
+                    return Err(Fault {
+                        kind: FailureKind::ProtocolError,
+                        detail: format!(
+                            "before {what}: unexpected output after the previous answer: {}",
+                            show_line(&String::from_utf8_lossy(&extra))
+                        ),
+                    })
+                }
+                Ok(Line::TooLong(n)) => {
+                    return Err(Fault {
+                        kind: FailureKind::ProtocolError,
+                        detail: format!("before {what}: a line longer than {n} bytes"),
+                    })
+                }
+                Ok(Line::End) => return Err(p.crashed(&format!("before {what}"))),
+                Err(_) => {}
+            }
             if !*begun {
                 p.reset_peak();
             }
+            let deadline = Instant::now() + self.timeout;
             p.send(!*begun, what, arg, self.timeout)?;
             if !*begun {
                 let mut none = Vec::new();
-                match p.response("BEGIN", &mut none, self.timeout, budget)? {
+                match p.response_by("BEGIN", &mut none, deadline, self.timeout, budget)? {
                     Ok(()) if none.is_empty() => {}
                     other => {
                         return Err(Fault {
@@ -283,7 +308,7 @@ impl ExecProgram {
                 *begun = true;
                 p.watch();
             }
-            let answer = p.response(what, frames, self.timeout, budget)?;
+            let answer = p.response_by(what, frames, deadline, self.timeout, budget)?;
             self.round_trips.fetch_add(1, Ordering::Relaxed);
             p.check_memory(budget)?;
             Ok(answer)
@@ -437,7 +462,19 @@ impl Proc {
         timeout: Duration,
         budget: u64,
     ) -> Result<Result<(), Rejection>, Fault> {
-        let deadline = Instant::now() + timeout;
+        self.response_by(what, frames, Instant::now() + timeout, timeout, budget)
+    }
+
+    /// Reads the answer to `what`, which must be complete by `deadline` (`timeout` is the
+    /// request's whole allowance, for messages).
+    fn response_by(
+        &mut self,
+        what: &str,
+        frames: &mut Vec<Vec<u8>>,
+        deadline: Instant,
+        timeout: Duration,
+        budget: u64,
+    ) -> Result<Result<(), Rejection>, Fault> {
         let protocol = |detail: String| Fault {
             kind: FailureKind::ProtocolError,
             detail,
@@ -450,6 +487,11 @@ impl Proc {
             let got = self.lines.recv_timeout(slice);
             if matches!(got, Err(mpsc::RecvTimeoutError::Timeout)) && slice < left {
                 self.check_memory(budget)?;
+                // A program that died while something else holds its stdout open sends no
+                // end of output: notice the exit itself.
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return Err(self.crashed(&format!("no answer to {what}")));
+                }
                 continue;
             }
             match got {
@@ -461,6 +503,7 @@ impl Proc {
                         )));
                     };
                     let line = line.strip_suffix('\r').unwrap_or(line);
+                    self.answered = true;
                     if line == "DONE" {
                         return Ok(Ok(()));
                     }
@@ -503,8 +546,14 @@ impl Proc {
                     return Err(Fault {
                         kind: FailureKind::Hang,
                         detail: format!(
-                            "no DONE or ERROR within {} ms of {what}; the program was killed; {}",
+                            "no DONE or ERROR within {} ms of {what}{}; the program was killed; {}",
                             timeout.as_millis(),
+                            if self.answered {
+                                ""
+                            } else {
+                                " (it has not answered anything yet: does it flush its stdout \
+                                 after each answer?)"
+                            },
                             self.stderr_tail()
                         ),
                     })
@@ -575,6 +624,7 @@ impl Proc {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        unregister_group(self.child.id());
     }
 }
 
@@ -591,6 +641,41 @@ fn shell_line(command: &str) -> String {
         format!("exec {command}")
     } else {
         command.to_string()
+    }
+}
+
+/// Process groups of the programs alive now, for [`kill_all`].
+static LIVE_GROUPS: [AtomicU64; 64] = [const { AtomicU64::new(0) }; 64];
+
+fn register_group(pgid: u32) {
+    for slot in &LIVE_GROUPS {
+        if slot
+            .compare_exchange(0, u64::from(pgid), Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+    }
+}
+
+fn unregister_group(pgid: u32) {
+    for slot in &LIVE_GROUPS {
+        let _ = slot.compare_exchange(u64::from(pgid), 0, Ordering::SeqCst, Ordering::SeqCst);
+    }
+}
+
+/// Kills every program this process started and has not stopped yet (their whole process
+/// groups). Async-signal-safe: a SIGINT or SIGTERM handler may call it, so that an
+/// interrupted run leaves no program behind.
+pub fn kill_all() {
+    for slot in &LIVE_GROUPS {
+        let pgid = slot.load(Ordering::SeqCst);
+        if pgid != 0 {
+            // SAFETY: kill(2) is async-signal-safe and touches no memory.
+            unsafe {
+                libc::kill(-(pgid as i32), libc::SIGKILL);
+            }
+        }
     }
 }
 

@@ -130,14 +130,15 @@ struct RunArgs {
     #[arg(long, default_value_t = 500)]
     cases: usize,
     /// Timeout per request (per call into the decoder) in milliseconds; past it, a hang.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
     timeout_ms: u64,
     /// Stop at the first failing case (then shrink it).
     #[arg(long)]
     fail_fast: bool,
-    /// Stop (skipping the rest) after this many hangs.
-    #[arg(long, default_value_t = 1)]
-    max_hangs: usize,
+    /// Stop (skipping the rest) after this many hangs (default: 1 in process, where each hang
+    /// leaves a thread behind; the fault limit for a program, which is killed instead).
+    #[arg(long)]
+    max_hangs: Option<usize>,
     /// Stop (skipping the rest) after this many faults: hangs, crashes, protocol errors, memory
     /// bombs.
     #[arg(long, default_value_t = 25)]
@@ -175,8 +176,11 @@ struct ReplayArgs {
     #[arg(long)]
     exec: Option<String>,
     /// Timeout per request, in milliseconds (with --exec).
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
     timeout_ms: u64,
+    /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
+    #[arg(long, default_value_t = 64)]
+    memory_slack_mb: u64,
     /// The case token: `framing/stream-hex/cuts`.
     token: String,
 }
@@ -344,13 +348,24 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         program.preflight()?;
         let started = Instant::now();
         let p = program.clone();
+        let mut options = String::new();
+        if args.timeout_ms != 2000 {
+            options.push_str(&format!(" --timeout-ms {}", args.timeout_ms));
+        }
+        if args.memory_slack_mb != 64 {
+            options.push_str(&format!(" --memory-slack-mb {}", args.memory_slack_mb));
+        }
         let suite = configure(Suite::new(framing), &args)
             // The program's own timeout fires first; this one guards the harness.
             .timeout(timeout + Duration::from_secs(5))
-            .reproduce_with(format!("{replay} '{{token}}'"));
+            // A hung program is killed, not left behind: hangs are faults like any other.
+            .max_hangs(args.max_hangs.unwrap_or(args.max_faults))
+            .shrink_hangs(true)
+            .reproduce_with(format!("{replay}{options} '{{token}}'"));
         let report = with_progress(suite).run(move || p.decoder());
         program.shutdown();
         print!("{report}");
+        confirm_on_fresh_process(&cmd, framing, timeout, args.memory_slack_mb, &report);
         let secs = started.elapsed().as_secs_f64();
         println!(
             "  exec: {} round trips in {secs:.2} s ({:.0}/s), {} program start(s)",
@@ -373,13 +388,43 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
     Ok(reports.iter().all(|r| r.is_pass()))
 }
 
+/// Replays each minimal case on a fresh process and says when it does not fail there: the
+/// failure then depends on what earlier streams left in the program (state kept across
+/// `BEGIN`), and the replay line alone will not show it.
+fn confirm_on_fresh_process(
+    cmd: &str,
+    framing: Framing,
+    timeout: Duration,
+    slack_mb: u64,
+    report: &framecheck::Report,
+) {
+    for found in &report.failures {
+        let program = Arc::new(
+            ExecProgram::new(cmd.to_string(), framing, timeout).memory_slack(slack_mb << 20),
+        );
+        if program.preflight().is_err() {
+            continue;
+        }
+        let verdict = framecheck::check(&mut program.decoder(), &found.minimal);
+        program.shutdown();
+        if verdict.is_pass() {
+            println!(
+                "  note: the minimal {} case passes on a fresh process: it fails only after \
+                 earlier streams (does the program keep state across BEGIN?); run the suite \
+                 with --fail-fast to see the first case that failed",
+                found.failure.kind
+            );
+        }
+    }
+}
+
 fn configure(mut suite: Suite, args: &RunArgs) -> Suite {
     if let Some(s) = args.seed {
         suite = suite.seed(s);
     }
     suite
         .random_cases(args.cases)
-        .max_hangs(args.max_hangs)
+        .max_hangs(args.max_hangs.unwrap_or(1))
         .max_faults(args.max_faults)
         .fail_fast(args.fail_fast)
 }
@@ -391,7 +436,7 @@ fn with_progress(suite: Suite) -> Suite {
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} cases, {eta} left")
+        ProgressStyle::with_template("[{bar:20}] {pos}/{len} cases, {eta} left  {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
@@ -496,7 +541,10 @@ fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
     let mut program: Option<Arc<ExecProgram>> = None;
     let make: Arc<dyn Fn() -> Box<dyn FrameDecoder> + Send + Sync> = match &args.exec {
         Some(cmd) => {
-            let p = Arc::new(ExecProgram::new(cmd.clone(), framing, timeout));
+            let p = Arc::new(
+                ExecProgram::new(cmd.clone(), framing, timeout)
+                    .memory_slack(args.memory_slack_mb << 20),
+            );
             p.preflight()?;
             program = Some(p.clone());
             Arc::new(move || Box::new(p.decoder()) as Box<dyn FrameDecoder>)
@@ -751,6 +799,22 @@ fn vectors_command(cmd: VectorsCommand) -> anyhow::Result<bool> {
     }
 }
 
+/// On SIGINT, SIGTERM or SIGHUP, kill the programs under test (each runs in its own process
+/// group, which a terminal's Ctrl-C does not reach) before exiting.
+fn install_signal_handlers() {
+    extern "C" fn on_signal(sig: libc::c_int) {
+        framecheck::exec::kill_all();
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(128 + sig) }
+    }
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: installs a handler that only calls async-signal-safe functions.
+        unsafe {
+            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // SIGPIPE stays ignored (writes to an exec program must fail softly), so printing into a
     // closed pipe (`framecheck ... | head`) panics: end quietly instead, with exit code 2 (the
@@ -768,6 +832,7 @@ fn main() -> ExitCode {
         }
         default_hook(info);
     }));
+    install_signal_handlers();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run(a),

@@ -66,6 +66,7 @@ pub struct Suite {
     reproduce: String,
     progress: Option<ProgressFn>,
     vectors: bool,
+    shrink_hangs: bool,
 }
 
 /// A callback told `(cases done, cases in all)` as a run goes.
@@ -95,6 +96,7 @@ impl Suite {
             reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
             progress: None,
             vectors: true,
+            shrink_hangs: false,
         }
     }
 
@@ -147,6 +149,13 @@ impl Suite {
     /// reserves a fixed receive buffer larger than that.
     pub fn memory_slack(mut self, bytes: u64) -> Suite {
         self.memory_slack = bytes;
+        self
+    }
+
+    /// Whether hangs are shrunk too (default: no, since an in-process hang leaves a thread
+    /// behind at every try; a decoder in a child process that is killed on a hang can be).
+    pub fn shrink_hangs(mut self, yes: bool) -> Suite {
+        self.shrink_hangs = yes;
         self
     }
 
@@ -310,7 +319,7 @@ impl Suite {
             } else if hangs >= self.max_hangs {
                 stop = Some(format!(
                     "not run: the decoder hung {hangs} time(s), the limit (each hang costs a \
-                     timeout, and an in-process hang leaves a thread behind)"
+                     timeout)"
                 ));
             } else if faults >= self.max_faults {
                 stop = Some(format!(
@@ -339,7 +348,8 @@ impl Suite {
             } else {
                 self.shrink_runs
             };
-            let (minimal, failure, runs) = if kind == FailureKind::Hang || runs == 0 {
+            let no_shrink = kind == FailureKind::Hang && !self.shrink_hangs;
+            let (minimal, failure, runs) = if no_shrink || runs == 0 {
                 (original.clone(), failure, 0)
             } else {
                 let deadline = Instant::now() + SHRINK_TIME;
@@ -515,9 +525,24 @@ impl Report {
         self.failed == 0
     }
 
-    /// The `Reproduce with:` line for a failure.
+    /// The `Reproduce with:` line for a failure. A token too long for a command line
+    /// (over 16 KB) is written to a file in the temporary folder and given as `@FILE`.
     pub fn reproduce_line(&self, failure: &FoundFailure) -> String {
-        self.reproduce.replace("{token}", &failure.minimal.token())
+        let token = failure.minimal.token();
+        let arg = if token.len() > 16 * 1024 {
+            let path = std::env::temp_dir().join(format!(
+                "framecheck-{}-{}.token",
+                std::process::id(),
+                failure.failure.kind
+            ));
+            match std::fs::write(&path, &token) {
+                Ok(()) => format!("@{}", path.display()),
+                Err(_) => token,
+            }
+        } else {
+            token
+        };
+        self.reproduce.replace("{token}", &arg)
     }
 }
 
@@ -552,6 +577,30 @@ struct Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Worker {
+    /// Stops the worker and waits for the case it is running to end, so that nothing else
+    /// talks to a shared decoder (an exec program) meanwhile; a call that runs past `timeout`
+    /// is a hang, and the thread is abandoned.
+    fn retire(mut self, timeout: Duration) {
+        self.stop.store(true, Ordering::SeqCst);
+        // With the job sender replaced, the worker's queue ends once it has drained it.
+        let (dead, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.jobs, dead));
+        loop {
+            let wait = timeout.saturating_sub(self.progress.age());
+            match self
+                .results
+                .recv_timeout(wait.max(Duration::from_millis(1)))
+            {
+                Ok(_) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                Err(mpsc::RecvTimeoutError::Timeout) if self.progress.age() < timeout => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => return,
+            }
+        }
     }
 }
 
@@ -661,7 +710,9 @@ where
                         debug_assert_eq!(i, next_result);
                         next_result += 1;
                         if !on_verdict(i, verdict) {
-                            // Cases already queued would answer later calls: drop the worker.
+                            // Cases already queued would answer later calls: retire the
+                            // worker, waiting for the case it is running.
+                            worker.retire(self.timeout);
                             return;
                         }
                     }

@@ -268,3 +268,70 @@ fn a_huge_line_is_a_protocol_error() {
         .stdout(predicate::str::contains("FAIL protocol-error"))
         .stdout(predicate::str::contains("a line longer than"));
 }
+
+/// A terminator too many shifts every later answer: caught as a protocol error at the next
+/// request, not as a cascade of wrong verdicts.
+#[test]
+fn output_after_an_answer_is_a_protocol_error() {
+    run_buggy("errdone", &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL protocol-error"))
+        .stdout(predicate::str::contains(
+            "unexpected output after the previous answer",
+        ));
+}
+
+/// A program that keeps state across BEGIN fails, and the report says that the minimal case
+/// alone passes on a fresh process.
+#[test]
+fn state_carried_across_begin_is_pointed_out() {
+    let exec = "python3 tests/adapters/buggy.py noreset u32be 1000";
+    framecheck()
+        .args([
+            "run",
+            "--framing",
+            "u32be:max=1000",
+            "--exec",
+            exec,
+            "--cases",
+            "20",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("passes on a fresh process"));
+}
+
+/// Interrupting a run kills the program under test too (it runs in its own process group,
+/// which a terminal's Ctrl-C would not reach).
+#[test]
+fn an_interrupted_run_leaves_no_process() {
+    use std::process::{Command, Stdio};
+    let marker = format!("sigint-{}", std::process::id());
+    let exec = format!("python3 tests/adapters/buggy.py hang-on-empty u32be 1000 {marker}");
+    let child = Command::new(assert_cmd::cargo::cargo_bin("framecheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--framing", "u32be:max=1000", "--exec", &exec])
+        .args(["--timeout-ms", "60000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait_with_output().unwrap().status;
+    assert!(!status.success());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let ps = Command::new("ps")
+        .args(["-eo", "stat,args"])
+        .output()
+        .unwrap();
+    let ps = String::from_utf8_lossy(&ps.stdout);
+    assert!(
+        !ps.lines()
+            .any(|l| l.contains(&marker) && !l.starts_with('Z')),
+        "the decoder outlived the interrupted run:\n{ps}"
+    );
+}

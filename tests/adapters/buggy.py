@@ -76,13 +76,16 @@ def main():
             out.write(f"debug: got {len(arg) // 2} bytes\n")  # BUG: chatter on stdout
         try:
             if request == "BEGIN":
-                decoder = Decoder()
+                if BUG != "noreset":  # BUG (noreset): the old stream's bytes carry over
+                    decoder = Decoder()
             elif request == "CHUNK":
                 decoder.feed(bytes.fromhex(arg), emit)
             elif request == "EOF":
                 decoder.eof(emit)
         except FrameError as e:
             out.write(f"ERROR {e}\n")
+            if BUG == "errdone":
+                out.write("DONE\n")  # BUG: a terminator too many
         else:
             out.write("DONE\n")
         out.flush()
