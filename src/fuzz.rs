@@ -122,6 +122,62 @@ pub fn check_bytes<D: FrameDecoder>(framing: Framing, data: &[u8], mut decoder: 
     }
 }
 
+/// Runs `inputs` random fuzz inputs (from `seed`) through [`check_bytes`] against decoders
+/// from `factory`: a fuzzing smoke test that runs on stable in a plain `cargo test`.
+pub fn smoke<D: FrameDecoder>(framing: Framing, inputs: usize, seed: u64, factory: impl Fn() -> D) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    for _ in 0..inputs {
+        let n = rng.random_range(0..256);
+        let data: Vec<u8> = (0..n).map(|_| rng.random()).collect();
+        check_bytes(framing, &data, factory());
+    }
+}
+
+/// Generates a module of `#[test]`s that holds a decoder to the whole contract: the default
+/// suite (golden vectors that apply, messages × schedules, adversarial streams, random
+/// cases) and a fuzzing smoke test of 2,000 random inputs.
+///
+/// ```ignore
+/// framecheck::conformance_tests!(my_decoder, "u16le:max=4096", MyDecoder::default);
+/// ```
+///
+/// expands to `mod my_decoder { #[test] fn default_suite() …  #[test] fn fuzz_smoke() … }`
+/// (see `tests/macro.rs`, which uses it on the reference decoder and on a buggy one). A
+/// fourth argument, `should_panic`, marks a decoder known to fail.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($name:ident, $framing:expr, $factory:expr) => {
+        $crate::conformance_tests!(@module $name, $framing, $factory, );
+    };
+    // For a decoder known to fail (a regression test of a known bug): each test must panic.
+    ($name:ident, $framing:expr, $factory:expr, should_panic) => {
+        $crate::conformance_tests!(@module $name, $framing, $factory, #[should_panic]);
+    };
+    (@module $name:ident, $framing:expr, $factory:expr, $(#[$attr:meta])?) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn framing() -> $crate::Framing {
+                $framing.parse().expect("a framing spec such as \"u32be:max=1024\"")
+            }
+
+            #[test]
+            $(#[$attr])?
+            fn default_suite() {
+                $crate::Suite::new(framing()).check($factory);
+            }
+
+            #[test]
+            $(#[$attr])?
+            fn fuzz_smoke() {
+                $crate::fuzz::smoke(framing(), 2000, 0x5eed, $factory);
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
