@@ -5,7 +5,7 @@
 use predicates::prelude::*;
 
 mod common;
-use common::{framecheck, temp_dir};
+use common::{assert_no_process, framecheck, temp_dir};
 
 fn run_buggy(bug: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
     let exec = format!("python3 tests/adapters/buggy.py {bug} u32be 1000");
@@ -247,16 +247,7 @@ fn a_program_that_stops_reading_is_a_hang_and_leaves_no_process() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("FAIL hang"));
-    let ps = std::process::Command::new("ps")
-        .args(["-eo", "args"])
-        .output()
-        .unwrap();
-    let ps = String::from_utf8_lossy(&ps.stdout);
-    assert!(
-        !ps.lines()
-            .any(|l| l.contains(&marker) && l.contains("python3")),
-        "a decoder process outlived the run:\n{ps}"
-    );
+    assert_no_process(&marker);
 }
 
 /// A line far longer than any frame the framing allows is a protocol error, found without
@@ -324,14 +315,5 @@ fn an_interrupted_run_leaves_no_process() {
     let status = child.wait_with_output().unwrap().status;
     assert!(!status.success());
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let ps = Command::new("ps")
-        .args(["-eo", "stat,args"])
-        .output()
-        .unwrap();
-    let ps = String::from_utf8_lossy(&ps.stdout);
-    assert!(
-        !ps.lines()
-            .any(|l| l.contains(&marker) && !l.starts_with('Z')),
-        "the decoder outlived the interrupted run:\n{ps}"
-    );
+    assert_no_process(&marker);
 }

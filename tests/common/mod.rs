@@ -20,3 +20,17 @@ pub fn framecheck() -> assert_cmd::Command {
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
 }
+
+/// Fails if a live process's command line contains `marker` (zombies do not count).
+pub fn assert_no_process(marker: &str) {
+    let ps = std::process::Command::new("ps")
+        .args(["-eo", "stat,args"])
+        .output()
+        .unwrap();
+    let ps = String::from_utf8_lossy(&ps.stdout);
+    assert!(
+        !ps.lines()
+            .any(|l| l.contains(marker) && !l.starts_with('Z') && !l.contains(" ps ")),
+        "a decoder process outlived the run:\n{ps}"
+    );
+}
