@@ -110,6 +110,18 @@ pub fn varint(mut value: u64) -> Vec<u8> {
     }
 }
 
+impl HeaderParse {
+    /// The length of the header at the start of `bytes` under `framing`, if it is complete.
+    pub fn header_len_in(framing: Framing, bytes: &[u8]) -> Option<usize> {
+        match framing.parse_header(bytes) {
+            HeaderParse::Frame { header_len, .. } | HeaderParse::Bad { header_len, .. } => {
+                Some(header_len)
+            }
+            HeaderParse::NeedMore { .. } => None,
+        }
+    }
+}
+
 /// A wire format. New formats join as new variants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]

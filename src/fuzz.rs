@@ -122,6 +122,168 @@ pub fn check_bytes<D: FrameDecoder>(framing: Framing, data: &[u8], mut decoder: 
     }
 }
 
+/// A fuzz case as structured data: framing parameters, messages, reads, and an optional
+/// change to the encoded stream. One description serves both engines: `arbitrary` (feature
+/// `arbitrary1`, for `fuzz_target!(|case: FuzzCase| …)`) and proptest (feature `proptest1`,
+/// [`strategy`], with shrinking). Every value is a valid case: [`FuzzCase::to_case`] clamps
+/// what does not fit.
+///
+/// ```
+/// use framecheck::fuzz::{FuzzCase, Mutation};
+///
+/// let fc = FuzzCase {
+///     framing: 0, // u8
+///     max: 255,
+///     messages: vec![b"abc".to_vec(), b"hi".to_vec()],
+///     reads: vec![2, 3],
+///     mutation: Some(Mutation::Truncate(6)),
+/// };
+/// let case = fc.to_case();
+/// assert_eq!(case.stream.bytes(), [3, b'a', b'b', b'c', 2, b'h']);
+/// assert_eq!(case.schedule.cuts(), [2, 5]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary1", derive(arbitrary::Arbitrary))]
+pub struct FuzzCase {
+    /// Which built-in framing ([`Framing::catalog`], modulo its length).
+    pub framing: u8,
+    /// The maximum frame length (clamped to what the field holds).
+    pub max: u16,
+    /// The messages (each cut to the maximum).
+    pub messages: Vec<Vec<u8>>,
+    /// The sizes of the reads (0 counts as 1; what is left is the last read).
+    pub reads: Vec<u16>,
+    /// A change to the encoded stream, to make it invalid.
+    pub mutation: Option<Mutation>,
+}
+
+/// A change to an encoded stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary1", derive(arbitrary::Arbitrary))]
+pub enum Mutation {
+    /// Keep only this many bytes (modulo the length + 1).
+    Truncate(u16),
+    /// Replace the header of a frame (modulo the frame count) with one carrying `value`
+    /// (masked to the field).
+    RewriteHeader {
+        /// Which frame.
+        frame: u8,
+        /// The new field value.
+        value: u64,
+    },
+    /// Insert a byte at an offset (modulo the length + 1).
+    InjectByte {
+        /// Where.
+        at: u16,
+        /// What.
+        byte: u8,
+    },
+}
+
+impl FuzzCase {
+    /// The framing the case uses.
+    pub fn framing(&self) -> Framing {
+        let all = Framing::catalog();
+        all[self.framing as usize % all.len()].with_max_frame_len(u64::from(self.max))
+    }
+
+    /// The case: the messages encoded, the mutation applied, cut into the reads.
+    pub fn to_case(&self) -> Case {
+        let framing = self.framing();
+        let max = framing.max_frame_len() as usize;
+        let messages: Vec<Vec<u8>> = self
+            .messages
+            .iter()
+            .map(|m| m[..m.len().min(max)].to_vec())
+            .collect();
+        let encoded = framing.encode(&messages).unwrap_or_default();
+        let mut bytes = encoded.bytes;
+        match &self.mutation {
+            None => {}
+            Some(Mutation::Truncate(k)) => bytes.truncate(*k as usize % (bytes.len() + 1)),
+            Some(Mutation::RewriteHeader { frame, value }) => {
+                if !encoded.frames.is_empty() {
+                    let span = &encoded.frames[*frame as usize % encoded.frames.len()];
+                    let old =
+                        crate::framing::HeaderParse::header_len_in(framing, &bytes[span.start..])
+                            .unwrap_or(0);
+                    if let Some(h) = framing.header_for_field(value & framing.field_max()) {
+                        bytes.splice(span.start..span.start + old, h);
+                    }
+                }
+            }
+            Some(Mutation::InjectByte { at, byte }) => {
+                let at = *at as usize % (bytes.len() + 1);
+                bytes.insert(at, *byte);
+            }
+        }
+        let len = bytes.len();
+        let sizes: Vec<usize> = self.reads.iter().map(|&r| usize::from(r).max(1)).collect();
+        let schedule = Schedule::from_sizes(&sizes, len);
+        Case::new(
+            Arc::new(Stream::raw(framing, "fuzz-case", bytes)),
+            "fuzz",
+            schedule,
+        )
+    }
+}
+
+/// Checks a structured fuzz case against `decoder`, panicking with the readable report if it
+/// fails: the body of a structured fuzz target or a proptest property.
+pub fn check_fuzz_case<D: FrameDecoder>(fc: &FuzzCase, mut decoder: D) {
+    let case = fc.to_case();
+    if let Verdict::Fail(f) = check(&mut decoder, &case) {
+        panic!(
+            "FAIL {}: {}\n{}  Reproduce with: framecheck::replay(&mut decoder, \"{}\")",
+            f.kind,
+            f.detail,
+            render_case(&case, &f.transcript.calls),
+            case.token()
+        );
+    }
+}
+
+/// A proptest strategy for [`FuzzCase`]: short messages, small reads, and a mutation one time
+/// in three. Shrinks towards fewer, shorter messages and fewer reads.
+///
+/// ```
+/// use framecheck::fuzz::{check_fuzz_case, strategy};
+/// use framecheck::ReferenceDecoder;
+/// use proptest::test_runner::TestRunner;
+///
+/// let mut runner = TestRunner::default();
+/// runner
+///     .run(&strategy(), |fc| {
+///         check_fuzz_case(&fc, ReferenceDecoder::new(fc.framing()));
+///         Ok(())
+///     })
+///     .unwrap();
+/// ```
+#[cfg(feature = "proptest1")]
+pub fn strategy() -> impl proptest::strategy::Strategy<Value = FuzzCase> {
+    use proptest::prelude::*;
+    let mutation = prop_oneof![
+        any::<u16>().prop_map(Mutation::Truncate),
+        (any::<u8>(), any::<u64>())
+            .prop_map(|(frame, value)| Mutation::RewriteHeader { frame, value }),
+        (any::<u16>(), any::<u8>()).prop_map(|(at, byte)| Mutation::InjectByte { at, byte }),
+    ];
+    (
+        any::<u8>(),
+        0u16..2048,
+        proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..48), 0..6),
+        proptest::collection::vec(0u16..24, 0..10),
+        proptest::option::weighted(0.33, mutation),
+    )
+        .prop_map(|(framing, max, messages, reads, mutation)| FuzzCase {
+            framing,
+            max,
+            messages,
+            reads,
+            mutation,
+        })
+}
+
 /// Runs `inputs` random fuzz inputs (from `seed`) through [`check_bytes`] against decoders
 /// from `factory`: a fuzzing smoke test that runs on stable in a plain `cargo test`.
 pub fn smoke<D: FrameDecoder>(framing: Framing, inputs: usize, seed: u64, factory: impl Fn() -> D) {
@@ -206,6 +368,49 @@ mod tests {
                 let n = rng.random_range(0..200);
                 let data: Vec<u8> = (0..n).map(|_| rng.random()).collect();
                 check_bytes(framing, &data, ReferenceDecoder::new(framing));
+            }
+        }
+    }
+
+    #[cfg(feature = "proptest1")]
+    #[test]
+    fn proptest_finds_and_shrinks_a_missing_drain_loop() {
+        use proptest::test_runner::{Config, TestError, TestRunner};
+        let entry = zoo::by_name("no-drain-loop").unwrap();
+        let mut runner = TestRunner::new(Config {
+            cases: 512,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&strategy(), |fc| {
+            let framing = fc.framing();
+            if !entry.supports(framing) {
+                return Ok(());
+            }
+            let verdict = check(&mut entry.build(framing), &fc.to_case());
+            proptest::prop_assert!(verdict.is_pass(), "{:?}", verdict.failure().map(|f| f.kind));
+            Ok(())
+        });
+        match result {
+            Err(TestError::Fail(_, minimal)) => {
+                // Shrunk: two frames are enough to show a missing drain loop.
+                assert!(minimal.messages.len() <= 3, "{minimal:?}");
+            }
+            other => panic!("proptest did not find the bug: {other:?}"),
+        }
+    }
+
+    #[cfg(feature = "arbitrary1")]
+    #[test]
+    fn arbitrary_fuzz_cases_pass_against_the_reference() {
+        use arbitrary::{Arbitrary, Unstructured};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..2000 {
+            let n = rng.random_range(0..300);
+            let data: Vec<u8> = (0..n).map(|_| rng.random()).collect();
+            let mut u = Unstructured::new(&data);
+            if let Ok(fc) = FuzzCase::arbitrary(&mut u) {
+                check_fuzz_case(&fc, ReferenceDecoder::new(fc.framing()));
             }
         }
     }
