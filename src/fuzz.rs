@@ -201,17 +201,15 @@ impl FuzzCase {
         match &self.mutation {
             None => {}
             Some(Mutation::Truncate(k)) => bytes.truncate(*k as usize % (bytes.len() + 1)),
-            Some(Mutation::RewriteHeader { frame, value }) => {
-                if !encoded.frames.is_empty() {
-                    let span = &encoded.frames[*frame as usize % encoded.frames.len()];
-                    let old =
-                        crate::framing::HeaderParse::header_len_in(framing, &bytes[span.start..])
-                            .unwrap_or(0);
-                    if let Some(h) = framing.header_for_field(value & framing.field_max()) {
-                        bytes.splice(span.start..span.start + old, h);
-                    }
+            Some(Mutation::RewriteHeader { frame, value }) if !encoded.frames.is_empty() => {
+                let span = &encoded.frames[*frame as usize % encoded.frames.len()];
+                let old = crate::framing::HeaderParse::header_len_in(framing, &bytes[span.start..])
+                    .unwrap_or(0);
+                if let Some(h) = framing.header_for_field(value & framing.field_max()) {
+                    bytes.splice(span.start..span.start + old, h);
                 }
             }
+            Some(Mutation::RewriteHeader { .. }) => {}
             Some(Mutation::InjectByte { at, byte }) => {
                 let at = *at as usize % (bytes.len() + 1);
                 bytes.insert(at, *byte);
