@@ -238,7 +238,7 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                         crate::suite::Status::Fail(k) => ("fail", Some(k.name())),
                         crate::suite::Status::Skip => ("skip", None),
                     };
-                    json!({"case": c.label, "status": status, "kind": kind})
+                    json!({"case": c.label, "status": status, "kind": kind, "detail": c.detail})
                 })
                 .collect();
             let by_kind: serde_json::Map<String, serde_json::Value> = r
@@ -270,7 +270,8 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
 }
 
 /// Reports as JUnit XML: one test suite per framing, one test case per harness case; a failed
-/// case's `<failure>` carries the minimal case of its kind.
+/// case's `<failure>` message is its own failure and replay token, its text the minimal case
+/// of its kind.
 #[cfg(feature = "junit")]
 pub fn to_junit(name: &str, reports: &[Report]) -> String {
     use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
@@ -289,9 +290,9 @@ pub fn to_junit(name: &str, reports: &[Report]) -> String {
                 crate::suite::Status::Fail(kind) => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     st.set_type(kind.name());
-                    st.set_message(format!("{kind} (minimal case of this kind below)"));
+                    st.set_message(c.detail.clone().unwrap_or_else(|| kind.to_string()));
                     if let Some(text) = minimal.get(&kind) {
-                        st.set_description(text.as_str());
+                        st.set_description(format!("The minimal case of this kind:\n{text}"));
                     }
                     st
                 }

@@ -286,6 +286,7 @@ impl Suite {
         let mut stop: Option<String> = None;
         let total = cases.len();
         exec.run_batch(&cases, |i, verdict| {
+            let mut detail = None;
             let status = match &verdict {
                 Verdict::Pass => {
                     report.passed += 1;
@@ -303,6 +304,13 @@ impl Suite {
                     *report.by_kind.entry(f.kind).or_default() += 1;
                     report.first_failure_after.get_or_insert(i + 1);
                     first.entry(f.kind).or_insert_with(|| (i, f.clone()));
+                    detail = Some(format!(
+                        "{} at {}: {} (token {})",
+                        f.kind,
+                        f.call,
+                        f.detail,
+                        cases[i].token()
+                    ));
                     Status::Fail(f.kind)
                 }
             };
@@ -310,6 +318,7 @@ impl Suite {
                 label: cases[i].label(),
                 stream: cases[i].stream.name().to_string(),
                 status,
+                detail,
             });
             if let Some(p) = &self.progress {
                 (p.0)(i + 1, total);
@@ -334,6 +343,7 @@ impl Suite {
                 label: case.label(),
                 stream: case.stream.name().to_string(),
                 status: Status::Skip,
+                detail: None,
             });
         }
         if stop.is_some() {
@@ -468,6 +478,8 @@ pub struct CaseResult {
     pub stream: String,
     /// How it ended.
     pub status: Status,
+    /// For a failed case: what went wrong, and its replay token.
+    pub detail: Option<String>,
 }
 
 /// The first failure of one kind, shrunk.
