@@ -220,14 +220,20 @@ fn json_and_junit_reports_are_written() {
     assert!(xml.contains("type=\"stuck-frame\""));
     // Each failed case carries its own failure and replay token, not only its kind's.
     assert!(xml.contains("message=\"stuck-frame at "), "{xml:.2000}");
-    assert!(xml.contains("token u32be:max=1000/"), "no replay token in the XML");
+    assert!(
+        xml.contains("token u32be:max=1000/"),
+        "no replay token in the XML"
+    );
     let failed = r["cases"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["status"] == "fail")
         .unwrap();
-    assert!(failed["detail"].as_str().unwrap().contains("token u32be:max=1000/"));
+    assert!(failed["detail"]
+        .as_str()
+        .unwrap()
+        .contains("token u32be:max=1000/"));
     // An unwritable report path is a usage error, after the run.
     framecheck()
         .args([
