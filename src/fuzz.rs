@@ -109,14 +109,18 @@ pub fn case_from_bytes(framing: Framing, data: &[u8]) -> Case {
 /// report (reads, calls, replay token) if it fails: the body of a fuzz target.
 ///
 /// There is no hang watchdog here; libFuzzer's `-timeout` plays that part.
-pub fn check_bytes<D: FrameDecoder>(framing: Framing, data: &[u8], mut decoder: D) {
-    let case = case_from_bytes(framing, data);
-    if let Verdict::Fail(f) = check(&mut decoder, &case) {
+pub fn check_bytes<D: FrameDecoder>(framing: Framing, data: &[u8], decoder: D) {
+    check_or_panic(&case_from_bytes(framing, data), decoder);
+}
+
+/// Checks `case`, panicking with the readable report (reads, calls, replay token) on failure.
+fn check_or_panic<D: FrameDecoder>(case: &Case, mut decoder: D) {
+    if let Verdict::Fail(f) = check(&mut decoder, case) {
         panic!(
             "FAIL {}: {}\n{}  Reproduce with: framecheck::replay(&mut decoder, \"{}\")",
             f.kind,
             f.detail,
-            render_case(&case, &f.transcript.calls),
+            render_case(case, &f.transcript.calls),
             case.token()
         );
     }
@@ -228,17 +232,8 @@ impl FuzzCase {
 
 /// Checks a structured fuzz case against `decoder`, panicking with the readable report if it
 /// fails: the body of a structured fuzz target or a proptest property.
-pub fn check_fuzz_case<D: FrameDecoder>(fc: &FuzzCase, mut decoder: D) {
-    let case = fc.to_case();
-    if let Verdict::Fail(f) = check(&mut decoder, &case) {
-        panic!(
-            "FAIL {}: {}\n{}  Reproduce with: framecheck::replay(&mut decoder, \"{}\")",
-            f.kind,
-            f.detail,
-            render_case(&case, &f.transcript.calls),
-            case.token()
-        );
-    }
+pub fn check_fuzz_case<D: FrameDecoder>(fc: &FuzzCase, decoder: D) {
+    check_or_panic(&fc.to_case(), decoder);
 }
 
 /// A proptest strategy for [`FuzzCase`]: short messages, small reads, and a mutation one time
