@@ -79,8 +79,13 @@ use std::fmt;
 ///    payload that the header announces.
 /// 6. `eof` is called once when the peer closes the stream. With nothing buffered it returns
 ///    `Ok(())` and pushes nothing. **An EOF in the middle of a frame is an error**: the partial
-///    frame must be neither dropped silently nor emitted as if it were whole.
-/// 7. After the decoder returns `Err`, the harness makes no further calls on it.
+///    frame must be neither dropped silently nor emitted as if it were whole. (Lines declared
+///    `:eof=emit` are the exception the declaration makes: there the unterminated last line is
+///    a frame, and `eof`, not an earlier call, must push it.)
+/// 7. After the decoder returns `Err`, the harness makes no further calls on it. The one
+///    exception is a framing whose errors the decoder recovers from (`lines:resync`): there the
+///    harness goes on with the next read (or calls `eof` again, if `eof` returned the error),
+///    and what the rest of the erroring read completed is due from that next call.
 /// 8. Memory use stays bounded by the maximum frame length, whatever a header announces.
 /// 9. The decoder must not panic and must return from every call.
 ///

@@ -16,6 +16,21 @@
 //! | `trunc@K` | a two-frame stream cut off after K bytes: inside the header, exactly after it, inside the payload | 13 |
 //! | `incl-below-header=V` | with `:incl`, a field smaller than the header | 17 |
 //!
+//! For lines (no length field), the streams are built around the newline instead:
+//!
+//! | stream name | what it is | bug classes |
+//! |---|---|---|
+//! | `len=0`, `len=1`, `len=max-1`, `len=max` | lines at the edges, then a short line | 10, 14 |
+//! | `len=max+1-complete` | a line one byte too long with its newline, then a good line: an error, then (under `:resync`) the good line | 10 |
+//! | `len=max+1-unterminated` | a line one byte too long, then EOF | 10, 13 |
+//! | `overlong-x2` | two over-long lines back to back, then a good line | 10 |
+//! | `unterminated` | a last line without its newline (the `:eof` policy) | 13 |
+//! | `cr-lf` | `\r\n` line ends: the `\r` is payload | 4 |
+//! | `empty-x100` | a hundred empty lines | 14 |
+//! | `trunc@K` | two lines cut off after K bytes | 13 |
+//!
+//! For fixed-size frames: `trunc@K` (three frames cut off after K bytes) and `one-extra-byte`.
+//!
 //! Whether a field value is oversized, a truncated frame or malformed is not decided here: the
 //! specification ([`Framing::expect`]) reads each stream like any other.
 
@@ -24,12 +39,17 @@ use crate::framing::{Framing, Wire};
 
 /// The adversarial streams for `framing`.
 pub fn streams(framing: Framing) -> Vec<Stream> {
+    match framing.wire() {
+        Wire::Lines(_) => return line_streams(framing),
+        Wire::Fixed(_) => return fixed_streams(framing),
+        _ => {}
+    }
     let max = framing.max_frame_len();
     let field_max = framing.field_max();
     // Header bytes added to the payload length in the field (a length that counts the header).
     let (w, incl) = match framing.wire() {
         Wire::LengthPrefix(lp) => (lp.width as u64, lp.includes_header),
-        Wire::Varint(_) => (0, false),
+        _ => (0, false),
     };
     // The good frame before each bad one, and the short frame after each large one (as long as
     // the max allows).
@@ -148,6 +168,74 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
             format!("trunc@{k}"),
             full[..k].to_vec(),
         ));
+    }
+    out
+}
+
+/// The adversarial streams of a lines framing.
+fn line_streams(framing: Framing) -> Vec<Stream> {
+    let max = framing.max_frame_len();
+    let line = |len: u64| framing.conform(pattern(len as usize));
+    let mut out = Vec::new();
+    for (name, len) in [
+        ("len=0", 0),
+        ("len=1", 1),
+        ("len=max-1", max.saturating_sub(1)),
+        ("len=max", max),
+    ] {
+        // With a tiny max (0) some of these do not fit: they are left out.
+        if len <= LARGEST_MESSAGE {
+            let msgs = vec![line(len), b"z".to_vec()];
+            out.extend(Stream::with_tail_lenient(framing, name, msgs, Vec::new()).ok());
+        }
+    }
+    if let Some(over) = max.checked_add(1).filter(|&v| v <= LARGEST_MESSAGE) {
+        let good = b"ok\n".to_vec();
+        let long = line(over);
+        let raw = |name: &str, parts: &[&[u8]]| Stream::raw(framing, name, parts.concat());
+        out.push(raw("len=max+1-complete", &[&good, &long, b"\nz\n"]));
+        out.push(raw("len=max+1-unterminated", &[&good, &long]));
+        out.push(raw("overlong-x2", &[&good, &long, b"\n", &long, b"\nz\n"]));
+    }
+    out.push(Stream::raw(framing, "unterminated", b"ok\nxyz".to_vec()));
+    out.push(Stream::raw(framing, "cr-lf", b"ok\r\nz\r\n".to_vec()));
+    out.extend(
+        Stream::with_tail_lenient(framing, "empty-x100", vec![Vec::new(); 100], Vec::new()).ok(),
+    );
+    let two = b"abc\nhello\n";
+    for k in 1..two.len() {
+        out.push(Stream::raw(
+            framing,
+            format!("trunc@{k}"),
+            two[..k].to_vec(),
+        ));
+    }
+    out
+}
+
+/// The adversarial streams of a fixed-size framing.
+fn fixed_streams(framing: Framing) -> Vec<Stream> {
+    let size = framing.max_frame_len();
+    let mut out = Vec::new();
+    if size.saturating_mul(3) <= LARGEST_MESSAGE {
+        let three = pattern(3 * size as usize);
+        let s = size as usize;
+        let mut cuts: Vec<usize> = (1..8)
+            .chain([s - 1, s, s + 1, 2 * s - 1, 2 * s + 1])
+            .collect();
+        cuts.retain(|&k| k > 0 && k < three.len());
+        cuts.sort_unstable();
+        cuts.dedup();
+        for k in cuts {
+            out.push(Stream::raw(
+                framing,
+                format!("trunc@{k}"),
+                three[..k].to_vec(),
+            ));
+        }
+        let mut extra = pattern(size as usize);
+        extra.push(0xff);
+        out.push(Stream::raw(framing, "one-extra-byte", extra));
     }
     out
 }

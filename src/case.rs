@@ -57,9 +57,10 @@ impl Stream {
         })
     }
 
-    /// Like [`with_tail`](Stream::with_tail), but messages the framing forbids (empty ones
-    /// under `:noempty`) are encoded anyway, into a raw stream for the specification to
-    /// reject.
+    /// Like [`with_tail`](Stream::with_tail), for generators: each message is first made one
+    /// the framing can carry ([`Framing::conform`]: no newline in a line, the size of a
+    /// fixed-size frame), and messages the framing forbids (empty ones under `:noempty`) are
+    /// encoded anyway, into a raw stream for the specification to reject.
     pub fn with_tail_lenient(
         framing: Framing,
         name: impl Into<String>,
@@ -67,6 +68,7 @@ impl Stream {
         tail: Vec<u8>,
     ) -> Result<Stream, Error> {
         let name = name.into();
+        let messages: Vec<Vec<u8>> = messages.into_iter().map(|m| framing.conform(m)).collect();
         match Stream::with_tail(framing, name.clone(), messages.clone(), tail.clone()) {
             Ok(s) => Ok(s),
             Err(e) if framing.empty_frames() => Err(e),

@@ -38,9 +38,35 @@
 //! the header; it defaults to the smaller of 8 MiB (tokio-util's default) and the largest
 //! payload the field can describe.
 //!
+//! # Varints, lines and fixed-size frames
+//! `varint` is an unsigned LEB128 length prefix (see [`Varint`]); `:overlong` accepts
+//! non-minimal encodings.
+//!
+//! `lines` is newline-delimited: a frame is the bytes before a `0a`, and `max` is the longest
+//! line, not counting the newline. A line with more than `max` bytes and no newline among them
+//! is an `oversized` error from the call that delivers its `max + 1`-th byte. Two policies are
+//! the decoder's to declare (see [`Lines`]): `:eof=emit` makes an unterminated last line a frame
+//! at EOF (the default, `:eof=reject`, makes it a truncated frame), and `:resync` makes an
+//! over-long line an error *after which the decoder goes on*, from the byte after the next
+//! newline, as tokio-util's `LinesCodec` does:
+//!
+//! ```
+//! use framecheck::Framing;
+//!
+//! let framing: Framing = "lines:max=3:resync".parse().unwrap();
+//! let stream = b"ab\ntoo long\nok\n";
+//! let spec = framing.expect(stream);
+//! assert_eq!(spec.frames.len(), 1); // "ab", then an error at the 4th byte of "too long"
+//! let after = spec.resumed.as_ref().unwrap();
+//! assert_eq!(&stream[after.frames[0].payload.clone()], b"ok");
+//! ```
+//!
+//! `fixed:size=N` cuts the stream into frames of exactly `N` bytes; a shorter remainder at EOF
+//! is a truncated frame.
+//!
 //! # Design
-//! [`Framing`] holds a [`Wire`] format, which is `#[non_exhaustive]` so that varint (LEB128)
-//! prefixes, delimited lines and fixed-size frames join as new variants. The specification
+//! [`Framing`] holds a [`Wire`] format, which is `#[non_exhaustive]` so that new formats join
+//! as new variants. The specification
 //! ([`Framing::expect`]) is deliberately written as a plain whole-stream parse, apart from the
 //! incremental [`ReferenceDecoder`], so that the harness checks the reference decoder too.
 
@@ -88,6 +114,34 @@ pub struct Varint {
     pub overlong: bool,
 }
 
+/// Newline-delimited lines: a frame is the bytes before each `0a`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Lines {
+    /// What an unterminated last line is at EOF.
+    pub eof: LineEof,
+    /// Whether an over-long line is an error the decoder recovers from, skipping to the byte
+    /// after the next newline (`:resync`, as tokio-util's `LinesCodec`), rather than the end of
+    /// the stream.
+    pub resync: bool,
+}
+
+/// What a decoder of lines does with bytes after the last newline at EOF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LineEof {
+    /// They are a truncated frame: EOF must report an error (the default, `:eof=reject`).
+    Reject,
+    /// They are a last line, emitted by the EOF call (`:eof=emit`, as tokio-util's
+    /// `LinesCodec::decode_eof`).
+    Emit,
+}
+
+/// Fixed-size frames: the stream is cut every `size` bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fixed {
+    /// Bytes per frame, at least 1.
+    pub size: u64,
+}
+
 /// The most bytes a `u64` varint takes.
 pub const VARINT_MAX_LEN: usize = 10;
 
@@ -130,6 +184,10 @@ pub enum Wire {
     LengthPrefix(LengthPrefix),
     /// A varint length, then that many payload bytes.
     Varint(Varint),
+    /// Lines, each ended by a newline.
+    Lines(Lines),
+    /// Frames of one fixed size.
+    Fixed(Fixed),
 }
 
 /// What the bytes at the start of a frame say about its header.
@@ -217,6 +275,20 @@ pub struct ExpectedFrame {
     pub payload: Range<usize>,
     /// Offset of the frame's last byte: the call that delivers it must emit the frame.
     pub last_byte: usize,
+    /// Whether only EOF completes the frame (an unterminated last line under `:eof=emit`): it
+    /// must come out of the EOF call, not of the call that delivers its last byte.
+    pub at_eof: bool,
+}
+
+impl ExpectedFrame {
+    /// When the frame is due: by the call that delivers its last byte, or at EOF.
+    pub fn due(&self) -> At {
+        if self.at_eof {
+            At::Eof
+        } else {
+            At::Byte(self.last_byte)
+        }
+    }
 }
 
 /// How a stream ends, according to the specification.
@@ -250,6 +322,21 @@ pub struct Expectation {
     pub frames: Vec<ExpectedFrame>,
     /// Whether the stream ends cleanly or must be rejected.
     pub end: End,
+    /// After an error the decoder recovers from (an over-long line under `:resync`), what the
+    /// rest of the stream decodes to; offsets stay those of the whole stream. `None` when the
+    /// error ends the stream, or there is none.
+    pub resumed: Option<Box<Expectation>>,
+}
+
+impl Expectation {
+    /// This expectation and every one it resumes into, in stream order.
+    pub fn segments(&self) -> Vec<&Expectation> {
+        let mut out = vec![self];
+        while let Some(next) = &out[out.len() - 1].resumed {
+            out.push(next);
+        }
+        out
+    }
 }
 
 /// A complete description of a wire format and its limits.
@@ -305,6 +392,79 @@ impl Framing {
         }
     }
 
+    /// Newline-delimited lines with the default maximum line length, rejecting an unterminated
+    /// last line, and ending the stream at an over-long line.
+    pub fn lines() -> Framing {
+        Framing {
+            wire: Wire::Lines(Lines {
+                eof: LineEof::Reject,
+                resync: false,
+            }),
+            max_frame_len: DEFAULT_MAX,
+            empty_frames: true,
+        }
+    }
+
+    /// Frames of exactly `size` bytes.
+    ///
+    /// # Panics
+    /// If `size` is 0.
+    pub fn fixed(size: u64) -> Framing {
+        assert!(size > 0, "a fixed frame size must be at least 1");
+        Framing {
+            wire: Wire::Fixed(Fixed { size }),
+            max_frame_len: size,
+            empty_frames: true,
+        }
+    }
+
+    /// Sets what a lines framing does with an unterminated last line (no effect on others).
+    #[must_use]
+    pub fn with_line_eof(mut self, eof: LineEof) -> Framing {
+        if let Wire::Lines(ref mut l) = self.wire {
+            l.eof = eof;
+        }
+        self
+    }
+
+    /// Sets whether a lines framing recovers from an over-long line at the next newline (no
+    /// effect on others).
+    #[must_use]
+    pub fn with_resync(mut self, resync: bool) -> Framing {
+        if let Wire::Lines(ref mut l) = self.wire {
+            l.resync = resync;
+        }
+        self
+    }
+
+    /// Whether an error is one the decoder recovers from (`lines:resync`): the harness then
+    /// keeps calling it after it returns `Err`.
+    pub fn resyncs(&self) -> bool {
+        matches!(self.wire, Wire::Lines(l) if l.resync)
+    }
+
+    /// A message as this framing can carry it, for generators: a newline in a line becomes
+    /// `0b`, and a fixed-size frame is cut or padded (with the `pattern` bytes) to its size.
+    /// Other framings carry any message unchanged.
+    pub fn conform(&self, mut message: Vec<u8>) -> Vec<u8> {
+        match self.wire {
+            Wire::Lines(_) => {
+                for b in message.iter_mut().filter(|b| **b == b'\n') {
+                    *b = 0x0b;
+                }
+                message
+            }
+            Wire::Fixed(f) => {
+                let size = f.size as usize;
+                let have = message.len();
+                message.extend((have..size).map(|i| ((i + i / 255) % 256) as u8));
+                message.truncate(size);
+                message
+            }
+            _ => message,
+        }
+    }
+
     /// Sets whether a varint framing accepts non-minimal encodings (no effect on others).
     #[must_use]
     pub fn with_overlong_varints(mut self, accepted: bool) -> Framing {
@@ -315,19 +475,32 @@ impl Framing {
     }
 
     /// Every built-in framing, with default options: `u8`, `u16be`, `u16le`, `u32be`, `u32le`,
-    /// `u64be`, `u64le`, `varint`.
+    /// `u64be`, `u64le`, `varint`, `lines` and `fixed:size=16`.
     pub fn catalog() -> Vec<Framing> {
         [
-            "u8", "u16be", "u16le", "u32be", "u32le", "u64be", "u64le", "varint",
+            "u8",
+            "u16be",
+            "u16le",
+            "u32be",
+            "u32le",
+            "u64be",
+            "u64le",
+            "varint",
+            "lines",
+            "fixed:size=16",
         ]
         .iter()
         .map(|n| n.parse().expect("built-in framing names parse"))
         .collect()
     }
 
-    /// Sets the maximum payload length, inclusive. Clamped to what the field can describe.
+    /// Sets the maximum payload length, inclusive. Clamped to what the field can describe. A
+    /// fixed size is its own maximum, which this does not change.
     #[must_use]
     pub fn with_max_frame_len(mut self, max: u64) -> Framing {
+        if matches!(self.wire, Wire::Fixed(_)) {
+            return self;
+        }
         self.max_frame_len = max.min(self.largest_payload());
         self
     }
@@ -375,6 +548,8 @@ impl Framing {
                 (w, Endian::Little) => format!("u{}le", w as u32 * 8),
             },
             Wire::Varint(_) => "varint".to_string(),
+            Wire::Lines(_) => "lines".to_string(),
+            Wire::Fixed(_) => "fixed".to_string(),
         }
     }
 
@@ -383,29 +558,39 @@ impl Framing {
         match self.wire {
             Wire::LengthPrefix(lp) => lp.width as usize,
             Wire::Varint(_) => varint_len(payload_len),
+            Wire::Lines(_) | Wire::Fixed(_) => 0,
         }
     }
 
-    /// The longest header the wire format has.
+    /// The longest header the wire format has (0 for lines and fixed-size frames).
     pub fn max_header_len(&self) -> usize {
         match self.wire {
             Wire::LengthPrefix(lp) => lp.width as usize,
             Wire::Varint(_) => VARINT_MAX_LEN,
+            Wire::Lines(_) | Wire::Fixed(_) => 0,
         }
     }
 
-    /// The largest value the length field can hold.
+    /// Whether frames carry a length header (a length prefix or a varint).
+    pub fn has_length_field(&self) -> bool {
+        matches!(self.wire, Wire::LengthPrefix(_) | Wire::Varint(_))
+    }
+
+    /// The largest value the length field can hold (0 for framings without one).
     pub fn field_max(&self) -> u64 {
         match self.wire {
             Wire::LengthPrefix(lp) if lp.width < 8 => (1u64 << (lp.width as u32 * 8)) - 1,
+            Wire::Lines(_) | Wire::Fixed(_) => 0,
             _ => u64::MAX,
         }
     }
 
-    /// The largest payload the length field can describe.
+    /// The largest payload the framing can describe.
     pub fn largest_payload(&self) -> u64 {
         match self.wire {
             Wire::LengthPrefix(lp) if lp.includes_header => self.field_max() - lp.width as u64,
+            Wire::Lines(_) => u64::MAX,
+            Wire::Fixed(f) => f.size,
             _ => self.field_max(),
         }
     }
@@ -419,6 +604,7 @@ impl Framing {
         let lp = match self.wire {
             Wire::LengthPrefix(lp) => lp,
             Wire::Varint(_) => return Some(varint(value)),
+            Wire::Lines(_) | Wire::Fixed(_) => return None,
         };
         let w = lp.width as usize;
         let be = value.to_be_bytes();
@@ -458,12 +644,34 @@ impl Framing {
                     self.max_frame_len, self
                 )));
             }
-            let header = self
-                .header_for_payload(len)
-                .ok_or_else(|| Error::new(format!("message {i}: length {len} does not fit")))?;
             let start = enc.bytes.len();
-            enc.bytes.extend_from_slice(&header);
-            enc.bytes.extend_from_slice(m);
+            match self.wire {
+                Wire::Lines(_) => {
+                    if let Some(at) = m.iter().position(|&b| b == b'\n') {
+                        return Err(Error::new(format!(
+                            "message {i} holds a newline at byte {at}, which {self} cannot carry"
+                        )));
+                    }
+                    enc.bytes.extend_from_slice(m);
+                    enc.bytes.push(b'\n');
+                }
+                Wire::Fixed(f) => {
+                    if len != f.size {
+                        return Err(Error::new(format!(
+                            "message {i} is {len} bytes, and {self} carries exactly {}",
+                            f.size
+                        )));
+                    }
+                    enc.bytes.extend_from_slice(m);
+                }
+                _ => {
+                    let header = self.header_for_payload(len).ok_or_else(|| {
+                        Error::new(format!("message {i}: length {len} does not fit"))
+                    })?;
+                    enc.bytes.extend_from_slice(&header);
+                    enc.bytes.extend_from_slice(m);
+                }
+            }
             enc.frames.push(start..enc.bytes.len());
         }
         Ok(enc)
@@ -475,6 +683,12 @@ impl Framing {
     pub fn read_header(&self, header: &[u8]) -> Result<u64, (ErrorClass, String)> {
         let lp = match self.wire {
             Wire::LengthPrefix(lp) => lp,
+            Wire::Lines(_) | Wire::Fixed(_) => {
+                return Err((
+                    ErrorClass::MalformedHeader,
+                    format!("{} frames have no length header", self.name()),
+                ))
+            }
             Wire::Varint(_) => {
                 return match self.parse_header(header) {
                     HeaderParse::Frame { payload, .. } => Ok(payload),
@@ -570,7 +784,41 @@ impl Framing {
                 }
             }
             Wire::Varint(v) => self.parse_varint(v, avail),
+            // No header: the frame is the bytes up to the newline (the header "length" is 0).
+            Wire::Lines(_) => {
+                let window = avail.len().min(self.window());
+                match avail[..window].iter().position(|&b| b == b'\n') {
+                    Some(i) => HeaderParse::Frame {
+                        header_len: 0,
+                        payload: i as u64,
+                    },
+                    None if avail.len() as u64 > self.max_frame_len => HeaderParse::Bad {
+                        class: ErrorClass::Oversized,
+                        why: self.overlong_line(),
+                        header_len: window,
+                        proven: window,
+                    },
+                    None => HeaderParse::NeedMore { proven: None },
+                }
+            }
+            Wire::Fixed(f) => HeaderParse::Frame {
+                header_len: 0,
+                payload: f.size,
+            },
         }
+    }
+
+    /// How many bytes of a line decide it: `max` bytes and a newline.
+    fn window(&self) -> usize {
+        usize::try_from(self.max_frame_len.saturating_add(1)).unwrap_or(usize::MAX)
+    }
+
+    fn overlong_line(&self) -> String {
+        format!(
+            "a line of more than {} bytes: no newline among its first {}",
+            self.max_frame_len,
+            self.max_frame_len.saturating_add(1)
+        )
     }
 
     fn parse_varint(&self, v: Varint, avail: &[u8]) -> HeaderParse {
@@ -648,6 +896,127 @@ impl Framing {
 
     /// The specification: what the whole stream `stream` must decode to.
     pub fn expect(&self, stream: &[u8]) -> Expectation {
+        match self.wire {
+            Wire::Lines(l) => self.expect_lines(l, stream, 0),
+            Wire::Fixed(f) => {
+                let size = f.size as usize;
+                let whole = stream.len() / size * size;
+                let frames = (0..whole)
+                    .step_by(size)
+                    .map(|start| ExpectedFrame {
+                        start,
+                        payload: start..start + size,
+                        last_byte: start + size - 1,
+                        at_eof: false,
+                    })
+                    .collect();
+                if whole == stream.len() {
+                    Expectation {
+                        frames,
+                        end: End::Clean,
+                        resumed: None,
+                    }
+                } else {
+                    let have = stream.len() - whole;
+                    truncated(frames, whole, format!("{have} of {size} bytes"))
+                }
+            }
+            _ => self.expect_length_prefixed(stream),
+        }
+    }
+
+    /// The specification for lines, from offset `pos` on.
+    fn expect_lines(&self, l: Lines, stream: &[u8], mut pos: usize) -> Expectation {
+        let mut frames = Vec::new();
+        loop {
+            let rest = &stream[pos..];
+            if rest.is_empty() {
+                return Expectation {
+                    frames,
+                    end: End::Clean,
+                    resumed: None,
+                };
+            }
+            let reject = |frames, class, at: usize, why: String, resume: Option<usize>| {
+                let resumed = match resume {
+                    Some(next) if l.resync => Some(Box::new(self.expect_lines(l, stream, next))),
+                    // No newline left: the decoder skips to EOF, which is then clean.
+                    None if l.resync => Some(Box::new(Expectation {
+                        frames: Vec::new(),
+                        end: End::Clean,
+                        resumed: None,
+                    })),
+                    _ => None,
+                };
+                Expectation {
+                    frames,
+                    end: End::Reject {
+                        class,
+                        start: pos,
+                        at: At::Byte(at),
+                        earliest: At::Byte(at),
+                        why,
+                    },
+                    resumed,
+                }
+            };
+            let next_newline = |from: usize| {
+                stream[from..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map(|i| from + i + 1)
+            };
+            match self.parse_header(rest) {
+                HeaderParse::Frame { payload, .. } => {
+                    let end = pos + payload as usize;
+                    if payload == 0 && !self.empty_frames {
+                        return reject(
+                            frames,
+                            ErrorClass::EmptyFrame,
+                            end,
+                            "an empty line, which this framing does not allow".to_string(),
+                            Some(end + 1),
+                        );
+                    }
+                    frames.push(ExpectedFrame {
+                        start: pos,
+                        payload: pos..end,
+                        last_byte: end,
+                        at_eof: false,
+                    });
+                    pos = end + 1;
+                }
+                HeaderParse::Bad { why, proven, .. } => {
+                    let at = pos + proven - 1;
+                    return reject(frames, ErrorClass::Oversized, at, why, next_newline(at + 1));
+                }
+                HeaderParse::NeedMore { .. } => match l.eof {
+                    LineEof::Emit => {
+                        frames.push(ExpectedFrame {
+                            start: pos,
+                            payload: pos..stream.len(),
+                            last_byte: stream.len() - 1,
+                            at_eof: true,
+                        });
+                        return Expectation {
+                            frames,
+                            end: End::Clean,
+                            resumed: None,
+                        };
+                    }
+                    LineEof::Reject => {
+                        return truncated(
+                            frames,
+                            pos,
+                            format!("an unterminated line of {} bytes", rest.len()),
+                        )
+                    }
+                },
+            }
+        }
+    }
+
+    fn expect_length_prefixed(&self, stream: &[u8]) -> Expectation {
         let mut frames = Vec::new();
         let mut pos = 0usize;
         loop {
@@ -655,6 +1024,7 @@ impl Framing {
                 return Expectation {
                     frames,
                     end: End::Clean,
+                    resumed: None,
                 };
             }
             let (header_len, payload) = match self.parse_header(&stream[pos..]) {
@@ -690,6 +1060,7 @@ impl Framing {
                             earliest: At::Byte(pos + proven - 1),
                             why,
                         },
+                        resumed: None,
                     };
                 }
             };
@@ -704,6 +1075,7 @@ impl Framing {
                 start: pos,
                 payload: header_end..end,
                 last_byte: end - 1,
+                at_eof: false,
             });
             pos = end;
         }
@@ -720,6 +1092,7 @@ fn truncated(frames: Vec<ExpectedFrame>, start: usize, what: String) -> Expectat
             earliest: At::Eof,
             why: format!("the stream ends inside a frame ({what})"),
         },
+        resumed: None,
     }
 }
 
@@ -734,10 +1107,21 @@ impl fmt::Display for Framing {
     /// The canonical spec string, which [`FromStr`] reads back: `u32be:max=8388608`, with
     /// `:incl` when the length counts the header.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Wire::Fixed(fx) = self.wire {
+            return write!(f, "fixed:size={}", fx.size);
+        }
         write!(f, "{}:max={}", self.name(), self.max_frame_len)?;
         match self.wire {
             Wire::LengthPrefix(lp) if lp.includes_header => f.write_str(":incl")?,
             Wire::Varint(v) if v.overlong => f.write_str(":overlong")?,
+            Wire::Lines(l) => {
+                if l.eof == LineEof::Emit {
+                    f.write_str(":eof=emit")?;
+                }
+                if l.resync {
+                    f.write_str(":resync")?;
+                }
+            }
             _ => {}
         }
         if !self.empty_frames {
@@ -753,44 +1137,70 @@ impl FromStr for Framing {
     fn from_str(s: &str) -> Result<Framing, Error> {
         let mut parts = s.split(':');
         let name = parts.next().unwrap_or("");
-        let (width, endian) = match name {
-            "varint" => (0, Endian::Little),
-            "u8" => (1, Endian::Big),
-            "u16be" => (2, Endian::Big),
-            "u16le" => (2, Endian::Little),
-            "u32be" => (4, Endian::Big),
-            "u32le" => (4, Endian::Little),
-            "u64be" => (8, Endian::Big),
-            "u64le" => (8, Endian::Little),
+        let bad_number = |opt: &str, v: &str| {
+            Error::new(format!("framing {s:?}: {opt}={v:?} is not a whole number"))
+        };
+        let mut framing = match name {
+            "varint" => Framing::varint(),
+            "lines" => Framing::lines(),
+            "u8" => Framing::length_prefix(1, Endian::Big),
+            "u16be" => Framing::length_prefix(2, Endian::Big),
+            "u16le" => Framing::length_prefix(2, Endian::Little),
+            "u32be" => Framing::length_prefix(4, Endian::Big),
+            "u32le" => Framing::length_prefix(4, Endian::Little),
+            "u64be" => Framing::length_prefix(8, Endian::Big),
+            "u64le" => Framing::length_prefix(8, Endian::Little),
+            "fixed" => {
+                let size = parts
+                    .next()
+                    .and_then(|o| o.strip_prefix("size="))
+                    .ok_or_else(|| {
+                        Error::new(format!(
+                            "framing {s:?}: fixed needs its size, as fixed:size=16"
+                        ))
+                    })?;
+                let n: u64 = size.parse().map_err(|_| bad_number("size", size))?;
+                if n == 0 {
+                    return Err(Error::new(format!("framing {s:?}: size=0 (at least 1)")));
+                }
+                Framing::fixed(n)
+            }
             _ => {
                 return Err(Error::new(format!(
-                    "framing {s:?}: unknown wire format {name:?} \
-                     (expected u8, u16be, u16le, u32be, u32le, u64be, u64le or varint)"
+                    "framing {s:?}: unknown wire format {name:?} (expected u8, u16be, u16le, \
+                     u32be, u32le, u64be, u64le, varint, lines or fixed:size=N)"
                 )))
             }
         };
-        let mut framing = if width == 0 {
-            Framing::varint()
-        } else {
-            Framing::length_prefix(width, endian)
-        };
+        let wire = framing.wire;
         let mut max = None;
         for opt in parts {
-            if opt == "incl" && width > 0 {
-                framing = framing.with_length_includes_header(true);
-            } else if opt == "overlong" && width == 0 {
-                framing = framing.with_overlong_varints(true);
-            } else if opt == "noempty" {
-                framing = framing.with_empty_frames(false);
-            } else if let Some(v) = opt.strip_prefix("max=") {
-                let v: u64 = v.parse().map_err(|_| {
-                    Error::new(format!("framing {s:?}: max={v:?} is not a whole number"))
-                })?;
-                max = Some(v);
-            } else {
-                return Err(Error::new(format!(
-                    "framing {s:?}: unknown option {opt:?} (expected max=N, noempty, and incl for a fixed width or overlong for a varint)"
-                )));
+            match (opt, wire) {
+                ("incl", Wire::LengthPrefix(_)) => {
+                    framing = framing.with_length_includes_header(true);
+                }
+                ("overlong", Wire::Varint(_)) => framing = framing.with_overlong_varints(true),
+                ("noempty", Wire::LengthPrefix(_) | Wire::Varint(_) | Wire::Lines(_)) => {
+                    framing = framing.with_empty_frames(false);
+                }
+                ("resync", Wire::Lines(_)) => framing = framing.with_resync(true),
+                ("eof=emit", Wire::Lines(_)) => framing = framing.with_line_eof(LineEof::Emit),
+                ("eof=reject", Wire::Lines(_)) => {
+                    framing = framing.with_line_eof(LineEof::Reject);
+                }
+                (_, Wire::LengthPrefix(_) | Wire::Varint(_) | Wire::Lines(_))
+                    if opt.starts_with("max=") =>
+                {
+                    let v = &opt[4..];
+                    max = Some(v.parse::<u64>().map_err(|_| bad_number("max", v))?);
+                }
+                _ => {
+                    return Err(Error::new(format!(
+                        "framing {s:?}: unknown option {opt:?} for {name} (expected max=N and \
+                         noempty; incl for a fixed width; overlong for a varint; eof=emit, \
+                         eof=reject and resync for lines; nothing after a fixed size)"
+                    )));
+                }
             }
         }
         if let Some(v) = max {
@@ -832,6 +1242,10 @@ impl FromStr for Framing {
 pub struct ReferenceDecoder {
     framing: Framing,
     buf: Vec<u8>,
+    /// Lines: how many bytes at the start of `buf` are known to hold no newline.
+    scanned: usize,
+    /// Lines under `:resync`: skipping the rest of an over-long line.
+    discarding: bool,
 }
 
 impl ReferenceDecoder {
@@ -840,16 +1254,59 @@ impl ReferenceDecoder {
         ReferenceDecoder {
             framing,
             buf: Vec::new(),
+            scanned: 0,
+            discarding: false,
         }
     }
-}
 
-impl FrameDecoder for ReferenceDecoder {
-    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
-        self.buf.extend_from_slice(chunk);
+    /// Takes every complete frame out of the buffer, up to the first error.
+    fn drain(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
         let mut pos = 0;
         let result = loop {
             let rest = &self.buf[pos..];
+            if let Wire::Lines(_) = self.framing.wire {
+                if self.discarding {
+                    // Skipping the rest of an over-long line, up to and including its newline.
+                    match rest.iter().position(|&b| b == b'\n') {
+                        Some(i) => {
+                            self.discarding = false;
+                            pos += i + 1;
+                            continue;
+                        }
+                        None => {
+                            pos = self.buf.len();
+                            break Ok(());
+                        }
+                    }
+                }
+                // Only the first `max + 1` bytes of a line can hold its newline.
+                let window = rest.len().min(self.framing.window());
+                let from = self.scanned.min(window);
+                match rest[from..window].iter().position(|&b| b == b'\n') {
+                    Some(i) => {
+                        let len = from + i;
+                        self.scanned = 0;
+                        pos += len + 1;
+                        if len == 0 && !self.framing.empty_frames {
+                            break Err(Rejection::new("an empty line"));
+                        }
+                        frames.push(rest[..len].to_vec());
+                    }
+                    None if rest.len() as u64 > self.framing.max_frame_len => {
+                        // Over-long: drop the line so far; under `:resync` the rest of it is
+                        // skipped on later calls.
+                        self.discarding = true;
+                        self.scanned = 0;
+                        pos += window;
+                        break Err(Rejection::new(self.framing.overlong_line()));
+                    }
+                    None => {
+                        self.scanned = window;
+                        break Ok(());
+                    }
+                }
+                continue;
+            }
             let (w, payload) = match self.framing.parse_header(rest) {
                 HeaderParse::NeedMore { .. } => break Ok(()),
                 HeaderParse::Bad { why, .. } => break Err(Rejection::new(why)),
@@ -869,15 +1326,31 @@ impl FrameDecoder for ReferenceDecoder {
         self.buf.drain(..pos);
         result
     }
+}
 
-    fn eof(&mut self, _frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
-        if self.buf.is_empty() {
-            Ok(())
-        } else {
-            Err(Rejection::new(format!(
+impl FrameDecoder for ReferenceDecoder {
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.buf.extend_from_slice(chunk);
+        self.drain(frames)
+    }
+
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        // Under `:resync`, frames after an error in the last read come out here.
+        self.drain(frames)?;
+        if self.discarding {
+            self.buf.clear();
+            return Ok(());
+        }
+        match self.framing.wire {
+            _ if self.buf.is_empty() => Ok(()),
+            Wire::Lines(l) if l.eof == LineEof::Emit => {
+                frames.push(std::mem::take(&mut self.buf));
+                Ok(())
+            }
+            _ => Err(Rejection::new(format!(
                 "stream ended with {} bytes of an incomplete frame",
                 self.buf.len()
-            )))
+            ))),
         }
     }
 

@@ -65,7 +65,7 @@ pub fn case_from_bytes(framing: Framing, data: &[u8]) -> Case {
         Some(1) => {
             let len = (input.byte().unwrap_or(0) as u64).min(max) as usize;
             let full = framing
-                .encode(&[vec![0x5a; len]])
+                .encode(&[framing.conform(vec![0x5a; len])])
                 .map(|e| e.bytes)
                 .unwrap_or_default();
             let cut = input.byte().unwrap_or(0) as usize % full.len().max(1);
@@ -75,7 +75,7 @@ pub fn case_from_bytes(framing: Framing, data: &[u8]) -> Case {
             let field = match input.byte().unwrap_or(0) % 6 {
                 0 => max.saturating_add(1),
                 1 => framing.field_max(),
-                2 => 1 << (framing.field_max().count_ones() - 1),
+                2 => 1 << framing.field_max().count_ones().saturating_sub(1),
                 3 => 1 << 32,
                 4 => 1 << 16,
                 _ => max,
@@ -90,7 +90,7 @@ pub fn case_from_bytes(framing: Framing, data: &[u8]) -> Case {
         }
         _ => Vec::new(),
     };
-    let stream = Stream::with_tail(framing, "fuzz", messages, tail)
+    let stream = Stream::with_tail_lenient(framing, "fuzz", messages, tail)
         .expect("message lengths are capped at the max");
     let len = stream.bytes().len();
     let mut cuts = Vec::new();
@@ -198,7 +198,7 @@ impl FuzzCase {
         let messages: Vec<Vec<u8>> = self
             .messages
             .iter()
-            .map(|m| m[..m.len().min(max)].to_vec())
+            .map(|m| framing.conform(m[..m.len().min(max)].to_vec()))
             .collect();
         let encoded = framing.encode(&messages).unwrap_or_default();
         let mut bytes = encoded.bytes;

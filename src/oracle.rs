@@ -38,7 +38,7 @@ use crate::adapter::FrameDecoder;
 use crate::alloc::metered_with_ceiling;
 use crate::case::Case;
 use crate::error::hex;
-use crate::framing::{At, End, ErrorClass, Framing};
+use crate::framing::{At, End, ErrorClass, ExpectedFrame, Framing};
 
 /// The kind of a failed case. Each has a stable kebab-case name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -384,25 +384,33 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
 ) -> Verdict {
     let stream = case.stream.bytes();
     let framing = case.stream.framing();
-    let exp = case.stream.expectation();
     let ranges = case.schedule.ranges(stream.len());
     let n = ranges.len();
     let call_at = |c: usize| if c < n { Call::Chunk(c) } else { Call::Eof };
-    let due: Vec<usize> = exp
-        .frames
+    // The expectation, and the ones it resumes into after errors the decoder recovers from
+    // (`lines:resync`): one segment each, their frames numbered together.
+    let segments = case.stream.expectation().segments();
+    let frames: Vec<&ExpectedFrame> = segments.iter().flat_map(|s| &s.frames).collect();
+    let seg_ends: Vec<usize> = segments
         .iter()
-        .map(|f| case.schedule.chunk_of(f.last_byte))
+        .scan(0, |k, s| {
+            *k += s.frames.len();
+            Some(*k)
+        })
         .collect();
-    let window = reject_window(case, n);
-    let (reject_from, reject_due) = (window.map(|w| w.0), window.map(|w| w.1));
-    let describe_end = || match &exp.end {
+    let mut seg = 0;
+    let mut seg_end = seg_ends[0];
+    let mut end = &segments[0].end;
+    let mut due: Vec<usize> = frames.iter().map(|f| call_of(case, n, f.due())).collect();
+    let mut window = reject_window_of(case, n, end);
+    let describe_end = |end: &End| match end {
         End::Clean => String::new(),
         End::Reject {
             class, start, why, ..
         } => format!("the frame at offset {start} is {}: {why}", class.name()),
     };
     let frame_desc = |i: usize| {
-        let f = &exp.frames[i];
+        let f = &frames[i];
         format!(
             "frame #{i} ({} at offset {})",
             plural(f.payload.len(), "byte"),
@@ -418,7 +426,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
     // The output vector the decoder pushes onto, kept across calls with a sentinel frame first:
     // a decoder that clears or replaces it is caught, at the cost of no allocation per call.
     let mut out: Vec<Vec<u8>> = vec![SENTINEL.to_vec()];
-    for c in 0..=n {
+    let mut c = 0;
+    loop {
+        let (reject_from, reject_due) = (window.map(|w| w.0), window.map(|w| w.1));
         let call = call_at(c);
         let chunk_len = ranges.get(c).map_or(0, |r| r.len());
         let budget = memory_budget(&framing, chunk_len, memory_slack);
@@ -434,14 +444,14 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
             let mut calls = Vec::with_capacity(done.len() + 1);
             let mut k = 0;
             for (j, (count, outcome)) in done.iter().enumerate() {
-                let frames = exp.frames[k..k + count]
+                let emitted = frames[k..k + count]
                     .iter()
                     .map(|f| stream[f.payload.clone()].to_vec())
                     .collect();
                 k += count;
                 calls.push(CallRecord {
-                    call: call_at(j),
-                    frames,
+                    call: call_at(j.min(n)),
+                    frames: emitted,
                     outcome: outcome.clone(),
                 });
             }
@@ -486,9 +496,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
         }
 
         for f in current {
-            if next >= exp.frames.len() {
+            if next >= seg_end {
                 let truncated = matches!(
-                    exp.end,
+                    end,
                     End::Reject {
                         class: ErrorClass::TruncatedAtEof,
                         ..
@@ -500,14 +510,14 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         format!(
                             "emitted a {}-byte frame at EOF although {}",
                             f.len(),
-                            describe_end()
+                            describe_end(end)
                         ),
                     )
                 } else {
-                    let more = if matches!(exp.end, End::Clean) {
+                    let more = if matches!(end, End::Clean) {
                         String::new()
                     } else {
-                        format!(" before the bad one ({})", describe_end())
+                        format!(" before the bad one ({})", describe_end(end))
                     };
                     (
                         FailureKind::ExtraFrame,
@@ -516,16 +526,16 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                              {} frames{more}",
                             f.len(),
                             short_hex(f),
-                            exp.frames.len()
+                            seg_end
                         ),
                     )
                 };
                 return fail(kind, detail);
             }
-            let want = &stream[exp.frames[next].payload.clone()];
+            let want = &stream[frames[next].payload.clone()];
             if f.as_slice() != want {
-                let skipped_to = (next + 1..exp.frames.len())
-                    .find(|&j| &stream[exp.frames[j].payload.clone()] == f.as_slice());
+                let skipped_to = (next + 1..seg_end)
+                    .find(|&j| &stream[frames[j].payload.clone()] == f.as_slice());
                 if let Some(j) = skipped_to {
                     return fail(
                         FailureKind::MissingFrame,
@@ -548,6 +558,16 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         short_hex(want),
                         f.len(),
                         short_hex(f)
+                    ),
+                );
+            }
+            if frames[next].at_eof && c < due[next] {
+                return fail(
+                    FailureKind::WrongFrame,
+                    format!(
+                        "{} came out at {call}, before EOF: it is an unterminated last line, \
+                         which only EOF ends (more bytes, and its newline, could still come)",
+                        frame_desc(next)
                     ),
                 );
             }
@@ -577,7 +597,14 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         ),
                     );
                 }
-                return match reject_due {
+                let verdict = match reject_due {
+                    None if seg > 0 => fail(
+                        FailureKind::FalseRejection,
+                        format!(
+                            "rejected at {call} what follows a recovered error, which is \
+                             valid: {msg}"
+                        ),
+                    ),
                     None => fail(
                         FailureKind::FalseRejection,
                         format!("rejected a valid stream at {call}: {msg}"),
@@ -587,11 +614,11 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         format!(
                             "rejected at {call}, before the stream went wrong ({}; due at {}): \
                              {msg}",
-                            describe_end(),
+                            describe_end(end),
                             call_at(r)
                         ),
                     ),
-                    Some(_) if next < exp.frames.len() => fail(
+                    Some(_) if next < seg_end => fail(
                         FailureKind::MissingFrame,
                         format!(
                             "{} was never emitted before the rejection at {call}: {msg}",
@@ -602,24 +629,48 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         FailureKind::LateRejection,
                         format!(
                             "{}; that was certain at {}, but the rejection came only at {call}",
-                            describe_end(),
+                            describe_end(end),
                             call_at(r)
                         ),
                     ),
                     Some(_) => Verdict::Pass,
                 };
+                if !verdict.is_pass() || seg + 1 == segments.len() {
+                    return verdict;
+                }
+                // A recoverable error, reported in time: the decoder goes on. What the rest of
+                // this call's bytes complete is due from the next call (the `Err` ended this
+                // one), and at EOF the harness calls `eof` again.
+                seg += 1;
+                seg_end = seg_ends[seg];
+                end = &segments[seg].end;
+                window = reject_window_of(case, n, end).map(|(a, b)| (a.max(c + 1), b.max(c + 1)));
+                for d in &mut due[next..seg_end] {
+                    *d = (*d).max(c + 1).min(n);
+                }
+                if let Some((a, b)) = window.as_mut() {
+                    *a = (*a).min(n);
+                    *b = (*b).min(n);
+                }
+                overdue = None;
+                let emitted = current.len();
+                out.truncate(1);
+                done.push((emitted, outcome.clone()));
+                c = (c + 1).min(n);
+                continue;
             }
             Outcome::Ok => {
-                if overdue.is_none() && next < exp.frames.len() && due[next] <= c {
+                if overdue.is_none() && next < seg_end && due[next] <= c {
                     overdue = Some(next);
                 }
                 if c < n {
                     let emitted = current.len();
                     out.truncate(1);
                     done.push((emitted, Outcome::Ok));
+                    c += 1;
                     continue;
                 }
-                if next < exp.frames.len() {
+                if next < seg_end {
                     let i = overdue.unwrap_or(next);
                     return fail(
                         FailureKind::MissingFrame,
@@ -631,15 +682,15 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                         ),
                     );
                 }
-                return match &exp.end {
+                return match end {
                     End::Clean => Verdict::Pass,
                     End::Reject { at: At::Eof, .. } => fail(
                         FailureKind::TruncationIgnored,
-                        format!("{}, and EOF returned Ok", describe_end()),
+                        format!("{}, and EOF returned Ok", describe_end(end)),
                     ),
                     End::Reject { .. } => fail(
                         FailureKind::MissedRejection,
-                        format!("{}, and the stream was never rejected", describe_end()),
+                        format!("{}, and the stream was never rejected", describe_end(end)),
                     ),
                 };
             }
@@ -648,7 +699,6 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
             }
         }
     }
-    unreachable!("the loop returns at EOF")
 }
 
 /// Runs `case` against `decoder` without judging it, recording every call (until one does not
@@ -658,19 +708,27 @@ pub fn transcript<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Vec
     let ranges = case.schedule.ranges(bytes.len());
     let n = ranges.len();
     let mut calls = Vec::new();
-    for c in 0..=n {
+    // Under `lines:resync` the decoder goes on after an error: as many as the stream has.
+    let mut recoveries = case.stream.expectation().segments().len() - 1;
+    let mut c = 0;
+    while c <= n {
         let call = if c < n { Call::Chunk(c) } else { Call::Eof };
         let mut frames = Vec::new();
         let outcome = call_decoder(decoder, bytes, &ranges, c, &mut frames);
-        let stop = outcome != Outcome::Ok;
+        let recovered = matches!(outcome, Outcome::Rejected(_)) && recoveries > 0;
+        let stop = outcome != Outcome::Ok && !recovered;
         calls.push(CallRecord {
             call,
             frames,
             outcome,
         });
-        if stop {
+        if stop || (c == n && !recovered) {
             break;
         }
+        if recovered {
+            recoveries -= 1;
+        }
+        c = (c + 1).min(n);
     }
     calls
 }
@@ -700,13 +758,23 @@ fn call_decoder<D: FrameDecoder + ?Sized>(
 /// the stream bad to the one that completes the bad header (or EOF, call `n`); `None` for a
 /// valid stream.
 pub(crate) fn reject_window(case: &Case, n: usize) -> Option<(usize, usize)> {
-    let call_of = |at: &At| match at {
-        At::Byte(b) => case.schedule.chunk_of(*b),
-        At::Eof => n,
-    };
-    match &case.stream.expectation().end {
+    reject_window_of(case, n, &case.stream.expectation().end)
+}
+
+fn reject_window_of(case: &Case, n: usize, end: &End) -> Option<(usize, usize)> {
+    match end {
         End::Clean => None,
-        End::Reject { at, earliest, .. } => Some((call_of(earliest), call_of(at))),
+        End::Reject { at, earliest, .. } => {
+            Some((call_of(case, n, *earliest), call_of(case, n, *at)))
+        }
+    }
+}
+
+/// The call (a chunk index, or `n` for EOF) that delivers `at`.
+fn call_of(case: &Case, n: usize, at: At) -> usize {
+    match at {
+        At::Byte(b) => case.schedule.chunk_of(b),
+        At::Eof => n,
     }
 }
 

@@ -108,13 +108,28 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
     if let End::Reject { why, .. } = &exp.end {
         let _ = writeln!(s, "  the stream is invalid: {why}");
     }
+    let later = &exp.segments()[1..];
+    if !later.is_empty() {
+        let more: usize = later.iter().map(|e| e.frames.len()).sum();
+        let _ = writeln!(
+            s,
+            "  after the error the decoder must go on from the next newline ({}): {} more \
+             frame(s), {} more error(s); the table shows the calls up to the first error",
+            case.stream.framing(),
+            more,
+            later.len() - 1 + usize::from(!matches!(later[later.len() - 1].end, End::Clean)),
+        );
+    }
 
     // Expected, call by call.
     let window = crate::oracle::reject_window(case, n);
     let (reject_from, reject_call) = (window.map(|w| w.0), window.map(|w| w.1));
     let mut expected: Vec<(Vec<&[u8]>, bool)> = vec![(Vec::new(), false); n + 1];
     for fr in &exp.frames {
-        let c = case.schedule.chunk_of(fr.last_byte);
+        let c = match fr.due() {
+            crate::framing::At::Byte(b) => case.schedule.chunk_of(b),
+            crate::framing::At::Eof => n,
+        };
         expected[c].0.push(&stream[fr.payload.clone()]);
     }
     if let Some(r) = reject_call {

@@ -437,7 +437,10 @@ pub fn random_stream(framing: Framing, rng: &mut impl Rng, name: String) -> Stre
             // A truncated frame.
             let l = len(rng);
             let m: Vec<u8> = (0..l).map(|_| rng.random()).collect();
-            let full = framing.encode(&[m]).map(|e| e.bytes).unwrap_or_default();
+            let full = framing
+                .encode(&[framing.conform(m)])
+                .map(|e| e.bytes)
+                .unwrap_or_default();
             let cut = rng.random_range(0..full.len().max(1));
             full[..cut].to_vec()
         }

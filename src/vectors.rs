@@ -8,13 +8,14 @@
 //! language can read it.
 //!
 //! ```
-//! use framecheck::vectors::{self, Profile};
+//! use framecheck::vectors::{self, Profile, Reported};
 //! use framecheck::ReferenceDecoder;
 //!
 //! let all = vectors::bundled().unwrap();
 //! let worked = all.iter().find(|v| v.id == "seed-worked-example").unwrap();
 //! assert_eq!(worked.chunks.len(), 4);
-//! assert_eq!(worked.outcome.frames[0], (b"abc".to_vec(), 1)); // emitted by the 2nd chunk
+//! // Emitted by the 2nd chunk:
+//! assert_eq!(worked.outcome.frames[0], (b"abc".to_vec(), Reported::Chunk(1)));
 //!
 //! // Every bundled vector, as given and under the schedule catalog, against the reference.
 //! let report = vectors::run(&all, Profile::default(), |framing| Some(ReferenceDecoder::new(framing)));
@@ -35,7 +36,9 @@ use crate::adapter::FrameDecoder;
 use crate::adversarial;
 use crate::case::{Case, Stream};
 use crate::error::{decode_hex, hex, Error};
-use crate::framing::{At, End, Endian, ErrorClass, Framing, HeaderParse, Wire};
+use crate::framing::{
+    At, End, Endian, ErrorClass, Expectation, Framing, HeaderParse, LineEof, Wire,
+};
 use crate::schedule::{catalog, Schedule};
 use crate::suite::{message_sets, Report, Suite};
 
@@ -58,6 +61,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
     (
         "generated/u16be.json",
         include_str!("../vectors/generated/u16be.json"),
+    ),
+    (
+        "generated/lines.json",
+        include_str!("../vectors/generated/lines.json"),
+    ),
+    (
+        "generated/lines-emit-resync.json",
+        include_str!("../vectors/generated/lines-emit-resync.json"),
+    ),
+    (
+        "generated/fixed.json",
+        include_str!("../vectors/generated/fixed.json"),
     ),
     (
         "generated/u16le.json",
@@ -123,13 +138,34 @@ pub enum Reported {
     Eof,
 }
 
+impl Reported {
+    /// `chunk 3` or `EOF`, for messages.
+    pub fn name(self) -> String {
+        match self {
+            Reported::Chunk(i) => format!("chunk {i}"),
+            Reported::Eof => "EOF".to_string(),
+        }
+    }
+
+    fn json(self) -> Value {
+        match self {
+            Reported::Eof => json!("eof"),
+            Reported::Chunk(i) => json!(i),
+        }
+    }
+}
+
 /// What a decoder must do with a vector's stream.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Outcome {
-    /// Each frame's bytes, and the index of the chunk whose call must emit it.
-    pub frames: Vec<(Vec<u8>, usize)>,
+    /// Each frame's bytes, and the call that must emit it: the chunk holding its last byte,
+    /// or EOF for an unterminated last line under `:eof=emit`.
+    pub frames: Vec<(Vec<u8>, Reported)>,
     /// For an invalid stream: the error class, and which calls may report it.
     pub error: Option<ExpectedError>,
+    /// After an error the decoder recovers from (`lines:resync`), what the rest of the stream
+    /// decodes to.
+    pub resumed: Option<Box<Outcome>>,
 }
 
 /// The rejection an invalid stream must get.
@@ -247,21 +283,39 @@ fn given_schedule(chunks: &[Vec<u8>]) -> Schedule {
 pub fn spec_outcome(framing: Framing, chunks: &[Vec<u8>]) -> Outcome {
     let bytes = chunks.concat();
     let schedule = given_schedule(chunks);
-    let exp = framing.expect(&bytes);
+    outcome_of(&framing.expect(&bytes), &bytes, &schedule, None)
+}
+
+/// The outcome of one segment. `after` is the call that reported the recoverable error before
+/// it, if any: the call that returned `Err` emitted nothing after it, so what its bytes
+/// completed is due from the next call on.
+fn outcome_of(
+    exp: &Expectation,
+    bytes: &[u8],
+    schedule: &Schedule,
+    after: Option<Reported>,
+) -> Outcome {
+    let chunks = schedule.ranges(bytes.len()).len();
+    let from = after.map(|r| match r {
+        Reported::Chunk(c) if c + 1 < chunks => Reported::Chunk(c + 1),
+        _ => Reported::Eof,
+    });
+    let reported = |at: At| {
+        let r = match at {
+            At::Byte(b) => Reported::Chunk(schedule.chunk_of(b)),
+            At::Eof => Reported::Eof,
+        };
+        match (r, from) {
+            (Reported::Chunk(a), Some(Reported::Chunk(b))) => Reported::Chunk(a.max(b)),
+            (Reported::Chunk(_), Some(Reported::Eof)) => Reported::Eof,
+            (r, _) => r,
+        }
+    };
     let frames = exp
         .frames
         .iter()
-        .map(|f| {
-            (
-                bytes[f.payload.clone()].to_vec(),
-                schedule.chunk_of(f.last_byte),
-            )
-        })
+        .map(|f| (bytes[f.payload.clone()].to_vec(), reported(f.due())))
         .collect();
-    let reported = |at: At| match at {
-        At::Byte(b) => Reported::Chunk(schedule.chunk_of(b)),
-        At::Eof => Reported::Eof,
-    };
     let error = match exp.end {
         End::Clean => None,
         End::Reject {
@@ -275,7 +329,15 @@ pub fn spec_outcome(framing: Framing, chunks: &[Vec<u8>]) -> Outcome {
             earliest_by: reported(earliest),
         }),
     };
-    Outcome { frames, error }
+    let resumed = exp.resumed.as_ref().map(|r| {
+        let at = error.map(|e| e.reported_by);
+        Box::new(outcome_of(r, bytes, schedule, at))
+    });
+    Outcome {
+        frames,
+        error,
+        resumed,
+    }
 }
 
 /// Every bundled vector, loaded and checked (once per process).
@@ -534,6 +596,7 @@ const VECTOR_FIELDS: &[&str] = &[
     "result",
     "frames",
     "error",
+    "resumed",
     "depends_on",
     "otherwise",
 ];
@@ -624,7 +687,7 @@ fn load_vector(
         }
         let other = ctx.object(ctx.get(o, "otherwise")?, "otherwise")?;
         let octx = ctx.within("otherwise.");
-        octx.only(other, &["frames", "error"])?;
+        octx.only(other, &["frames", "error", "resumed"])?;
         (
             Some(dep.to_string()),
             Some(load_outcome(&octx, other, chunks.len())?),
@@ -681,6 +744,43 @@ fn load_vector(
 fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
     let o = ctx.object(v, "")?;
     let ty = ctx.str(o, "type")?;
+    if ty == "fixed" {
+        ctx.only(o, &["type", "size"])?;
+        let size = ctx.u64(o, "size")?;
+        if size == 0 {
+            return Err(ctx.err("size", "is 0; a fixed frame holds at least 1 byte".into()));
+        }
+        return Ok(Framing::fixed(size));
+    }
+    if ty == "lines" {
+        ctx.only(o, &["type", "max_frame_len", "eof", "resync"])?;
+        let eof = match o.get("eof") {
+            None => LineEof::Reject,
+            Some(Value::String(e)) if e == "reject" => LineEof::Reject,
+            Some(Value::String(e)) if e == "emit" => LineEof::Emit,
+            Some(other) => {
+                return Err(ctx.err(
+                    "eof",
+                    format!("{}: must be \"reject\" or \"emit\"", show(other)),
+                ))
+            }
+        };
+        let resync = match o.get("resync") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(ctx.err(
+                    "resync",
+                    format!("must be a boolean, found {}", show(other)),
+                ))
+            }
+        };
+        let max = ctx.u64(o, "max_frame_len")?;
+        return Ok(Framing::lines()
+            .with_line_eof(eof)
+            .with_resync(resync)
+            .with_max_frame_len(max));
+    }
     if ty == "varint" {
         ctx.only(o, &["type", "max_frame_len", "overlong"])?;
         let overlong = match o.get("overlong") {
@@ -701,7 +801,10 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
     if ty != "length-prefix" {
         return Err(ctx.err(
             "type",
-            format!("{ty:?} is not supported (supported: \"length-prefix\", \"varint\")"),
+            format!(
+                "{ty:?} is not supported (supported: \"length-prefix\", \"varint\", \"lines\", \
+                 \"fixed\")"
+            ),
         ));
     }
     ctx.only(
@@ -771,9 +874,7 @@ fn load_outcome(ctx: &Ctx<'_>, o: &Map<String, Value>, chunks: usize) -> Result<
         let fo = fctx.object(f, "")?;
         fctx.only(fo, &["hex", "emitted_by"])?;
         let bytes = fctx.hex(fctx.get(fo, "hex")?, "hex")?;
-        let Reported::Chunk(by) = fctx.call(fo, "emitted_by", chunks, false)? else {
-            unreachable!("eof is not allowed for emitted_by")
-        };
+        let by = fctx.call(fo, "emitted_by", chunks, true)?;
         frames.push((bytes, by));
     }
     let error = match o.get("error") {
@@ -805,7 +906,20 @@ fn load_outcome(ctx: &Ctx<'_>, o: &Map<String, Value>, chunks: usize) -> Result<
             })
         }
     };
-    Ok(Outcome { frames, error })
+    let resumed = match o.get("resumed") {
+        None | Some(Value::Null) => None,
+        Some(r) => {
+            let rctx = ctx.within("resumed.");
+            let ro = rctx.object(r, "")?;
+            rctx.only(ro, &["frames", "error", "resumed"])?;
+            Some(Box::new(load_outcome(&rctx, ro, chunks)?))
+        }
+    };
+    Ok(Outcome {
+        frames,
+        error,
+        resumed,
+    })
 }
 
 /// Checks an outcome against the specification; `ctx` is within `otherwise.` for that branch.
@@ -830,9 +944,13 @@ fn check_against_spec(
             ));
         }
         if by != sby {
+            let due = match sby {
+                Reported::Chunk(c) => format!("the frame's last byte arrives in chunk {c}"),
+                Reported::Eof => "only EOF completes the frame".to_string(),
+            };
             return Err(disagree(
                 format!("frames[{i}].emitted_by"),
-                format!("is {by}; the frame's last byte arrives in chunk {sby}"),
+                format!("is {}; {due}", by.name()),
             ));
         }
     }
@@ -857,7 +975,53 @@ fn check_against_spec(
             ),
         ));
     }
-    Ok(())
+    check_resumed(ctx, framing, outcome, &spec)
+}
+
+/// Checks what an outcome says follows a recoverable error against the specification.
+fn check_resumed(
+    ctx: &Ctx<'_>,
+    framing: Framing,
+    outcome: &Outcome,
+    spec: &Outcome,
+) -> Result<(), Error> {
+    match (&outcome.resumed, &spec.resumed) {
+        (None, None) => Ok(()),
+        (Some(_), None) => Err(ctx.err(
+            "resumed",
+            format!("is given, but under {framing} the error ends the stream"),
+        )),
+        (None, Some(_)) => Err(ctx.err(
+            "resumed",
+            format!(
+                "is missing: under {framing} the decoder recovers from the error, and the \
+                 vector must say what follows"
+            ),
+        )),
+        (Some(o), Some(s)) => {
+            let rctx = ctx.within("resumed.");
+            let whole = Outcome {
+                resumed: None,
+                ..(**o).clone()
+            };
+            let spec_whole = Outcome {
+                resumed: None,
+                ..(**s).clone()
+            };
+            if whole != spec_whole {
+                return Err(rctx.err(
+                    "frames",
+                    format!(
+                        "{} (by the specification of {framing}: {} frames, {})",
+                        "disagree with what follows the error",
+                        s.frames.len(),
+                        s.error.map_or("no error".to_string(), |e| e.describe())
+                    ),
+                ));
+            }
+            check_resumed(&rctx, framing, o, s)
+        }
+    }
 }
 
 /// The result of running vectors against a decoder.
@@ -964,6 +1128,9 @@ pub fn flag_notes() -> Vec<(&'static str, &'static str)> {
         ("little-endian", "The length field is little endian (#16)."),
         ("large-frame", "A frame of 255 bytes or more, past a one-byte boundary (#8)."),
         ("varint", "A varint (unsigned LEB128) length prefix (#15)."),
+        ("lines", "Newline-delimited lines: a frame is the bytes before each 0a."),
+        ("resync", "An over-long line is an error, after which the decoder goes on from the next newline (`lines` with `resync`)."),
+        ("fixed", "Fixed-size frames."),
         ("varint-edge", "A non-minimal, overflowing, endless or truncated varint, or one of ten bytes (#15)."),
     ]
 }
@@ -991,6 +1158,9 @@ pub fn generated_framings() -> Vec<(&'static str, Framing)> {
         ("u16be-incl", "u16be:max=1024:incl"),
         ("u32le-incl", "u32le:max=1024:incl"),
         ("varint", "varint:max=1024"),
+        ("lines", "lines:max=16"),
+        ("lines-emit-resync", "lines:max=16:eof=emit:resync"),
+        ("fixed", "fixed:size=4"),
     ]
     .into_iter()
     .map(|(n, s)| (n, s.parse().expect("generator framings parse")))
@@ -1072,19 +1242,24 @@ fn framing_json(framing: Framing) -> Value {
             "max_frame_len": framing.max_frame_len(),
             "overlong": v.overlong,
         }),
+        Wire::Lines(l) => json!({
+            "type": "lines",
+            "max_frame_len": framing.max_frame_len(),
+            "eof": if l.eof == LineEof::Emit { "emit" } else { "reject" },
+            "resync": l.resync,
+        }),
+        Wire::Fixed(f) => json!({"type": "fixed", "size": f.size}),
     }
 }
 
-fn outcome_json(o: &Outcome) -> (Value, Value) {
+/// `frames`, `error` and (when the decoder recovers from the error) `resumed`.
+fn outcome_json(o: &Outcome) -> Map<String, Value> {
     let frames: Vec<Value> = o
         .frames
         .iter()
-        .map(|(b, by)| json!({"hex": hex(b), "emitted_by": by}))
+        .map(|(b, by)| json!({"hex": hex(b), "emitted_by": by.json()}))
         .collect();
-    let call = |r: Reported| match r {
-        Reported::Eof => json!("eof"),
-        Reported::Chunk(i) => json!(i),
-    };
+    let call = |r: Reported| r.json();
     let error = match &o.error {
         None => Value::Null,
         Some(e) if e.earliest_by == e.reported_by => {
@@ -1096,7 +1271,13 @@ fn outcome_json(o: &Outcome) -> (Value, Value) {
             "earliest_by": call(e.earliest_by),
         }),
     };
-    (Value::Array(frames), error)
+    let mut out = Map::new();
+    out.insert("frames".into(), Value::Array(frames));
+    out.insert("error".into(), error);
+    if let Some(r) = &o.resumed {
+        out.insert("resumed".into(), Value::Object(outcome_json(r)));
+    }
+    out
 }
 
 fn vector_json(
@@ -1127,14 +1308,14 @@ fn vector_json(
     }
     match schedule_name {
         "bytewise" => flags.push("bytewise"),
-        n if n.starts_with("header-") => flags.push("split-header"),
+        n if n.starts_with("header-") && framing.has_length_field() => flags.push("split-header"),
         n if n.starts_with("seam") => flags.push("seam"),
         _ => {}
     }
     if has_empty {
         flags.push("empty-frame");
     }
-    if name.starts_with("empty-x") {
+    if name.starts_with("empty-x") && has_empty {
         flags.push("many-empty-frames");
     }
     if name == "len=max" {
@@ -1173,7 +1354,7 @@ fn vector_json(
         }) => {
             flags.push("truncated-at-eof");
             let exp = framing.expect(&chunks.concat());
-            if let End::Reject { start, .. } = exp.end {
+            if let (End::Reject { start, .. }, true) = (exp.end, framing.has_length_field()) {
                 let bytes = chunks.concat();
                 let rest = bytes.len() - start;
                 flags.push(match framing.parse_header(&bytes[start..]) {
@@ -1197,6 +1378,13 @@ fn vector_json(
             }
         }
         Wire::Varint(_) => flags.push("varint"),
+        Wire::Lines(l) => {
+            flags.push("lines");
+            if l.resync && outcome.resumed.is_some() {
+                flags.push("resync");
+            }
+        }
+        Wire::Fixed(_) => flags.push("fixed"),
     }
     let mut comment =
         format!("Generated: the {name} stream of {framing}, cut by the {schedule_name} schedule. ");
@@ -1204,6 +1392,9 @@ fn vector_json(
         None => {
             let _ = write!(comment, "All {} frames must come out", outcome.frames.len());
             comment.push_str(", each from the chunk that completes it.");
+            if outcome.frames.iter().any(|(_, by)| *by == Reported::Eof) {
+                comment.push_str(" The unterminated last line comes out at EOF.");
+            }
         }
         Some(e) => {
             let _ = write!(
@@ -1217,14 +1408,28 @@ fn vector_json(
                         "by chunk {b}, which completes the header, or as early as chunk {a}, \
                          whose bytes already prove it bad"
                     ),
+                    (_, Reported::Chunk(b)) if !framing.has_length_field() => {
+                        format!("by chunk {b}, which proves it")
+                    }
                     (_, Reported::Chunk(b)) => {
                         format!("by chunk {b}, which completes the header")
                     }
                 }
             );
+            if let Some(r) = &outcome.resumed {
+                let _ = write!(
+                    comment,
+                    " The decoder then goes on after the next newline: {} more frame(s){}.",
+                    r.frames.len(),
+                    if r.error.is_some() {
+                        " and another error"
+                    } else {
+                        ""
+                    }
+                );
+            }
         }
     }
-    let (frames, error) = outcome_json(&outcome);
     let mut v = json!({
         "id": id,
         "comment": comment,
@@ -1232,14 +1437,13 @@ fn vector_json(
         "framing": framing_json(framing),
         "chunks": chunks.iter().map(|c| hex(c)).collect::<Vec<_>>(),
         "result": result.name(),
-        "frames": frames,
-        "error": error,
     });
+    let fields = v.as_object_mut().expect("an object");
+    fields.extend(outcome_json(&outcome));
     if result == Expected::Acceptable {
         let other = spec_outcome(framing.with_empty_frames(false), chunks);
-        let (f, e) = outcome_json(&other);
-        v["depends_on"] = json!("empty-frames");
-        v["otherwise"] = json!({"frames": f, "error": e});
+        fields.insert("depends_on".into(), json!("empty-frames"));
+        fields.insert("otherwise".into(), Value::Object(outcome_json(&other)));
     }
     v
 }
@@ -1266,7 +1470,10 @@ mod tests {
     #[test]
     fn a_minimal_hand_written_file_loads() {
         let f = load(GOOD).unwrap();
-        assert_eq!(f.vectors[0].outcome.frames, [(b"abc".to_vec(), 1)]);
+        assert_eq!(
+            f.vectors[0].outcome.frames,
+            [(b"abc".to_vec(), Reported::Chunk(1))]
+        );
     }
 
     #[test]
@@ -1275,7 +1482,7 @@ mod tests {
             (
                 r#""emitted_by": 1"#,
                 r#""emitted_by": 0"#,
-                "t.json: vector v1: frames[0].emitted_by: is 0",
+                "t.json: vector v1: frames[0].emitted_by: is chunk 0",
             ),
             (
                 r#""emitted_by": 1"#,

@@ -136,7 +136,7 @@ fn vectors_readme_example_file_loads_and_runs() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "vector my-split-header: frames[0].emitted_by: is 1; the frame's last byte arrives in chunk 2",
+            "vector my-split-header: frames[0].emitted_by: is chunk 1; the frame's last byte arrives in chunk 2",
         ));
 }
 
