@@ -26,6 +26,7 @@ pub fn group_of(stream: &str) -> &'static str {
         "top-bit",
         "incl-below",
         "varint-",
+        "overlong-",
     ];
     if stream.starts_with("vector:") {
         "golden vectors"
@@ -115,6 +116,88 @@ pub fn bundled_decoders() -> Vec<MatrixDecoder> {
             }),
         });
     }
+    #[cfg(feature = "tokio-util07")]
+    {
+        use crate::adapters::tokio_util07::{any_delimiter, DecodeLoop, FramedReadDriver};
+        use crate::framing::{LineEof, Wire};
+        // The profile each driver gives the codec: both emit an unterminated last line; the
+        // decode loop goes on after an over-long line, FramedRead ends the stream there.
+        let lines = |f: Framing, resync: bool| matches!(f.wire(), Wire::Lines(l) if l.eof == LineEof::Emit && l.resync == resync);
+        out.push(MatrixDecoder {
+            id: "tokio-util07-lines-decode",
+            name: "tokio-util 0.7 AnyDelimiterCodec `\\n` (decode loop)",
+            build: Arc::new(move |f| {
+                any_delimiter(f)
+                    .filter(|_| lines(f, true))
+                    .map(|c| Box::new(DecodeLoop::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>)
+            }),
+        });
+        out.push(MatrixDecoder {
+            id: "tokio-util07-lines-framed",
+            name: "tokio-util 0.7 AnyDelimiterCodec `\\n` (FramedRead)",
+            build: Arc::new(move |f| {
+                any_delimiter(f).filter(|_| lines(f, false)).map(|c| {
+                    Box::new(FramedReadDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+    }
+    #[cfg(feature = "actix-codec05")]
+    {
+        use crate::adapters::actix_codec05::FramedDriver;
+        use crate::adapters::tokio_util07::{any_delimiter, length_delimited};
+        use crate::framing::{LineEof, Wire};
+        out.push(MatrixDecoder {
+            id: "actix-codec05-length",
+            name: "actix-codec 0.5 Framed + tokio-util LengthDelimitedCodec",
+            build: Arc::new(|f| {
+                length_delimited(f).map(|c| {
+                    Box::new(FramedDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+        out.push(MatrixDecoder {
+            id: "actix-codec05-lines",
+            name: "actix-codec 0.5 Framed + tokio-util AnyDelimiterCodec `\\n`",
+            build: Arc::new(|f| {
+                // actix's Framed goes on decoding after an error: the codec's own recovery.
+                let profile =
+                    matches!(f.wire(), Wire::Lines(l) if l.eof == LineEof::Emit && l.resync);
+                any_delimiter(f).filter(|_| profile).map(|c| {
+                    Box::new(FramedDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+    }
+    #[cfg(feature = "asynchronous-codec07")]
+    {
+        use crate::adapters::asynchronous_codec07::{
+            length_codec_framing, DecodeLoop, FramedReadDriver,
+        };
+        out.push(MatrixDecoder {
+            id: "asynchronous-codec07-decode",
+            name: "asynchronous-codec 0.7 LengthCodec (decode loop)",
+            build: Arc::new(|f| {
+                (f == length_codec_framing()).then(|| {
+                    Box::new(DecodeLoop::new(asynchronous_codec::LengthCodec, |b| {
+                        b.to_vec()
+                    })) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+        out.push(MatrixDecoder {
+            id: "asynchronous-codec07-framed",
+            name: "asynchronous-codec 0.7 LengthCodec (FramedRead)",
+            build: Arc::new(|f| {
+                (f == length_codec_framing()).then(|| {
+                    Box::new(FramedReadDriver::new(
+                        asynchronous_codec::LengthCodec,
+                        |b| b.to_vec(),
+                    )) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+    }
     #[cfg(feature = "prost014")]
     out.push(MatrixDecoder {
         id: "prost014",
@@ -138,6 +221,12 @@ pub fn framings() -> Vec<Framing> {
         "u32be:max=1024:incl",
         "varint:max=1024",
         "varint:max=1024:overlong",
+        // asynchronous-codec's LengthCodec: no maximum.
+        "u64be:max=18446744073709551615",
+        "lines:max=64",
+        "lines:max=64:eof=emit",
+        "lines:max=64:eof=emit:resync",
+        "fixed:size=16",
     ]
     .iter()
     .map(|s| s.parse().expect("matrix framings parse"))

@@ -234,6 +234,10 @@ impl Verdict {
 /// largest frame (a buffer that doubles as it grows), four times the chunk (the chunk copied
 /// in and the frames it completes copied out), and a slack ([`DEFAULT_MEMORY_SLACK`], 256 KiB,
 /// unless [`Suite::memory_slack`](crate::Suite::memory_slack) says otherwise).
+///
+/// Never more than [`MEMORY_HARD_LIMIT`] (64 GiB), whatever the maximum frame length: with no
+/// practical maximum (`u64be:max=18446744073709551615`), a decoder that reserves what a hostile
+/// header announces still asks for more than any machine has, and that is a memory bomb too.
 pub fn memory_budget(framing: &Framing, chunk_len: usize, slack: u64) -> u64 {
     let max = framing.max_frame_len();
     let frame = max.saturating_add(framing.header_len(max) as u64);
@@ -241,7 +245,11 @@ pub fn memory_budget(framing: &Framing, chunk_len: usize, slack: u64) -> u64 {
         .saturating_mul(2)
         .saturating_add((chunk_len as u64).saturating_mul(4))
         .saturating_add(slack)
+        .min(MEMORY_HARD_LIMIT)
 }
+
+/// The most any call may allocate, whatever the framing declares: 64 GiB.
+pub const MEMORY_HARD_LIMIT: u64 = 64 << 30;
 
 thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };

@@ -7,7 +7,13 @@
 //! | `tokio-util07` | `tokio_util07` | a tokio-util 0.7 `codec::Decoder`, directly (`decode` in a loop, `decode_eof` at EOF) and through the real `FramedRead` over a scripted `AsyncRead` |
 //! | `unsigned-varint08` | `unsigned_varint08` | unsigned-varint 0.8's `UviBytes`, through the tokio-util drivers |
 //! | `prost014` | `prost014` | prost 0.14's `decode_length_delimiter` and the payload after it |
+//! | `asynchronous-codec07` | `asynchronous_codec07` | an asynchronous-codec 0.7 `Decoder` (`LengthCodec`), in a decode loop and through its own `FramedRead` over a scripted `futures::AsyncRead` |
+//! | `actix-codec05` | `actix_codec05` | a tokio-util codec inside actix-codec 0.5's own `Framed` driver, over a scripted `AsyncRead` |
 
+#[cfg(feature = "actix-codec05")]
+pub mod actix_codec05;
+#[cfg(feature = "asynchronous-codec07")]
+pub mod asynchronous_codec07;
 #[cfg(feature = "prost014")]
 pub mod prost014;
 pub mod read;
@@ -15,3 +21,83 @@ pub mod read;
 pub mod tokio_util07;
 #[cfg(feature = "unsigned-varint08")]
 pub mod unsigned_varint08;
+
+/// What a scripted reader returns: the chunks not yet read, then EOF once set. The async
+/// drivers read from it; the harness fills it, one `feed` at a time.
+#[derive(Default)]
+#[allow(dead_code)] // Unused when no async adapter is compiled in.
+pub(crate) struct Script {
+    pub(crate) chunks: std::collections::VecDeque<Vec<u8>>,
+    pub(crate) eof: bool,
+}
+
+#[allow(dead_code)]
+impl Script {
+    /// The length of the next chunk, `Some(0)` at EOF, `None` when there is nothing yet.
+    pub(crate) fn next_len(&self) -> Option<usize> {
+        match self.chunks.front() {
+            Some(c) => Some(c.len()),
+            None => self.eof.then_some(0),
+        }
+    }
+
+    /// Copies up to `buf.len()` bytes of the next chunk (a chunk larger than `buf` is returned
+    /// over several reads): `Some(n)`, `Some(0)` at EOF, or `None` when there is nothing yet
+    /// (the reader is then `Pending`).
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Option<usize> {
+        let Some(front) = self.chunks.front_mut() else {
+            return self.eof.then_some(0);
+        };
+        let n = front.len().min(buf.len());
+        buf[..n].copy_from_slice(&front[..n]);
+        front.drain(..n);
+        if front.is_empty() {
+            self.chunks.pop_front();
+        }
+        Some(n)
+    }
+}
+
+/// How many polls one call may take before a driver gives up on a stream that keeps returning
+/// frames or never settles (each poll consumes input or yields a frame).
+#[allow(dead_code)]
+const MAX_POLLS: usize = 1 << 20;
+
+/// Polls a frame stream (a `FramedRead`, a `Framed`) until it is `Pending` (more input needed)
+/// or ends, pushing each frame; an error item is the call's rejection. `done` is set once the
+/// stream has ended, after which it is not polled again. At EOF, `Pending` is an error: the
+/// reader has nothing more to give.
+#[allow(dead_code)]
+pub(crate) fn pump<T, E: std::fmt::Display>(
+    mut poll_next: impl FnMut(&mut std::task::Context<'_>) -> std::task::Poll<Option<Result<T, E>>>,
+    to_vec: impl Fn(T) -> Vec<u8>,
+    done: &mut bool,
+    frames: &mut Vec<Vec<u8>>,
+    at_eof: bool,
+) -> Result<(), crate::adapter::Rejection> {
+    use crate::adapter::Rejection;
+    use std::task::{Context, Poll, Waker};
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..MAX_POLLS {
+        if *done {
+            return Ok(());
+        }
+        match poll_next(&mut cx) {
+            Poll::Ready(Some(Ok(item))) => frames.push(to_vec(item)),
+            Poll::Ready(Some(Err(e))) => return Err(Rejection::new(e)),
+            Poll::Ready(None) => {
+                *done = true;
+                return Ok(());
+            }
+            Poll::Pending if at_eof => {
+                return Err(Rejection::new(
+                    "the driver returned Pending after its reader reached EOF",
+                ))
+            }
+            Poll::Pending => return Ok(()),
+        }
+    }
+    Err(Rejection::new(format!(
+        "the driver did not settle within {MAX_POLLS} polls"
+    )))
+}

@@ -19,17 +19,17 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt::Display;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use bytes::BytesMut;
 use futures_core::Stream as _;
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio_util::codec::{Decoder, FramedRead, LengthDelimitedCodec};
+use tokio_util::codec::{AnyDelimiterCodec, Decoder, FramedRead, LengthDelimitedCodec};
 
+use super::Script;
 use crate::adapter::{FrameDecoder, Rejection};
 use crate::framing::{Endian, Framing, Wire};
 
@@ -62,6 +62,23 @@ pub fn length_delimited(framing: Framing) -> Option<LengthDelimitedCodec> {
         b.length_adjustment(-(lp.width as isize));
     }
     Some(b.new_codec())
+}
+
+/// An `AnyDelimiterCodec` splitting at `0a` with the framing's maximum line length, for a
+/// lines framing (`None` for others). It emits an unterminated last line at EOF and, driven
+/// directly, goes on after an over-long line from the next newline: the profile is
+/// `lines:max=N:eof=emit:resync` (through `FramedRead`, which ends the stream at an error,
+/// `lines:max=N:eof=emit`).
+pub fn any_delimiter(framing: Framing) -> Option<AnyDelimiterCodec> {
+    let Wire::Lines(_) = framing.wire() else {
+        return None;
+    };
+    let max = usize::try_from(framing.max_frame_len()).unwrap_or(usize::MAX);
+    Some(AnyDelimiterCodec::new_with_max_length(
+        b"\n".to_vec(),
+        b"\n".to_vec(),
+        max,
+    ))
 }
 
 /// A tokio-util `Decoder` driven directly: `decode` in a loop per chunk, `decode_eof` at EOF.
@@ -109,16 +126,11 @@ where
     }
 }
 
-/// What the scripted reader will return: the chunks not yet read, then EOF once set.
-#[derive(Default)]
-struct Script {
-    chunks: VecDeque<Vec<u8>>,
-    eof: bool,
-}
-
 /// An `AsyncRead` that returns exactly the scripted chunks (a chunk larger than the caller's
-/// buffer is returned over several reads), `Pending` when it has none, and EOF once told.
-struct ScriptedReader(Rc<RefCell<Script>>);
+/// buffer is returned over several reads), `Pending` when it has none, and EOF once told. As an
+/// `AsyncWrite` (for drivers of both directions, such as actix-codec's `Framed`) it accepts and
+/// drops everything.
+pub(crate) struct ScriptedReader(pub(crate) Rc<RefCell<Script>>);
 
 impl AsyncRead for ScriptedReader {
     fn poll_read(
@@ -126,28 +138,36 @@ impl AsyncRead for ScriptedReader {
         _cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
+        // The driver polls again after each chunk, so no waker needs registering. Only what is
+        // copied is initialized: a codec may have reserved gigabytes after a hostile header,
+        // and zeroing them all would be the harness's slowness, not the decoder's.
         let mut script = self.0.borrow_mut();
-        let Some(front) = script.chunks.front_mut() else {
-            // The driver polls again after each chunk, so no waker needs registering.
-            return if script.eof {
+        let want = script.next_len().unwrap_or(0).min(buf.remaining());
+        match script.read(buf.initialize_unfilled_to(want)) {
+            Some(n) => {
+                buf.advance(n);
                 Poll::Ready(Ok(()))
-            } else {
-                Poll::Pending
-            };
-        };
-        let n = front.len().min(buf.remaining());
-        buf.put_slice(&front[..n]);
-        front.drain(..n);
-        if front.is_empty() {
-            script.chunks.pop_front();
+            }
+            None => Poll::Pending,
         }
-        Poll::Ready(Ok(()))
     }
 }
 
-/// How many polls one call may take before the driver gives up on a `FramedRead` that keeps
-/// returning frames or never settles (each poll consumes input or yields a frame).
-const MAX_POLLS: usize = 1 << 20;
+impl tokio::io::AsyncWrite for ScriptedReader {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
 
 /// A tokio-util `Decoder` inside the real `FramedRead`, over a scripted reader.
 pub struct FramedReadDriver<D: Decoder> {
@@ -169,34 +189,18 @@ impl<D: Decoder> FramedReadDriver<D> {
         }
     }
 
-    /// Polls until the stream is `Pending` (more input needed) or ends.
     fn pump(&mut self, frames: &mut Vec<Vec<u8>>, at_eof: bool) -> Result<(), Rejection>
     where
         D::Error: Display,
     {
-        let mut cx = Context::from_waker(Waker::noop());
-        for _ in 0..MAX_POLLS {
-            if self.done {
-                return Ok(());
-            }
-            match Pin::new(&mut self.framed).poll_next(&mut cx) {
-                Poll::Ready(Some(Ok(item))) => frames.push((self.to_vec)(item)),
-                Poll::Ready(Some(Err(e))) => return Err(Rejection::new(e)),
-                Poll::Ready(None) => {
-                    self.done = true;
-                    return Ok(());
-                }
-                Poll::Pending if at_eof => {
-                    return Err(Rejection::new(
-                        "FramedRead returned Pending after its reader reached EOF",
-                    ))
-                }
-                Poll::Pending => return Ok(()),
-            }
-        }
-        Err(Rejection::new(format!(
-            "FramedRead did not settle within {MAX_POLLS} polls"
-        )))
+        let framed = &mut self.framed;
+        super::pump(
+            |cx| Pin::new(&mut *framed).poll_next(cx),
+            self.to_vec,
+            &mut self.done,
+            frames,
+            at_eof,
+        )
     }
 }
 

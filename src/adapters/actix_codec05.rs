@@ -1,0 +1,82 @@
+//! actix-codec 0.5's own `Framed` driver under test, around a tokio-util codec.
+//!
+//! actix-codec re-exports tokio-util's `Decoder` trait but drives it with its own read loop
+//! (`Framed::next_item`: `decode` while readable, `decode_eof` once the reader returned 0), so
+//! the same codec can behave differently under it than under tokio-util's `FramedRead`, most
+//! visibly after an error: actix's `Framed` goes on decoding, where `FramedRead` ends the
+//! stream. [`FramedDriver`] runs it over a scripted `AsyncRead + AsyncWrite` that returns
+//! exactly the schedule's chunks, then `Pending`.
+//!
+//! ```
+//! use framecheck::adapters::actix_codec05::FramedDriver;
+//! use framecheck::adapters::tokio_util07::length_delimited;
+//! use framecheck::{Framing, Suite};
+//!
+//! let framing: Framing = "u32be:max=1000".parse().unwrap();
+//! let report = Suite::new(framing)
+//!     .random_cases(20)
+//!     .run(move || FramedDriver::new(length_delimited(framing).unwrap(), |b| b.to_vec()));
+//! assert!(report.total > 0);
+//! ```
+
+use std::cell::RefCell;
+use std::fmt::Display;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_codec::{Decoder, Framed};
+
+use super::tokio_util07::ScriptedReader;
+use super::Script;
+use crate::adapter::{FrameDecoder, Rejection};
+
+/// A tokio-util `Decoder` inside actix-codec's `Framed`, over a scripted reader.
+pub struct FramedDriver<D: Decoder> {
+    framed: Pin<Box<Framed<ScriptedReader, D>>>,
+    script: Rc<RefCell<Script>>,
+    to_vec: fn(D::Item) -> Vec<u8>,
+    done: bool,
+}
+
+impl<D: Decoder> FramedDriver<D> {
+    /// Drives `decoder` through `Framed`; `to_vec` turns an item into the frame's bytes.
+    pub fn new(decoder: D, to_vec: fn(D::Item) -> Vec<u8>) -> Self {
+        let script = Rc::new(RefCell::new(Script::default()));
+        FramedDriver {
+            framed: Box::pin(Framed::new(ScriptedReader(script.clone()), decoder)),
+            script,
+            to_vec,
+            done: false,
+        }
+    }
+
+    fn pump(&mut self, frames: &mut Vec<Vec<u8>>, at_eof: bool) -> Result<(), Rejection>
+    where
+        D::Error: Display,
+    {
+        let framed = &mut self.framed;
+        super::pump(
+            |cx| framed.as_mut().next_item(cx),
+            self.to_vec,
+            &mut self.done,
+            frames,
+            at_eof,
+        )
+    }
+}
+
+impl<D> FrameDecoder for FramedDriver<D>
+where
+    D: Decoder,
+    D::Error: Display,
+{
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.script.borrow_mut().chunks.push_back(chunk.to_vec());
+        self.pump(frames, false)
+    }
+
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.script.borrow_mut().eof = true;
+        self.pump(frames, true)
+    }
+}

@@ -1,0 +1,166 @@
+//! asynchronous-codec 0.7 (the codec crate of the `futures` I/O traits) under test, two ways.
+//!
+//! - [`DecodeLoop`] calls `Decoder::decode` until it returns `None` after each chunk and
+//!   `decode_eof` at EOF, then applies the end-of-stream rule of asynchronous-codec's own
+//!   `FramedRead`: bytes left over at EOF are an error ("bytes remaining in stream"). The rule
+//!   lives in the driver, not in the `Decoder` (whose `decode_eof` defaults to `decode`), so a
+//!   loop without it would charge the codec with a driver's duty.
+//! - [`FramedReadDriver`] runs the real `asynchronous_codec::FramedRead` over a scripted
+//!   `futures::AsyncRead` that returns exactly the schedule's chunks, then `Pending`.
+//!
+//! `LengthCodec` is a `u64` big-endian length prefix **with no maximum**: its profile is
+//! `u64be:max=18446744073709551615`, so a hostile header is not an error for it, only a frame
+//! that never completes (and a truncated one at EOF). A peer can make it buffer without bound;
+//! that is by design, and the matrix says so rather than failing it against a maximum it never
+//! claimed.
+//!
+//! ```
+//! use framecheck::adapters::asynchronous_codec07::{length_codec_framing, DecodeLoop};
+//! use framecheck::Suite;
+//!
+//! let framing = length_codec_framing();
+//! let report = Suite::new(framing)
+//!     .random_cases(20)
+//!     .run(|| DecodeLoop::new(asynchronous_codec::LengthCodec, |b| b.to_vec()));
+//! assert!(report.is_pass());
+//! ```
+
+use std::cell::RefCell;
+use std::fmt::Display;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use asynchronous_codec::{Decoder, FramedRead};
+use bytes::BytesMut;
+use futures_core::Stream as _;
+use futures_io::AsyncRead;
+
+use super::Script;
+use crate::adapter::{FrameDecoder, Rejection};
+use crate::framing::{Endian, Framing};
+
+/// What `LengthCodec` decodes: a `u64` big-endian length, no maximum.
+pub fn length_codec_framing() -> Framing {
+    Framing::length_prefix(8, Endian::Big).with_max_frame_len(u64::MAX)
+}
+
+/// An asynchronous-codec `Decoder` driven directly, with `FramedRead`'s end-of-stream rule.
+pub struct DecodeLoop<D: Decoder> {
+    decoder: D,
+    buf: BytesMut,
+    to_vec: fn(D::Item) -> Vec<u8>,
+}
+
+impl<D: Decoder> DecodeLoop<D> {
+    /// Drives `decoder`; `to_vec` turns an item into the frame's bytes.
+    pub fn new(decoder: D, to_vec: fn(D::Item) -> Vec<u8>) -> Self {
+        DecodeLoop {
+            decoder,
+            buf: BytesMut::new(),
+            to_vec,
+        }
+    }
+}
+
+impl<D> FrameDecoder for DecodeLoop<D>
+where
+    D: Decoder,
+    D::Error: Display,
+{
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.buf.extend_from_slice(chunk);
+        loop {
+            match self.decoder.decode(&mut self.buf) {
+                Ok(Some(item)) => frames.push((self.to_vec)(item)),
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(Rejection::new(e)),
+            }
+        }
+    }
+
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        loop {
+            match self.decoder.decode_eof(&mut self.buf) {
+                Ok(Some(item)) => frames.push((self.to_vec)(item)),
+                Ok(None) if self.buf.is_empty() => return Ok(()),
+                // FramedRead: "bytes remaining in stream".
+                Ok(None) => {
+                    return Err(Rejection::new(format!(
+                        "{} bytes remaining in stream",
+                        self.buf.len()
+                    )))
+                }
+                Err(e) => return Err(Rejection::new(e)),
+            }
+        }
+    }
+}
+
+/// A `futures::AsyncRead` over the script: its chunks, `Pending` when there is none, then EOF.
+struct ScriptedReader(Rc<RefCell<Script>>);
+
+impl AsyncRead for ScriptedReader {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        // The driver polls again after each chunk, so no waker needs registering.
+        match self.0.borrow_mut().read(buf) {
+            Some(n) => Poll::Ready(Ok(n)),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// An asynchronous-codec `Decoder` inside its real `FramedRead`, over a scripted reader.
+pub struct FramedReadDriver<D: Decoder> {
+    framed: FramedRead<ScriptedReader, D>,
+    script: Rc<RefCell<Script>>,
+    to_vec: fn(D::Item) -> Vec<u8>,
+    done: bool,
+}
+
+impl<D: Decoder> FramedReadDriver<D> {
+    /// Drives `decoder` through `FramedRead`; `to_vec` turns an item into the frame's bytes.
+    pub fn new(decoder: D, to_vec: fn(D::Item) -> Vec<u8>) -> Self {
+        let script = Rc::new(RefCell::new(Script::default()));
+        FramedReadDriver {
+            framed: FramedRead::new(ScriptedReader(script.clone()), decoder),
+            script,
+            to_vec,
+            done: false,
+        }
+    }
+
+    fn pump(&mut self, frames: &mut Vec<Vec<u8>>, at_eof: bool) -> Result<(), Rejection>
+    where
+        D::Error: Display,
+    {
+        let framed = &mut self.framed;
+        super::pump(
+            |cx| Pin::new(&mut *framed).poll_next(cx),
+            self.to_vec,
+            &mut self.done,
+            frames,
+            at_eof,
+        )
+    }
+}
+
+impl<D> FrameDecoder for FramedReadDriver<D>
+where
+    D: Decoder,
+    D::Error: Display,
+{
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.script.borrow_mut().chunks.push_back(chunk.to_vec());
+        self.pump(frames, false)
+    }
+
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.script.borrow_mut().eof = true;
+        self.pump(frames, true)
+    }
+}
