@@ -496,43 +496,13 @@ impl Proc {
             }
             match got {
                 Ok(Line::Text(bytes)) => {
-                    let Ok(line) = std::str::from_utf8(&bytes) else {
-                        return Err(protocol(format!(
-                            "in the answer to {what}: a line that is not text: {}",
-                            hex(&bytes[..bytes.len().min(32)])
-                        )));
-                    };
-                    let line = line.strip_suffix('\r').unwrap_or(line);
                     self.answered = true;
-                    if line == "DONE" {
-                        return Ok(Ok(()));
+                    match parse_answer(&bytes) {
+                        Ok(Answer::Done) => return Ok(Ok(())),
+                        Ok(Answer::Frame(f)) => frames.push(f),
+                        Ok(Answer::Error(m)) => return Ok(Err(Rejection::new(m))),
+                        Err(e) => return Err(protocol(format!("in the answer to {what}: {e}"))),
                     }
-                    if line == "FRAME" {
-                        frames.push(Vec::new());
-                        continue;
-                    }
-                    if let Some(h) = line.strip_prefix("FRAME ") {
-                        match decode_hex("FRAME", h) {
-                            Ok(f) => frames.push(f),
-                            Err(e) => {
-                                return Err(protocol(format!(
-                                    "in the answer to {what}: {} ({e})",
-                                    show_line(line)
-                                )))
-                            }
-                        }
-                        continue;
-                    }
-                    if line == "ERROR" {
-                        return Ok(Err(Rejection::new("(ERROR without a message)")));
-                    }
-                    if let Some(m) = line.strip_prefix("ERROR ") {
-                        return Ok(Err(Rejection::new(m)));
-                    }
-                    return Err(protocol(format!(
-                        "in the answer to {what}: {} is not FRAME, DONE or ERROR",
-                        show_line(line)
-                    )));
                 }
                 Ok(Line::TooLong(n)) => {
                     return Err(protocol(format!(
@@ -662,6 +632,56 @@ fn unregister_group(pgid: u32) {
     for slot in &LIVE_GROUPS {
         let _ = slot.compare_exchange(u64::from(pgid), 0, Ordering::SeqCst, Ordering::SeqCst);
     }
+}
+
+/// One line of a program's answer (protocol v1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// `DONE`: the call returned `Ok`.
+    Done,
+    /// `FRAME <hex>` (or `FRAME` alone, an empty frame).
+    Frame(Vec<u8>),
+    /// `ERROR <message>` (or `ERROR` alone): the call returned `Err`.
+    Error(String),
+}
+
+/// Reads one line of an answer, without its `\n` (a trailing `\r` is allowed). The error says
+/// what is wrong with the line, quoting it: a `protocol-error` verdict. Never panics, whatever
+/// the bytes (`fuzz/fuzz_targets/exec_answer.rs` checks that).
+///
+/// ```
+/// use framecheck::exec::{parse_answer, Answer};
+///
+/// assert_eq!(parse_answer(b"FRAME 6869"), Ok(Answer::Frame(b"hi".to_vec())));
+/// assert_eq!(parse_answer(b"DONE\r"), Ok(Answer::Done));
+/// assert!(parse_answer(b"FRAME 6g").unwrap_err().contains("FRAME 6g"));
+/// ```
+pub fn parse_answer(bytes: &[u8]) -> Result<Answer, String> {
+    let Ok(line) = std::str::from_utf8(bytes) else {
+        return Err(format!(
+            "a line that is not text: {}",
+            hex(&bytes[..bytes.len().min(32)])
+        ));
+    };
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line == "DONE" {
+        return Ok(Answer::Done);
+    }
+    if line == "FRAME" {
+        return Ok(Answer::Frame(Vec::new()));
+    }
+    if let Some(h) = line.strip_prefix("FRAME ") {
+        return decode_hex("FRAME", h)
+            .map(Answer::Frame)
+            .map_err(|e| format!("{} ({e})", show_line(line)));
+    }
+    if line == "ERROR" {
+        return Ok(Answer::Error("(ERROR without a message)".to_string()));
+    }
+    if let Some(m) = line.strip_prefix("ERROR ") {
+        return Ok(Answer::Error(m.to_string()));
+    }
+    Err(format!("{} is not FRAME, DONE or ERROR", show_line(line)))
 }
 
 /// Kills every program this process started and has not stopped yet (their whole process

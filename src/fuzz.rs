@@ -25,12 +25,14 @@
 //!
 //! The same function serves `cargo test`, which replays every file under `corpus/` on stable.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::adapter::FrameDecoder;
 use crate::case::{Case, Stream};
 use crate::framing::Framing;
-use crate::oracle::{check, Verdict};
+use crate::matrix::MatrixDecoder;
+use crate::oracle::{check, FailureKind, Verdict};
 use crate::report::render_case;
 use crate::schedule::Schedule;
 
@@ -111,6 +113,97 @@ pub fn case_from_bytes(framing: Framing, data: &[u8]) -> Case {
 /// There is no hang watchdog here; libFuzzer's `-timeout` plays that part.
 pub fn check_bytes<D: FrameDecoder>(framing: Framing, data: &[u8], decoder: D) {
     check_or_panic(&case_from_bytes(framing, data), decoder);
+}
+
+/// Bundled decoders, each with a framing it supports.
+pub type Pairs = Vec<(&'static MatrixDecoder, Framing)>;
+
+/// The bundled decoders whose matrix id starts with `prefix`, each with every matrix framing
+/// it supports: what [`check_bundled`] chooses from.
+pub fn bundled_pairs(prefix: &str) -> Pairs {
+    static DECODERS: OnceLock<Vec<MatrixDecoder>> = OnceLock::new();
+    let decoders = DECODERS.get_or_init(crate::matrix::bundled_decoders);
+    let framings = crate::matrix::framings();
+    decoders
+        .iter()
+        .filter(|d| d.id.starts_with(prefix))
+        .flat_map(|d| {
+            framings
+                .iter()
+                .filter(|f| (d.build)(**f).is_some())
+                .map(move |f| (d, *f))
+        })
+        .collect()
+}
+
+/// The body of a fuzz target for a bundled third-party adapter: the first byte of `data`
+/// chooses one of the decoders whose matrix id starts with `prefix` and one of its framings
+/// ([`bundled_pairs`]), and the rest is a case as in [`check_bytes`].
+///
+/// Known findings are found again at once (tokio-util's EOF right after a header, say): to fuzz
+/// past them, list their kinds in the environment variable `FRAMECHECK_FUZZ_ALLOW`
+/// (`FRAMECHECK_FUZZ_ALLOW=truncation-ignored`); such a failure is then not a crash. Nothing is
+/// allowed by default.
+///
+/// # Panics
+/// If no bundled decoder matches `prefix` (a feature is off), or on a failure.
+pub fn check_bundled(prefix: &str, data: &[u8]) {
+    check_bundled_allowing(prefix, data, allowed());
+}
+
+/// [`check_bundled`] with the allowed failure kinds given rather than read from the
+/// environment (what `cargo test` uses to replay the adapter corpora past known findings).
+pub fn check_bundled_allowing(prefix: &str, data: &[u8], allowed: &[FailureKind]) {
+    static PAIRS: OnceLock<Mutex<HashMap<String, Pairs>>> = OnceLock::new();
+    let pairs = PAIRS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(prefix.to_string())
+        .or_insert_with(|| bundled_pairs(prefix))
+        .clone();
+    assert!(
+        !pairs.is_empty(),
+        "no bundled decoder's id starts with {prefix:?} (is its feature on?)"
+    );
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let (decoder, framing) = pairs[first as usize % pairs.len()];
+    let case = case_from_bytes(framing, rest);
+    let built = (decoder.build)(framing).expect("supported: listed by bundled_pairs");
+    if let Verdict::Fail(f) = check(&mut { built }, &case) {
+        if allowed.contains(&f.kind) {
+            return;
+        }
+        panic!(
+            "FAIL {} ({}): {}\n{}  Reproduce with: framecheck replay --decoder {} '{}'",
+            f.kind,
+            decoder.name,
+            f.detail,
+            render_case(&case, &f.transcript.calls),
+            decoder.id,
+            case.token()
+        );
+    }
+}
+
+/// The failure kinds `FRAMECHECK_FUZZ_ALLOW` lists (read once).
+fn allowed() -> &'static [FailureKind] {
+    static ALLOWED: OnceLock<Vec<FailureKind>> = OnceLock::new();
+    ALLOWED.get_or_init(|| {
+        let Ok(list) = std::env::var("FRAMECHECK_FUZZ_ALLOW") else {
+            return Vec::new();
+        };
+        list.split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                FailureKind::from_name(k)
+                    .unwrap_or_else(|| panic!("FRAMECHECK_FUZZ_ALLOW: {k:?} is not a failure kind"))
+            })
+            .collect()
+    })
 }
 
 /// Checks `case`, panicking with the readable report (reads, calls, replay token) on failure.

@@ -44,6 +44,7 @@ pub mod adapters;
 pub mod adversarial;
 pub mod alloc;
 pub mod case;
+pub mod corpus;
 mod error;
 #[cfg(unix)]
 pub mod exec;

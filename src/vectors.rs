@@ -247,6 +247,35 @@ pub struct Vector {
 }
 
 impl Vector {
+    /// The vector's stream cut into its chunks, as given (labelled `vector:ID`).
+    pub fn case(&self) -> Case {
+        let stream = Stream::raw(
+            self.framing,
+            format!("vector:{}", self.id),
+            self.chunks.concat(),
+        );
+        Case::new(Arc::new(stream), "as-given", given_schedule(&self.chunks))
+    }
+
+    /// The vector as a JSON object of the file format, as [`load_str`] reads it back.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "id": self.id,
+            "comment": self.comment,
+            "flags": self.flags,
+            "framing": framing_json(self.framing),
+            "chunks": self.chunks.iter().map(|c| hex(c)).collect::<Vec<_>>(),
+            "result": self.result.name(),
+        });
+        let fields = v.as_object_mut().expect("an object");
+        fields.extend(outcome_json(&self.outcome));
+        if let (Some(dep), Some(other)) = (&self.depends_on, &self.otherwise) {
+            fields.insert("depends_on".into(), json!(dep));
+            fields.insert("otherwise".into(), Value::Object(outcome_json(other)));
+        }
+        v
+    }
+
     /// The framing and outcome that apply to a decoder with `profile`.
     pub fn resolve(&self, profile: Profile) -> (Framing, &Outcome) {
         match (&self.otherwise, self.depends_on.as_deref()) {
@@ -372,8 +401,12 @@ pub fn cases_for(framing: Framing) -> Vec<Case> {
         .filter(|v| v.framing.wire() == framing.wire())
         .filter(|v| spec_outcome(framing, &v.chunks) == *v.resolve(profile).1)
         .map(|v| {
-            let stream = Stream::raw(framing, format!("vector:{}", v.id), v.chunks.concat());
-            Case::new(Arc::new(stream), "as-given", given_schedule(&v.chunks))
+            let mut case = v.case();
+            if case.stream.framing() != framing {
+                let stream = Stream::raw(framing, format!("vector:{}", v.id), v.chunks.concat());
+                case = Case::new(Arc::new(stream), "as-given", given_schedule(&v.chunks));
+            }
+            case
         })
         .collect()
 }

@@ -3,6 +3,11 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
+// The memory-bomb check: without it, a decoder that reserves what a hostile header announces
+// goes unseen (libFuzzer's -malloc_limit_mb needs a sanitizer build).
+#[global_allocator]
+static ALLOC: framecheck::CountingAlloc = framecheck::CountingAlloc;
+
 fuzz_target!(|case: framecheck::fuzz::FuzzCase| {
     framecheck::fuzz::check_fuzz_case(&case, framecheck::ReferenceDecoder::new(case.framing()));
 });

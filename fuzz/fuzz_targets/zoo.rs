@@ -3,6 +3,11 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
+// The memory-bomb check: without it, a decoder that reserves what a hostile header announces
+// goes unseen (libFuzzer's -malloc_limit_mb needs a sanitizer build).
+#[global_allocator]
+static ALLOC: framecheck::CountingAlloc = framecheck::CountingAlloc;
+
 fuzz_target!(|data: &[u8]| {
     let name = std::env::var("FRAMECHECK_ZOO").unwrap_or_else(|_| "no-drain-loop".into());
     let entry = framecheck::zoo::by_name(&name).expect("FRAMECHECK_ZOO names a zoo decoder");
