@@ -103,6 +103,23 @@ fn readme_shows_the_example_test_verbatim() {
     );
 }
 
+/// The README shows the user fuzz target `fuzz/fuzz_targets/readme_example.rs` verbatim; `.ci/run`
+/// builds it with cargo-fuzz and checks that it finds its planted bug.
+#[test]
+fn readme_shows_the_example_fuzz_target_verbatim() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let target = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/fuzz_targets/readme_example.rs"
+    ))
+    .unwrap();
+    assert!(
+        readme.contains(&target),
+        "README.md and fuzz/fuzz_targets/readme_example.rs differ"
+    );
+}
+
 /// The example file in `vectors/README.md`, written as a user would from the format section
 /// alone, loads and passes against the reference decoder.
 #[test]
