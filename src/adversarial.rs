@@ -25,7 +25,8 @@
 //! | `len=max+1-unterminated` | a line one byte too long, then EOF | 10, 13 |
 //! | `overlong-x2` | two over-long lines back to back, then a good line | 10 |
 //! | `unterminated` | a last line without its newline (the `:eof` policy) | 13 |
-//! | `cr-lf` | `\r\n` line ends: the `\r` is payload | 4 |
+//! | `cr-lf`, `cr-cr-lf`, `lone-cr-at-eof` | `\r\n` line ends: the `\r` is payload, unless `:crlf` strips one | 4 |
+//! | `not-utf8`, `not-utf8-at-eof`, `utf8-2-byte` | bytes that are not UTF-8, and a character a read may split: errors, or not, under `:text` | |
 //! | `empty-x100` | a hundred empty lines | 14 |
 //! | `trunc@K` | two lines cut off after K bytes | 13 |
 //!
@@ -199,6 +200,25 @@ fn line_streams(framing: Framing) -> Vec<Stream> {
     }
     out.push(Stream::raw(framing, "unterminated", b"ok\nxyz".to_vec()));
     out.push(Stream::raw(framing, "cr-lf", b"ok\r\nz\r\n".to_vec()));
+    out.push(Stream::raw(framing, "cr-cr-lf", b"a\r\r\nz\n".to_vec()));
+    out.push(Stream::raw(framing, "lone-cr-at-eof", b"ok\n\r".to_vec()));
+    // Text: a line that is not UTF-8 between two good ones, and a two-byte character (é) that
+    // the catalog's cuts split.
+    out.push(Stream::raw(
+        framing,
+        "not-utf8",
+        b"ok\n\xff\xfe\nz\n".to_vec(),
+    ));
+    out.push(Stream::raw(
+        framing,
+        "utf8-2-byte",
+        "caf\u{e9}\n\u{e9}\n".as_bytes().to_vec(),
+    ));
+    out.push(Stream::raw(
+        framing,
+        "not-utf8-at-eof",
+        b"ok\n\xc3".to_vec(),
+    ));
     out.extend(
         Stream::with_tail_lenient(framing, "empty-x100", vec![Vec::new(); 100], Vec::new()).ok(),
     );

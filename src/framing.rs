@@ -123,6 +123,27 @@ pub struct Lines {
     /// after the next newline (`:resync`, as tokio-util's `LinesCodec`), rather than the end of
     /// the stream.
     pub resync: bool,
+    /// Whether lines are text (`:text`): a line that is not UTF-8 is an error (`not-utf8`),
+    /// reported by the read that delivers its newline (or at EOF, for the last line), after
+    /// which a decoder under `:resync` goes on with the next line. The `String` line codecs
+    /// (tokio-util's, asynchronous-codec's) declare it.
+    pub text: bool,
+    /// Whether one `\r` before the newline ends the line too and is not part of it (`:crlf`,
+    /// as tokio-util's `LinesCodec`). The `\r` still counts against the maximum, and an
+    /// unterminated last line that is a lone `\r` is no line at all.
+    pub crlf: bool,
+}
+
+impl Lines {
+    /// The part of the line `range` (without its newline) that is the frame: all of it, or
+    /// under `:crlf` all but a last `\r`.
+    fn content(&self, stream: &[u8], range: Range<usize>) -> Range<usize> {
+        if self.crlf && range.end > range.start && stream[range.end - 1] == b'\r' {
+            range.start..range.end - 1
+        } else {
+            range
+        }
+    }
 }
 
 /// What a decoder of lines does with bytes after the last newline at EOF.
@@ -231,6 +252,8 @@ pub enum ErrorClass {
     TruncatedAtEof,
     /// A zero-length frame, where the framing does not allow them (`:noempty`).
     EmptyFrame,
+    /// A line that is not UTF-8, where the framing says lines are text (`lines:text`).
+    NotUtf8,
 }
 
 impl ErrorClass {
@@ -241,6 +264,7 @@ impl ErrorClass {
             ErrorClass::MalformedHeader => "malformed-header",
             ErrorClass::TruncatedAtEof => "truncated-at-eof",
             ErrorClass::EmptyFrame => "empty-frame",
+            ErrorClass::NotUtf8 => "not-utf8",
         }
     }
 
@@ -251,6 +275,7 @@ impl ErrorClass {
             ErrorClass::MalformedHeader,
             ErrorClass::TruncatedAtEof,
             ErrorClass::EmptyFrame,
+            ErrorClass::NotUtf8,
         ]
         .into_iter()
         .find(|c| c.name() == name)
@@ -399,6 +424,8 @@ impl Framing {
             wire: Wire::Lines(Lines {
                 eof: LineEof::Reject,
                 resync: false,
+                text: false,
+                crlf: false,
             }),
             max_frame_len: DEFAULT_MAX,
             empty_frames: true,
@@ -437,6 +464,25 @@ impl Framing {
         self
     }
 
+    /// Sets whether a lines framing's lines are UTF-8 text (`:text`; no effect on others).
+    #[must_use]
+    pub fn with_text(mut self, text: bool) -> Framing {
+        if let Wire::Lines(ref mut l) = self.wire {
+            l.text = text;
+        }
+        self
+    }
+
+    /// Sets whether a lines framing strips one `\r` before the newline (`:crlf`; no effect on
+    /// others).
+    #[must_use]
+    pub fn with_crlf(mut self, crlf: bool) -> Framing {
+        if let Wire::Lines(ref mut l) = self.wire {
+            l.crlf = crlf;
+        }
+        self
+    }
+
     /// Whether an error is one the decoder recovers from (`lines:resync`): the harness then
     /// keeps calling it after it returns `Err`.
     pub fn resyncs(&self) -> bool {
@@ -444,13 +490,22 @@ impl Framing {
     }
 
     /// A message as this framing can carry it, for generators: a newline in a line becomes
-    /// `0b`, and a fixed-size frame is cut or padded (with the `pattern` bytes) to its size.
+    /// `0b` (and, in text lines, every byte is made ASCII, and a last `\r` under `:crlf` becomes
+    /// `0b`), and a fixed-size frame is cut or padded (with the `pattern` bytes) to its size.
     /// Other framings carry any message unchanged.
     pub fn conform(&self, mut message: Vec<u8>) -> Vec<u8> {
         match self.wire {
-            Wire::Lines(_) => {
-                for b in message.iter_mut().filter(|b| **b == b'\n') {
-                    *b = 0x0b;
+            Wire::Lines(l) => {
+                for b in message.iter_mut() {
+                    if l.text {
+                        *b &= 0x7f;
+                    }
+                    if *b == b'\n' {
+                        *b = 0x0b;
+                    }
+                }
+                if l.crlf && message.last() == Some(&b'\r') {
+                    *message.last_mut().expect("not empty") = 0x0b;
                 }
                 message
             }
@@ -646,10 +701,20 @@ impl Framing {
             }
             let start = enc.bytes.len();
             match self.wire {
-                Wire::Lines(_) => {
+                Wire::Lines(l) => {
                     if let Some(at) = m.iter().position(|&b| b == b'\n') {
                         return Err(Error::new(format!(
                             "message {i} holds a newline at byte {at}, which {self} cannot carry"
+                        )));
+                    }
+                    if l.text && std::str::from_utf8(m).is_err() {
+                        return Err(Error::new(format!(
+                            "message {i} is not UTF-8, and {self} carries text"
+                        )));
+                    }
+                    if l.crlf && m.last() == Some(&b'\r') {
+                        return Err(Error::new(format!(
+                            "message {i} ends with \\r, which {self} strips"
                         )));
                     }
                     enc.bytes.extend_from_slice(m);
@@ -969,7 +1034,8 @@ impl Framing {
             match self.parse_header(rest) {
                 HeaderParse::Frame { payload, .. } => {
                     let end = pos + payload as usize;
-                    if payload == 0 && !self.empty_frames {
+                    let line = l.content(stream, pos..end);
+                    if line.is_empty() && !self.empty_frames {
                         return reject(
                             frames,
                             ErrorClass::EmptyFrame,
@@ -978,9 +1044,18 @@ impl Framing {
                             Some(end + 1),
                         );
                     }
+                    if l.text && std::str::from_utf8(&stream[line.clone()]).is_err() {
+                        return reject(
+                            frames,
+                            ErrorClass::NotUtf8,
+                            end,
+                            "a line that is not UTF-8".to_string(),
+                            Some(end + 1),
+                        );
+                    }
                     frames.push(ExpectedFrame {
                         start: pos,
-                        payload: pos..end,
+                        payload: line,
                         last_byte: end,
                         at_eof: false,
                     });
@@ -992,12 +1067,35 @@ impl Framing {
                 }
                 HeaderParse::NeedMore { .. } => match l.eof {
                     LineEof::Emit => {
-                        frames.push(ExpectedFrame {
-                            start: pos,
-                            payload: pos..stream.len(),
-                            last_byte: stream.len() - 1,
-                            at_eof: true,
-                        });
+                        let line = l.content(stream, pos..stream.len());
+                        if l.crlf && rest == b"\r" {
+                            // The `\r` of a `\r\n` cut short: no line.
+                        } else if l.text && std::str::from_utf8(&stream[line.clone()]).is_err() {
+                            return Expectation {
+                                frames,
+                                end: End::Reject {
+                                    class: ErrorClass::NotUtf8,
+                                    start: pos,
+                                    at: At::Eof,
+                                    earliest: At::Eof,
+                                    why: "a last line that is not UTF-8".to_string(),
+                                },
+                                resumed: l.resync.then(|| {
+                                    Box::new(Expectation {
+                                        frames: Vec::new(),
+                                        end: End::Clean,
+                                        resumed: None,
+                                    })
+                                }),
+                            };
+                        } else {
+                            frames.push(ExpectedFrame {
+                                start: pos,
+                                payload: line,
+                                last_byte: stream.len() - 1,
+                                at_eof: true,
+                            });
+                        }
                         return Expectation {
                             frames,
                             end: End::Clean,
@@ -1121,6 +1219,12 @@ impl fmt::Display for Framing {
                 if l.resync {
                     f.write_str(":resync")?;
                 }
+                if l.text {
+                    f.write_str(":text")?;
+                }
+                if l.crlf {
+                    f.write_str(":crlf")?;
+                }
             }
             _ => {}
         }
@@ -1184,6 +1288,8 @@ impl FromStr for Framing {
                     framing = framing.with_empty_frames(false);
                 }
                 ("resync", Wire::Lines(_)) => framing = framing.with_resync(true),
+                ("text", Wire::Lines(_)) => framing = framing.with_text(true),
+                ("crlf", Wire::Lines(_)) => framing = framing.with_crlf(true),
                 ("eof=emit", Wire::Lines(_)) => framing = framing.with_line_eof(LineEof::Emit),
                 ("eof=reject", Wire::Lines(_)) => {
                     framing = framing.with_line_eof(LineEof::Reject);
@@ -1198,7 +1304,8 @@ impl FromStr for Framing {
                     return Err(Error::new(format!(
                         "framing {s:?}: unknown option {opt:?} for {name} (expected max=N and \
                          noempty; incl for a fixed width; overlong for a varint; eof=emit, \
-                         eof=reject and resync for lines; nothing after a fixed size)"
+                         eof=reject, resync, text and crlf for lines; nothing after a fixed \
+                         size)"
                     )));
                 }
             }
@@ -1264,7 +1371,7 @@ impl ReferenceDecoder {
         let mut pos = 0;
         let result = loop {
             let rest = &self.buf[pos..];
-            if let Wire::Lines(_) = self.framing.wire {
+            if let Wire::Lines(l) = self.framing.wire {
                 if self.discarding {
                     // Skipping the rest of an over-long line, up to and including its newline.
                     match rest.iter().position(|&b| b == b'\n') {
@@ -1287,10 +1394,14 @@ impl ReferenceDecoder {
                         let len = from + i;
                         self.scanned = 0;
                         pos += len + 1;
-                        if len == 0 && !self.framing.empty_frames {
+                        let line = &rest[l.content(rest, 0..len)];
+                        if line.is_empty() && !self.framing.empty_frames {
                             break Err(Rejection::new("an empty line"));
                         }
-                        frames.push(rest[..len].to_vec());
+                        if l.text && std::str::from_utf8(line).is_err() {
+                            break Err(Rejection::new("a line that is not UTF-8"));
+                        }
+                        frames.push(line.to_vec());
                     }
                     None if rest.len() as u64 > self.framing.max_frame_len => {
                         // Over-long: drop the line so far; under `:resync` the rest of it is
@@ -1344,7 +1455,15 @@ impl FrameDecoder for ReferenceDecoder {
         match self.framing.wire {
             _ if self.buf.is_empty() => Ok(()),
             Wire::Lines(l) if l.eof == LineEof::Emit => {
-                frames.push(std::mem::take(&mut self.buf));
+                let rest = std::mem::take(&mut self.buf);
+                if l.crlf && rest == b"\r" {
+                    return Ok(());
+                }
+                let line = &rest[l.content(&rest, 0..rest.len())];
+                if l.text && std::str::from_utf8(line).is_err() {
+                    return Err(Rejection::new("a last line that is not UTF-8"));
+                }
+                frames.push(line.to_vec());
                 Ok(())
             }
             _ => Err(Rejection::new(format!(

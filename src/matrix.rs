@@ -142,6 +142,29 @@ pub fn bundled_decoders() -> Vec<MatrixDecoder> {
             }),
         });
     }
+    #[cfg(feature = "tokio-util07")]
+    {
+        use crate::adapters::tokio_util07::{lines_codec, DecodeLoop, FramedReadDriver};
+        // The decode loop goes on after an error (`:resync`); FramedRead ends the stream there.
+        out.push(MatrixDecoder {
+            id: "tokio-util07-linescodec-decode",
+            name: "tokio-util 0.7 LinesCodec (decode loop)",
+            build: Arc::new(|f| {
+                lines_codec(f).filter(|_| f.resyncs()).map(|c| {
+                    Box::new(DecodeLoop::new(c, String::into_bytes)) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+        out.push(MatrixDecoder {
+            id: "tokio-util07-linescodec-framed",
+            name: "tokio-util 0.7 LinesCodec (FramedRead)",
+            build: Arc::new(|f| {
+                lines_codec(f).filter(|_| !f.resyncs()).map(|c| {
+                    Box::new(FramedReadDriver::new(c, String::into_bytes)) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+    }
     #[cfg(feature = "actix-codec05")]
     {
         use crate::adapters::actix_codec05::FramedDriver;
@@ -182,6 +205,29 @@ pub fn bundled_decoders() -> Vec<MatrixDecoder> {
                     Box::new(DecodeLoop::new(asynchronous_codec::LengthCodec, |b| {
                         b.to_vec()
                     })) as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+        use crate::adapters::asynchronous_codec07::{line_to_vec, lines_codec_framing};
+        out.push(MatrixDecoder {
+            id: "asynchronous-codec07-lines-decode",
+            name: "asynchronous-codec 0.7 LinesCodec (decode loop)",
+            build: Arc::new(|f| {
+                (f == lines_codec_framing()).then(|| {
+                    Box::new(DecodeLoop::new(asynchronous_codec::LinesCodec, line_to_vec))
+                        as Box<dyn FrameDecoder>
+                })
+            }),
+        });
+        out.push(MatrixDecoder {
+            id: "asynchronous-codec07-lines-framed",
+            name: "asynchronous-codec 0.7 LinesCodec (FramedRead)",
+            build: Arc::new(|f| {
+                (f == lines_codec_framing()).then(|| {
+                    Box::new(FramedReadDriver::new(
+                        asynchronous_codec::LinesCodec,
+                        line_to_vec,
+                    )) as Box<dyn FrameDecoder>
                 })
             }),
         });
@@ -226,6 +272,11 @@ pub fn framings() -> Vec<Framing> {
         "lines:max=64",
         "lines:max=64:eof=emit",
         "lines:max=64:eof=emit:resync",
+        // tokio-util's LinesCodec: UTF-8, `\r\n`.
+        "lines:max=64:eof=emit:text:crlf",
+        "lines:max=64:eof=emit:resync:text:crlf",
+        // asynchronous-codec's LinesCodec: UTF-8, no maximum.
+        "lines:max=18446744073709551615:resync:text",
         "fixed:size=16",
     ]
     .iter()

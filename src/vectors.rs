@@ -71,6 +71,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../vectors/generated/lines-emit-resync.json"),
     ),
     (
+        "generated/lines-text.json",
+        include_str!("../vectors/generated/lines-text.json"),
+    ),
+    (
         "generated/fixed.json",
         include_str!("../vectors/generated/fixed.json"),
     ),
@@ -786,7 +790,10 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
         return Ok(Framing::fixed(size));
     }
     if ty == "lines" {
-        ctx.only(o, &["type", "max_frame_len", "eof", "resync"])?;
+        ctx.only(
+            o,
+            &["type", "max_frame_len", "eof", "resync", "text", "crlf"],
+        )?;
         let eof = match o.get("eof") {
             None => LineEof::Reject,
             Some(Value::String(e)) if e == "reject" => LineEof::Reject,
@@ -798,20 +805,18 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
                 ))
             }
         };
-        let resync = match o.get("resync") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                return Err(ctx.err(
-                    "resync",
-                    format!("must be a boolean, found {}", show(other)),
-                ))
-            }
+        let flag = |name: &str| match o.get(name) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(ctx.err(name, format!("must be a boolean, found {}", show(other)))),
         };
+        let (resync, text, crlf) = (flag("resync")?, flag("text")?, flag("crlf")?);
         let max = ctx.u64(o, "max_frame_len")?;
         return Ok(Framing::lines()
             .with_line_eof(eof)
             .with_resync(resync)
+            .with_text(text)
+            .with_crlf(crlf)
             .with_max_frame_len(max));
     }
     if ty == "varint" {
@@ -922,7 +927,7 @@ fn load_outcome(ctx: &Ctx<'_>, o: &Map<String, Value>, chunks: usize) -> Result<
                     "class",
                     format!(
                         "{class_name:?} is not one of \"oversized\", \"malformed-header\", \
-                         \"truncated-at-eof\", \"empty-frame\""
+                         \"truncated-at-eof\", \"empty-frame\", \"not-utf8\""
                     ),
                 )
             })?;
@@ -1193,6 +1198,7 @@ pub fn generated_framings() -> Vec<(&'static str, Framing)> {
         ("varint", "varint:max=1024"),
         ("lines", "lines:max=16"),
         ("lines-emit-resync", "lines:max=16:eof=emit:resync"),
+        ("lines-text", "lines:max=16:eof=emit:resync:text:crlf"),
         ("fixed", "fixed:size=4"),
     ]
     .into_iter()
@@ -1280,6 +1286,8 @@ fn framing_json(framing: Framing) -> Value {
             "max_frame_len": framing.max_frame_len(),
             "eof": if l.eof == LineEof::Emit { "emit" } else { "reject" },
             "resync": l.resync,
+            "text": l.text,
+            "crlf": l.crlf,
         }),
         Wire::Fixed(f) => json!({"type": "fixed", "size": f.size}),
     }

@@ -141,6 +141,9 @@ fn the_reference_passes_every_lines_policy_and_fixed_sizes() {
         RESYNC,
         "lines:max=1:resync:noempty",
         "lines:max=0:eof=emit:resync",
+        "lines:max=16:text",
+        "lines:max=16:crlf",
+        "lines:max=16:eof=emit:resync:text:crlf",
         "fixed:size=1",
         "fixed:size=4",
         "fixed:size=300",
@@ -299,6 +302,26 @@ fn resync_frames_after_an_error_in_the_same_read_are_due_from_the_next_call() {
     let verdict = framecheck::oracle::check(&mut lenient, &whole);
     assert_eq!(
         verdict.failure().map(|f| f.kind),
+        Some(FailureKind::ExtraFrame)
+    );
+}
+
+/// `:text` and `:crlf` are checked, not assumed: a decoder that keeps the `\r` fails under
+/// `:crlf`, and one that passes any bytes fails under `:text`.
+#[test]
+fn text_and_crlf_policies_have_teeth() {
+    let bytes: Framing = "lines:max=16:eof=emit".parse().unwrap();
+    assert_eq!(
+        first_failure("lines:max=16:eof=emit:crlf", move || ReferenceDecoder::new(
+            bytes
+        )),
+        Some(FailureKind::WrongFrame)
+    );
+    assert_eq!(
+        first_failure("lines:max=16:eof=emit:text", move || ReferenceDecoder::new(
+            bytes
+        )),
+        // It emits the bad line where the stream must be rejected.
         Some(FailureKind::ExtraFrame)
     );
 }

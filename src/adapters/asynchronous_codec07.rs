@@ -8,6 +8,8 @@
 //! - [`FramedReadDriver`] runs the real `asynchronous_codec::FramedRead` over a scripted
 //!   `futures::AsyncRead` that returns exactly the schedule's chunks, then `Pending`.
 //!
+//! `LinesCodec` is declared as [`lines_codec_framing`].
+//!
 //! `LengthCodec` is a `u64` big-endian length prefix **with no maximum**: its profile is
 //! `u64be:max=18446744073709551615`, so a hostile header is not an error for it, only a frame
 //! that never completes (and a truncated one at EOF). A peer can make it buffer without bound;
@@ -43,6 +45,26 @@ use crate::framing::{Endian, Framing};
 /// What `LengthCodec` decodes: a `u64` big-endian length, no maximum.
 pub fn length_codec_framing() -> Framing {
     Framing::length_prefix(8, Endian::Big).with_max_frame_len(u64::MAX)
+}
+
+/// What `LinesCodec` decodes: UTF-8 lines with **no maximum**, each item ending with its
+/// newline (the adapter drops it: see [`line_to_vec`]), and a `\r` kept. It goes on after a
+/// line that is not UTF-8 (the line is consumed before the check), and leaves an unterminated
+/// last line in the buffer, which `FramedRead` reports: `lines:max=18446744073709551615:resync:text`.
+pub fn lines_codec_framing() -> Framing {
+    Framing::lines()
+        .with_max_frame_len(u64::MAX)
+        .with_resync(true)
+        .with_text(true)
+}
+
+/// `LinesCodec`'s item as a frame: the line without the newline it ends with.
+pub fn line_to_vec(line: String) -> Vec<u8> {
+    let mut bytes = line.into_bytes();
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    bytes
 }
 
 /// An asynchronous-codec `Decoder` driven directly, with `FramedRead`'s end-of-stream rule.

@@ -27,11 +27,11 @@ use std::task::{Context, Poll};
 use bytes::BytesMut;
 use futures_core::Stream as _;
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio_util::codec::{AnyDelimiterCodec, Decoder, FramedRead, LengthDelimitedCodec};
+use tokio_util::codec::{AnyDelimiterCodec, Decoder, FramedRead, LengthDelimitedCodec, LinesCodec};
 
 use super::Script;
 use crate::adapter::{FrameDecoder, Rejection};
-use crate::framing::{Endian, Framing, Wire};
+use crate::framing::{Endian, Framing, LineEof, Wire};
 
 /// A `LengthDelimitedCodec` configured for `framing`: its width and byte order, its maximum
 /// frame length, and a length adjustment of minus the width when the length counts the header.
@@ -70,15 +70,34 @@ pub fn length_delimited(framing: Framing) -> Option<LengthDelimitedCodec> {
 /// `lines:max=N:eof=emit:resync` (through `FramedRead`, which ends the stream at an error,
 /// `lines:max=N:eof=emit`).
 pub fn any_delimiter(framing: Framing) -> Option<AnyDelimiterCodec> {
-    let Wire::Lines(_) = framing.wire() else {
+    // Bytes, not text, and a `\r` is part of the line.
+    let Wire::Lines(l) = framing.wire() else {
         return None;
     };
+    if l.text || l.crlf {
+        return None;
+    }
     let max = usize::try_from(framing.max_frame_len()).unwrap_or(usize::MAX);
     Some(AnyDelimiterCodec::new_with_max_length(
         b"\n".to_vec(),
         b"\n".to_vec(),
         max,
     ))
+}
+
+/// A `LinesCodec` with the framing's maximum line length, for a lines framing that declares
+/// what it does: UTF-8 text, a `\r` before the newline stripped (and counted against the
+/// maximum), an unterminated last line emitted at EOF (`lines:max=N:eof=emit:text:crlf`, plus
+/// `:resync` when driven directly). `None` for other framings.
+pub fn lines_codec(framing: Framing) -> Option<LinesCodec> {
+    let Wire::Lines(l) = framing.wire() else {
+        return None;
+    };
+    if !(l.text && l.crlf && l.eof == LineEof::Emit) {
+        return None;
+    }
+    let max = usize::try_from(framing.max_frame_len()).unwrap_or(usize::MAX);
+    Some(LinesCodec::new_with_max_length(max))
 }
 
 /// A tokio-util `Decoder` driven directly: `decode` in a loop per chunk, `decode_eof` at EOF.
