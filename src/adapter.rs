@@ -54,6 +54,8 @@
 
 use std::fmt;
 
+use crate::framing::{Framing, LineEof, Wire};
+
 /// A stream-framing decoder under test, seen as a TCP read loop sees it.
 ///
 /// Two methods are required, [`feed`](FrameDecoder::feed) and [`eof`](FrameDecoder::eof); the
@@ -115,6 +117,19 @@ pub trait FrameDecoder {
     fn empty_frames(&self) -> bool {
         true
     }
+
+    /// For lines: what this decoder does with bytes after the last newline at EOF, if it
+    /// declares it. The default, `None`, makes no claim and the framing's `:eof` policy holds;
+    /// a declaration replaces it in [`Suite::run`](crate::Suite::run), and the report says so.
+    fn unterminated_line(&self) -> Option<LineEof> {
+        None
+    }
+
+    /// For lines: whether this decoder goes on after an error from the byte after the next
+    /// newline (`:resync`), if it declares it. `None` makes no claim, as above.
+    fn resyncs(&self) -> Option<bool> {
+        None
+    }
 }
 
 impl<D: FrameDecoder + ?Sized> FrameDecoder for &mut D {
@@ -130,6 +145,12 @@ impl<D: FrameDecoder + ?Sized> FrameDecoder for &mut D {
     fn empty_frames(&self) -> bool {
         (**self).empty_frames()
     }
+    fn unterminated_line(&self) -> Option<LineEof> {
+        (**self).unterminated_line()
+    }
+    fn resyncs(&self) -> Option<bool> {
+        (**self).resyncs()
+    }
 }
 
 impl<D: FrameDecoder + ?Sized> FrameDecoder for Box<D> {
@@ -144,6 +165,12 @@ impl<D: FrameDecoder + ?Sized> FrameDecoder for Box<D> {
     }
     fn empty_frames(&self) -> bool {
         (**self).empty_frames()
+    }
+    fn unterminated_line(&self) -> Option<LineEof> {
+        (**self).unterminated_line()
+    }
+    fn resyncs(&self) -> Option<bool> {
+        (**self).resyncs()
     }
 }
 
@@ -240,5 +267,55 @@ where
     }
     fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
         (self.eof)(&mut self.state, frames)
+    }
+}
+
+/// A decoder with a declared profile: everything a [`Framing`] says about the decoder (its
+/// maximum frame length, whether it takes empty frames, and for lines its EOF and recovery
+/// policies) becomes the decoder's declarations, which [`Suite::run`](crate::Suite::run)
+/// applies and lists in the report. Built by [`declare`].
+pub struct Declared<D> {
+    decoder: D,
+    profile: Framing,
+}
+
+/// Declares that `decoder` is configured as `profile` says: how an adapter around a
+/// third-party codec states what it set the codec up to do.
+///
+/// ```
+/// use framecheck::adapter::declare;
+/// use framecheck::{FrameDecoder, Framing, ReferenceDecoder};
+///
+/// let profile: Framing = "lines:max=64:eof=emit".parse().unwrap();
+/// let d = declare(ReferenceDecoder::new(profile), profile);
+/// assert_eq!(d.max_frame_len(), Some(64));
+/// assert_eq!(d.unterminated_line(), Some(framecheck::framing::LineEof::Emit));
+/// assert_eq!(d.resyncs(), Some(false));
+/// ```
+pub fn declare<D: FrameDecoder>(decoder: D, profile: Framing) -> Declared<D> {
+    Declared { decoder, profile }
+}
+
+impl<D: FrameDecoder> FrameDecoder for Declared<D> {
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.decoder.feed(chunk, frames)
+    }
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.decoder.eof(frames)
+    }
+    fn max_frame_len(&self) -> Option<u64> {
+        Some(self.profile.max_frame_len())
+    }
+    fn empty_frames(&self) -> bool {
+        self.profile.empty_frames()
+    }
+    fn unterminated_line(&self) -> Option<LineEof> {
+        match self.profile.wire() {
+            Wire::Lines(l) => Some(l.eof),
+            _ => None,
+        }
+    }
+    fn resyncs(&self) -> Option<bool> {
+        matches!(self.profile.wire(), Wire::Lines(_)).then(|| self.profile.resyncs())
     }
 }

@@ -1480,6 +1480,17 @@ impl FrameDecoder for ReferenceDecoder {
     fn empty_frames(&self) -> bool {
         self.framing.empty_frames()
     }
+
+    fn unterminated_line(&self) -> Option<LineEof> {
+        match self.framing.wire {
+            Wire::Lines(l) => Some(l.eof),
+            _ => None,
+        }
+    }
+
+    fn resyncs(&self) -> Option<bool> {
+        matches!(self.framing.wire, Wire::Lines(_)).then(|| self.framing.resyncs())
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::adapter::FrameDecoder;
+use crate::adapter::{declare, FrameDecoder};
 use crate::framing::{Framing, ReferenceDecoder};
 use crate::oracle::FailureKind;
 use crate::suite::{Report, Status, Suite};
@@ -253,6 +253,14 @@ pub fn bundled_decoders() -> Vec<MatrixDecoder> {
                 .map(|d| Box::new(d) as Box<dyn FrameDecoder>)
         }),
     });
+    // Each adapter is configured for the framing it is built for: that framing is its
+    // declared profile (maximum, empty frames, and for lines the EOF and recovery policies).
+    for d in &mut out {
+        let build = d.build.clone();
+        d.build = Arc::new(move |f| {
+            build(f).map(|inner| Box::new(declare(inner, f)) as Box<dyn FrameDecoder>)
+        });
+    }
     out
 }
 

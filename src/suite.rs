@@ -32,7 +32,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::adapter::FrameDecoder;
 use crate::adversarial::{self, pattern, LARGEST_MESSAGE};
 use crate::case::{Case, Stream};
-use crate::framing::Framing;
+use crate::framing::{Framing, LineEof, Wire};
 use crate::oracle::{
     catch_quietly, check_with_progress, Call, CallRecord, Failure, FailureKind, Outcome, Progress,
     Transcript, Verdict,
@@ -212,7 +212,8 @@ impl Suite {
     /// Runs the suite against decoders made by `factory` (one per case).
     ///
     /// What the decoder declares about itself ([`FrameDecoder::max_frame_len`],
-    /// [`FrameDecoder::empty_frames`]) adjusts the framing first, and the report lists it.
+    /// [`FrameDecoder::empty_frames`], and for lines [`FrameDecoder::unterminated_line`] and
+    /// [`FrameDecoder::resyncs`]) adjusts the framing first, and the report lists it.
     pub fn run<F, D>(&self, factory: F) -> Report
     where
         F: Fn() -> D + Send + Sync + 'static,
@@ -220,9 +221,14 @@ impl Suite {
     {
         let mut suite = self.clone();
         let mut declared = Vec::new();
-        if let Ok((max, empty)) = catch_quietly(|| {
+        if let Ok((max, empty, eof, resync)) = catch_quietly(|| {
             let d = factory();
-            (d.max_frame_len(), d.empty_frames())
+            (
+                d.max_frame_len(),
+                d.empty_frames(),
+                d.unterminated_line(),
+                d.resyncs(),
+            )
         }) {
             if let Some(m) = max.filter(|&m| m != self.framing.max_frame_len()) {
                 suite.framing = suite.framing.with_max_frame_len(m);
@@ -231,6 +237,26 @@ impl Suite {
             if !empty && self.framing.empty_frames() {
                 suite.framing = suite.framing.with_empty_frames(false);
                 declared.push("no empty frames".to_string());
+            }
+            if let Wire::Lines(l) = self.framing.wire() {
+                if let Some(e) = eof.filter(|&e| e != l.eof) {
+                    suite.framing = suite.framing.with_line_eof(e);
+                    declared.push(
+                        match e {
+                            LineEof::Emit => "an unterminated last line is a frame (eof=emit)",
+                            LineEof::Reject => "an unterminated last line is an error (eof=reject)",
+                        }
+                        .to_string(),
+                    );
+                }
+                if let Some(r) = resync.filter(|&r| r != l.resync) {
+                    suite.framing = suite.framing.with_resync(r);
+                    declared.push(if r {
+                        "goes on after an error, from the next newline (resync)".to_string()
+                    } else {
+                        "an error ends the stream (no resync)".to_string()
+                    });
+                }
             }
         }
         let mut report = suite.run_cases(suite.cases(), factory);

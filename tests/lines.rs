@@ -325,3 +325,26 @@ fn text_and_crlf_policies_have_teeth() {
         Some(FailureKind::ExtraFrame)
     );
 }
+
+/// A decoder declares its EOF and recovery policies; the suite adopts them and the report says
+/// so. Undeclared, the framing's policy holds (see
+/// `an_unterminated_line_is_due_at_eof_not_before_and_not_never`).
+#[test]
+fn declared_line_policies_aim_the_suite_and_are_listed() {
+    let profile: Framing = "lines:max=16:eof=emit:resync".parse().unwrap();
+    let framing: Framing = "lines:max=16".parse().unwrap();
+    let report = Suite::new(framing)
+        .run(move || framecheck::adapter::declare(Lines::new(16, true, Bugs::default()), profile));
+    assert!(report.is_pass(), "{report}");
+    assert_eq!(
+        report.declared,
+        [
+            "an unterminated last line is a frame (eof=emit)",
+            "goes on after an error, from the next newline (resync)"
+        ]
+    );
+    assert!(
+        report.to_string().contains("as the decoder declares"),
+        "{report}"
+    );
+}
