@@ -49,15 +49,43 @@ pub const ADAPTER_TARGETS: &[(&str, &str)] = &[
     ("adapter_actix_codec05", "actix-codec05"),
 ];
 
-/// The findings each adapter target is known to reproduce (`tests/third_party.rs` pins them,
-/// with links): replayed inputs that fail this way do not fail the replay.
-pub fn known_findings(target: &str) -> &'static [FailureKind] {
+/// The findings each adapter target is known to reproduce, as `(decoder id prefix, kind)`
+/// (`tests/third_party.rs` pins them, with links): replayed inputs that fail this way, in that
+/// decoder, do not fail the replay.
+pub fn known_findings(target: &str) -> &'static [(&'static str, FailureKind)] {
     use FailureKind::*;
     match target {
-        "adapter_tokio_util07" | "adapter_actix_codec05" => &[TruncationIgnored, Panic, MemoryBomb],
-        "adapter_unsigned_varint08" => &[TruncationIgnored, ExtraFrame],
+        // LengthDelimitedCodec: EOF right after a header, and without a maximum, reserving
+        // what a header announces.
+        "adapter_tokio_util07" => &[
+            ("tokio-util07-decode", TruncationIgnored),
+            ("tokio-util07-decode", Panic),
+            ("tokio-util07-decode", MemoryBomb),
+            ("tokio-util07-framed", TruncationIgnored),
+            ("tokio-util07-framed", Panic),
+            ("tokio-util07-framed", MemoryBomb),
+        ],
+        "adapter_actix_codec05" => &[
+            ("actix-codec05-length", TruncationIgnored),
+            ("actix-codec05-length", Panic),
+            ("actix-codec05-length", MemoryBomb),
+        ],
+        // UviBytes: EOF right after a header, and the 10th varint byte.
+        "adapter_unsigned_varint08" => &[
+            ("unsigned-varint08-", TruncationIgnored),
+            ("unsigned-varint08-", ExtraFrame),
+        ],
         _ => &[],
     }
+}
+
+/// `known_findings(target)` as `FRAMECHECK_FUZZ_ALLOW` writes it (`id:kind,...`).
+pub fn known_findings_env(target: &str) -> String {
+    known_findings(target)
+        .iter()
+        .map(|(id, k)| format!("{id}:{k}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The fuzz input that [`case_from_bytes`] turns into `case` under `framing`, if there is one:
@@ -109,6 +137,18 @@ pub fn generate() -> Vec<Seed> {
             out.push(Seed { target, name, data });
         }
     };
+    let adapter_pairs: Vec<(&'static str, crate::fuzz::Pairs)> = ADAPTER_TARGETS
+        .iter()
+        .map(|&(target, prefix)| {
+            let pairs = bundled_pairs(prefix);
+            // The first input byte picks the pair.
+            assert!(
+                pairs.len() <= 256,
+                "{target}: more than 256 decoder × framing pairs"
+            );
+            (target, pairs)
+        })
+        .collect();
     for v in &all {
         let case = v.case();
         push("replay_token", v.id.clone(), case.token().into_bytes());
@@ -131,8 +171,9 @@ pub fn generate() -> Vec<Seed> {
                 push("reference_u32be", v.id.clone(), data);
             }
         }
-        for &(target, prefix) in ADAPTER_TARGETS {
-            for (i, (_, framing)) in bundled_pairs(prefix).iter().enumerate() {
+        for (target, pairs) in &adapter_pairs {
+            let target: &'static str = target;
+            for (i, (_, framing)) in pairs.iter().enumerate() {
                 if framing.name() == v.framing.name() {
                     if let Some(data) = bytes_for_case(*framing, &case) {
                         push(

@@ -57,7 +57,7 @@
 //! let stream = b"ab\ntoo long\nok\n";
 //! let spec = framing.expect(stream);
 //! assert_eq!(spec.frames.len(), 1); // "ab", then an error at the 4th byte of "too long"
-//! let after = spec.resumed.as_ref().unwrap();
+//! let after = &spec.resumed[0];
 //! assert_eq!(&stream[after.frames[0].payload.clone()], b"ok");
 //! ```
 //!
@@ -144,6 +144,16 @@ impl Lines {
             range
         }
     }
+}
+
+/// Where a decoder of lines goes on after a segment of the specification.
+enum Resume {
+    /// It does not: the stream ended, or the error ends it.
+    No,
+    /// From this offset, the byte after the newline that follows the error.
+    At(usize),
+    /// It skips to EOF (no newline follows the error), which is then clean.
+    AtEof,
 }
 
 /// What a decoder of lines does with bytes after the last newline at EOF.
@@ -348,19 +358,17 @@ pub struct Expectation {
     /// Whether the stream ends cleanly or must be rejected.
     pub end: End,
     /// After an error the decoder recovers from (an over-long line under `:resync`), what the
-    /// rest of the stream decodes to; offsets stay those of the whole stream. `None` when the
-    /// error ends the stream, or there is none.
-    pub resumed: Option<Box<Expectation>>,
+    /// rest of the stream decodes to: one expectation per stretch between recovered errors, in
+    /// order, each with an empty `resumed`; offsets stay those of the whole stream. Empty when
+    /// the error ends the stream, or there is none. (A flat list, not a chain: a stream of a
+    /// million bad lines is a million segments, and nothing recurses over them.)
+    pub resumed: Vec<Expectation>,
 }
 
 impl Expectation {
     /// This expectation and every one it resumes into, in stream order.
     pub fn segments(&self) -> Vec<&Expectation> {
-        let mut out = vec![self];
-        while let Some(next) = &out[out.len() - 1].resumed {
-            out.push(next);
-        }
-        out
+        std::iter::once(self).chain(&self.resumed).collect()
     }
 }
 
@@ -382,6 +390,9 @@ pub struct Encoded {
 }
 
 const DEFAULT_MAX: u64 = 8 * 1024 * 1024;
+
+/// The largest size of a fixed-size frame, 8 MiB.
+pub const LARGEST_FIXED_SIZE: u64 = 8 * 1024 * 1024;
 
 impl Framing {
     /// A length prefix of `width` bytes (1, 2, 4 or 8) counting the payload only, with the
@@ -435,9 +446,13 @@ impl Framing {
     /// Frames of exactly `size` bytes.
     ///
     /// # Panics
-    /// If `size` is 0.
+    /// If `size` is 0 or more than [`LARGEST_FIXED_SIZE`] (8 MiB: every generated message is
+    /// a whole frame, so the size is what the harness allocates per message).
     pub fn fixed(size: u64) -> Framing {
-        assert!(size > 0, "a fixed frame size must be at least 1");
+        assert!(
+            (1..=LARGEST_FIXED_SIZE).contains(&size),
+            "a fixed frame size must be 1 to {LARGEST_FIXED_SIZE}, not {size}"
+        );
         Framing {
             wire: Wire::Fixed(Fixed { size }),
             max_frame_len: size,
@@ -572,10 +587,12 @@ impl Framing {
     }
 
     /// Sets whether zero-length frames are valid (the default) or a reason to reject the stream,
-    /// as some protocols declare.
+    /// as some protocols declare. No effect on fixed-size frames, which are never empty.
     #[must_use]
     pub fn with_empty_frames(mut self, allowed: bool) -> Framing {
-        self.empty_frames = allowed;
+        if !matches!(self.wire, Wire::Fixed(_)) {
+            self.empty_frames = allowed;
+        }
         self
     }
 
@@ -962,7 +979,7 @@ impl Framing {
     /// The specification: what the whole stream `stream` must decode to.
     pub fn expect(&self, stream: &[u8]) -> Expectation {
         match self.wire {
-            Wire::Lines(l) => self.expect_lines(l, stream, 0),
+            Wire::Lines(l) => self.expect_lines(l, stream),
             Wire::Fixed(f) => {
                 let size = f.size as usize;
                 let whole = stream.len() / size * size;
@@ -979,7 +996,7 @@ impl Framing {
                     Expectation {
                         frames,
                         end: End::Clean,
-                        resumed: None,
+                        resumed: Vec::new(),
                     }
                 } else {
                     let have = stream.len() - whole;
@@ -990,30 +1007,54 @@ impl Framing {
         }
     }
 
-    /// The specification for lines, from offset `pos` on.
-    fn expect_lines(&self, l: Lines, stream: &[u8], mut pos: usize) -> Expectation {
+    /// The specification for lines: one segment, then under `:resync` one more after each
+    /// error, built in a loop.
+    fn expect_lines(&self, l: Lines, stream: &[u8]) -> Expectation {
+        let mut segments = Vec::new();
+        let mut pos = 0;
+        loop {
+            let (segment, next) = self.line_segment(l, stream, pos);
+            segments.push(segment);
+            match next {
+                Resume::No => break,
+                Resume::At(p) => pos = p,
+                // No newline left: the decoder skips to EOF, which is then clean.
+                Resume::AtEof => {
+                    segments.push(Expectation {
+                        frames: Vec::new(),
+                        end: End::Clean,
+                        resumed: Vec::new(),
+                    });
+                    break;
+                }
+            }
+        }
+        let mut first = segments.remove(0);
+        first.resumed = segments;
+        first
+    }
+
+    /// The lines from offset `pos` up to the end of the stream or the first error, and where a
+    /// decoder under `:resync` goes on.
+    fn line_segment(&self, l: Lines, stream: &[u8], mut pos: usize) -> (Expectation, Resume) {
         let mut frames = Vec::new();
         loop {
             let rest = &stream[pos..];
             if rest.is_empty() {
-                return Expectation {
+                let clean = Expectation {
                     frames,
                     end: End::Clean,
-                    resumed: None,
+                    resumed: Vec::new(),
                 };
+                return (clean, Resume::No);
             }
             let reject = |frames, class, at: usize, why: String, resume: Option<usize>| {
-                let resumed = match resume {
-                    Some(next) if l.resync => Some(Box::new(self.expect_lines(l, stream, next))),
-                    // No newline left: the decoder skips to EOF, which is then clean.
-                    None if l.resync => Some(Box::new(Expectation {
-                        frames: Vec::new(),
-                        end: End::Clean,
-                        resumed: None,
-                    })),
-                    _ => None,
+                let next = match resume {
+                    Some(p) if l.resync => Resume::At(p),
+                    None if l.resync => Resume::AtEof,
+                    _ => Resume::No,
                 };
-                Expectation {
+                let segment = Expectation {
                     frames,
                     end: End::Reject {
                         class,
@@ -1022,8 +1063,9 @@ impl Framing {
                         earliest: At::Byte(at),
                         why,
                     },
-                    resumed,
-                }
+                    resumed: Vec::new(),
+                };
+                (segment, next)
             };
             let next_newline = |from: usize| {
                 stream[from..]
@@ -1071,7 +1113,7 @@ impl Framing {
                         if l.crlf && rest == b"\r" {
                             // The `\r` of a `\r\n` cut short: no line.
                         } else if l.text && std::str::from_utf8(&stream[line.clone()]).is_err() {
-                            return Expectation {
+                            let segment = Expectation {
                                 frames,
                                 end: End::Reject {
                                     class: ErrorClass::NotUtf8,
@@ -1080,14 +1122,10 @@ impl Framing {
                                     earliest: At::Eof,
                                     why: "a last line that is not UTF-8".to_string(),
                                 },
-                                resumed: l.resync.then(|| {
-                                    Box::new(Expectation {
-                                        frames: Vec::new(),
-                                        end: End::Clean,
-                                        resumed: None,
-                                    })
-                                }),
+                                resumed: Vec::new(),
                             };
+                            let next = if l.resync { Resume::AtEof } else { Resume::No };
+                            return (segment, next);
                         } else {
                             frames.push(ExpectedFrame {
                                 start: pos,
@@ -1096,18 +1134,16 @@ impl Framing {
                                 at_eof: true,
                             });
                         }
-                        return Expectation {
+                        let clean = Expectation {
                             frames,
                             end: End::Clean,
-                            resumed: None,
+                            resumed: Vec::new(),
                         };
+                        return (clean, Resume::No);
                     }
                     LineEof::Reject => {
-                        return truncated(
-                            frames,
-                            pos,
-                            format!("an unterminated line of {} bytes", rest.len()),
-                        )
+                        let what = format!("an unterminated line of {} bytes", rest.len());
+                        return (truncated(frames, pos, what), Resume::No);
                     }
                 },
             }
@@ -1122,7 +1158,7 @@ impl Framing {
                 return Expectation {
                     frames,
                     end: End::Clean,
-                    resumed: None,
+                    resumed: Vec::new(),
                 };
             }
             let (header_len, payload) = match self.parse_header(&stream[pos..]) {
@@ -1158,7 +1194,7 @@ impl Framing {
                             earliest: At::Byte(pos + proven - 1),
                             why,
                         },
-                        resumed: None,
+                        resumed: Vec::new(),
                     };
                 }
             };
@@ -1190,7 +1226,7 @@ fn truncated(frames: Vec<ExpectedFrame>, start: usize, what: String) -> Expectat
             earliest: At::Eof,
             why: format!("the stream ends inside a frame ({what})"),
         },
-        resumed: None,
+        resumed: Vec::new(),
     }
 }
 
@@ -1264,8 +1300,10 @@ impl FromStr for Framing {
                         ))
                     })?;
                 let n: u64 = size.parse().map_err(|_| bad_number("size", size))?;
-                if n == 0 {
-                    return Err(Error::new(format!("framing {s:?}: size=0 (at least 1)")));
+                if !(1..=LARGEST_FIXED_SIZE).contains(&n) {
+                    return Err(Error::new(format!(
+                        "framing {s:?}: size={n} (from 1 to {LARGEST_FIXED_SIZE})"
+                    )));
                 }
                 Framing::fixed(n)
             }

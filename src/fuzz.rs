@@ -141,9 +141,10 @@ pub fn bundled_pairs(prefix: &str) -> Pairs {
 /// ([`bundled_pairs`]), and the rest is a case as in [`check_bytes`].
 ///
 /// Known findings are found again at once (tokio-util's EOF right after a header, say): to fuzz
-/// past them, list their kinds in the environment variable `FRAMECHECK_FUZZ_ALLOW`
-/// (`FRAMECHECK_FUZZ_ALLOW=truncation-ignored`); such a failure is then not a crash. Nothing is
-/// allowed by default.
+/// past them, list them in the environment variable `FRAMECHECK_FUZZ_ALLOW`, comma-separated,
+/// each a failure kind for any decoder (`truncation-ignored`) or a decoder id and a kind
+/// (`tokio-util07-decode:truncation-ignored`; the id matches as a prefix); such a failure is
+/// then not a crash. Nothing is allowed by default.
 ///
 /// # Panics
 /// If no bundled decoder matches `prefix` (a feature is off), or on a failure.
@@ -151,9 +152,15 @@ pub fn check_bundled(prefix: &str, data: &[u8]) {
     check_bundled_allowing(prefix, data, allowed());
 }
 
-/// [`check_bundled`] with the allowed failure kinds given rather than read from the
-/// environment (what `cargo test` uses to replay the adapter corpora past known findings).
-pub fn check_bundled_allowing(prefix: &str, data: &[u8], allowed: &[FailureKind]) {
+/// [`check_bundled`] with the allowed failures given rather than read from the environment
+/// (what `cargo test` uses to replay the adapter corpora past known findings): a failure of
+/// kind `k` in decoder `id` passes when some `(p, k)` is listed with `id` starting with `p`
+/// (`""` for any decoder).
+pub fn check_bundled_allowing<S: AsRef<str>>(
+    prefix: &str,
+    data: &[u8],
+    allowed: &[(S, FailureKind)],
+) {
     static PAIRS: OnceLock<Mutex<HashMap<String, Pairs>>> = OnceLock::new();
     let pairs = PAIRS
         .get_or_init(Default::default)
@@ -173,7 +180,10 @@ pub fn check_bundled_allowing(prefix: &str, data: &[u8], allowed: &[FailureKind]
     let case = case_from_bytes(framing, rest);
     let built = (decoder.build)(framing).expect("supported: listed by bundled_pairs");
     if let Verdict::Fail(f) = check(&mut { built }, &case) {
-        if allowed.contains(&f.kind) {
+        if allowed
+            .iter()
+            .any(|(p, k)| *k == f.kind && decoder.id.starts_with(p.as_ref()))
+        {
             return;
         }
         panic!(
@@ -188,19 +198,22 @@ pub fn check_bundled_allowing(prefix: &str, data: &[u8], allowed: &[FailureKind]
     }
 }
 
-/// The failure kinds `FRAMECHECK_FUZZ_ALLOW` lists (read once).
-fn allowed() -> &'static [FailureKind] {
-    static ALLOWED: OnceLock<Vec<FailureKind>> = OnceLock::new();
+/// What `FRAMECHECK_FUZZ_ALLOW` lists (read once): `(decoder id prefix, kind)`.
+fn allowed() -> &'static [(String, FailureKind)] {
+    static ALLOWED: OnceLock<Vec<(String, FailureKind)>> = OnceLock::new();
     ALLOWED.get_or_init(|| {
         let Ok(list) = std::env::var("FRAMECHECK_FUZZ_ALLOW") else {
             return Vec::new();
         };
         list.split(',')
             .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(|k| {
-                FailureKind::from_name(k)
-                    .unwrap_or_else(|| panic!("FRAMECHECK_FUZZ_ALLOW: {k:?} is not a failure kind"))
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                let (id, kind) = e.rsplit_once(':').unwrap_or(("", e));
+                let kind = FailureKind::from_name(kind).unwrap_or_else(|| {
+                    panic!("FRAMECHECK_FUZZ_ALLOW: {kind:?} (in {e:?}) is not a failure kind")
+                });
+                (id.to_string(), kind)
             })
             .collect()
     })

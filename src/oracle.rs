@@ -417,6 +417,15 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
             class, start, why, ..
         } => format!("the frame at offset {start} is {}: {why}", class.name()),
     };
+    // "complete after chunk 3", or for an unterminated last line (or a frame after an error
+    // in the last read) "due at EOF".
+    let when_due = |c: usize| {
+        if c < n {
+            format!("complete after chunk {c}")
+        } else {
+            "due at EOF".to_string()
+        }
+    };
     let frame_desc = |i: usize| {
         let f = &frames[i];
         format!(
@@ -583,9 +592,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                 return fail(
                     FailureKind::StuckFrame,
                     format!(
-                        "{} was complete after chunk {} but came out only at {call}",
+                        "{} was {} but came out only at {call}",
                         frame_desc(next),
-                        due[next]
+                        when_due(due[next])
                     ),
                 );
             }
@@ -598,10 +607,10 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                     return fail(
                         FailureKind::StuckFrame,
                         format!(
-                            "{} was complete after chunk {} but never came out; {call} then \
-                             rejected the stream: {msg}",
+                            "{} was {} but never came out; {call} then rejected the stream: \
+                             {msg}",
                             frame_desc(i),
-                            due[i]
+                            when_due(due[i])
                         ),
                     );
                 }
@@ -683,10 +692,9 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
                     return fail(
                         FailureKind::MissingFrame,
                         format!(
-                            "{} was complete after chunk {} but never came out, and EOF \
-                             returned Ok",
+                            "{} was {} but never came out, and EOF returned Ok",
                             frame_desc(i),
-                            due[i]
+                            when_due(due[i])
                         ),
                     );
                 }

@@ -230,13 +230,21 @@ impl Suite {
                 d.resyncs(),
             )
         }) {
-            if let Some(m) = max.filter(|&m| m != self.framing.max_frame_len()) {
+            // A declaration is listed when it changes the framing (a fixed size is its own
+            // maximum, and its frames are never empty).
+            if let Some(m) = max {
+                let before = suite.framing;
                 suite.framing = suite.framing.with_max_frame_len(m);
-                declared.push(format!("maximum frame length {m}"));
+                if suite.framing != before {
+                    declared.push(format!("maximum frame length {m}"));
+                }
             }
             if !empty && self.framing.empty_frames() {
+                let before = suite.framing;
                 suite.framing = suite.framing.with_empty_frames(false);
-                declared.push("no empty frames".to_string());
+                if suite.framing != before {
+                    declared.push("no empty frames".to_string());
+                }
             }
             if let Wire::Lines(l) = self.framing.wire() {
                 if let Some(e) = eof.filter(|&e| e != l.eof) {

@@ -38,6 +38,7 @@ use crate::case::{Case, Stream};
 use crate::error::{decode_hex, hex, Error};
 use crate::framing::{
     At, End, Endian, ErrorClass, Expectation, Framing, HeaderParse, LineEof, Wire,
+    LARGEST_FIXED_SIZE,
 };
 use crate::schedule::{catalog, Schedule};
 use crate::suite::{message_sets, Report, Suite};
@@ -168,8 +169,9 @@ pub struct Outcome {
     /// For an invalid stream: the error class, and which calls may report it.
     pub error: Option<ExpectedError>,
     /// After an error the decoder recovers from (`lines:resync`), what the rest of the stream
-    /// decodes to.
-    pub resumed: Option<Box<Outcome>>,
+    /// decodes to: one outcome per stretch between recovered errors, in order, each with an
+    /// empty `resumed` (in the file, each is nested in the one before).
+    pub resumed: Vec<Outcome>,
 }
 
 /// The rejection an invalid stream must get.
@@ -316,11 +318,19 @@ fn given_schedule(chunks: &[Vec<u8>]) -> Schedule {
 pub fn spec_outcome(framing: Framing, chunks: &[Vec<u8>]) -> Outcome {
     let bytes = chunks.concat();
     let schedule = given_schedule(chunks);
-    outcome_of(&framing.expect(&bytes), &bytes, &schedule, None)
+    let exp = framing.expect(&bytes);
+    let mut first = outcome_of(&exp, &bytes, &schedule, None);
+    let mut after = first.error.map(|e| e.reported_by);
+    for segment in &exp.resumed {
+        let next = outcome_of(segment, &bytes, &schedule, after);
+        after = next.error.map(|e| e.reported_by);
+        first.resumed.push(next);
+    }
+    first
 }
 
-/// The outcome of one segment. `after` is the call that reported the recoverable error before
-/// it, if any: the call that returned `Err` emitted nothing after it, so what its bytes
+/// The outcome of one segment (its `resumed` left empty). `after` is the call that reported
+/// the recoverable error before it, if any: the call that returned `Err` emitted nothing after it, so what its bytes
 /// completed is due from the next call on.
 fn outcome_of(
     exp: &Expectation,
@@ -362,14 +372,10 @@ fn outcome_of(
             earliest_by: reported(earliest),
         }),
     };
-    let resumed = exp.resumed.as_ref().map(|r| {
-        let at = error.map(|e| e.reported_by);
-        Box::new(outcome_of(r, bytes, schedule, at))
-    });
     Outcome {
         frames,
         error,
-        resumed,
+        resumed: Vec::new(),
     }
 }
 
@@ -784,8 +790,11 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
     if ty == "fixed" {
         ctx.only(o, &["type", "size"])?;
         let size = ctx.u64(o, "size")?;
-        if size == 0 {
-            return Err(ctx.err("size", "is 0; a fixed frame holds at least 1 byte".into()));
+        if !(1..=LARGEST_FIXED_SIZE).contains(&size) {
+            return Err(ctx.err(
+                "size",
+                format!("is {size}; a fixed frame holds 1 to {LARGEST_FIXED_SIZE} bytes"),
+            ));
         }
         return Ok(Framing::fixed(size));
     }
@@ -944,15 +953,18 @@ fn load_outcome(ctx: &Ctx<'_>, o: &Map<String, Value>, chunks: usize) -> Result<
             })
         }
     };
-    let resumed = match o.get("resumed") {
-        None | Some(Value::Null) => None,
-        Some(r) => {
-            let rctx = ctx.within("resumed.");
-            let ro = rctx.object(r, "")?;
-            rctx.only(ro, &["frames", "error", "resumed"])?;
-            Some(Box::new(load_outcome(&rctx, ro, chunks)?))
-        }
-    };
+    // The nested `resumed` objects, read into a flat list (the JSON reader's depth limit keeps
+    // the nesting, and so this recursion, shallow).
+    let mut resumed = Vec::new();
+    if let Some(r) = o.get("resumed").filter(|r| !r.is_null()) {
+        let rctx = ctx.within("resumed.");
+        let ro = rctx.object(r, "")?;
+        rctx.only(ro, &["frames", "error", "resumed"])?;
+        let mut next = load_outcome(&rctx, ro, chunks)?;
+        let rest = std::mem::take(&mut next.resumed);
+        resumed.push(next);
+        resumed.extend(rest);
+    }
     Ok(Outcome {
         frames,
         error,
@@ -1023,43 +1035,42 @@ fn check_resumed(
     outcome: &Outcome,
     spec: &Outcome,
 ) -> Result<(), Error> {
-    match (&outcome.resumed, &spec.resumed) {
-        (None, None) => Ok(()),
-        (Some(_), None) => Err(ctx.err(
-            "resumed",
-            format!("is given, but under {framing} the error ends the stream"),
-        )),
-        (None, Some(_)) => Err(ctx.err(
-            "resumed",
-            format!(
-                "is missing: under {framing} the decoder recovers from the error, and the \
-                 vector must say what follows"
-            ),
-        )),
-        (Some(o), Some(s)) => {
-            let rctx = ctx.within("resumed.");
-            let whole = Outcome {
-                resumed: None,
-                ..(**o).clone()
-            };
-            let spec_whole = Outcome {
-                resumed: None,
-                ..(**s).clone()
-            };
-            if whole != spec_whole {
+    let mut path = String::new();
+    for k in 0..outcome.resumed.len().max(spec.resumed.len()) {
+        path.push_str("resumed.");
+        let (o, s) = (outcome.resumed.get(k), spec.resumed.get(k));
+        let rctx = ctx.within(&path[..path.len() - "resumed.".len()]);
+        match (o, s) {
+            (Some(_), None) => {
                 return Err(rctx.err(
+                    "resumed",
+                    format!("is given, but under {framing} the stream ends with the error before"),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(rctx.err(
+                    "resumed",
+                    format!(
+                        "is missing: under {framing} the decoder recovers from the error, and \
+                         the vector must say what follows"
+                    ),
+                ))
+            }
+            (Some(o), Some(s)) if (&o.frames, &o.error) != (&s.frames, &s.error) => {
+                return Err(ctx.within(&path).err(
                     "frames",
                     format!(
-                        "{} (by the specification of {framing}: {} frames, {})",
-                        "disagree with what follows the error",
+                        "disagree with what follows the error (by the specification of \
+                         {framing}: {} frames, {})",
                         s.frames.len(),
                         s.error.map_or("no error".to_string(), |e| e.describe())
                     ),
                 ));
             }
-            check_resumed(&rctx, framing, o, s)
+            _ => {}
         }
     }
+    Ok(())
 }
 
 /// The result of running vectors against a decoder.
@@ -1315,8 +1326,20 @@ fn outcome_json(o: &Outcome) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("frames".into(), Value::Array(frames));
     out.insert("error".into(), error);
-    if let Some(r) = &o.resumed {
-        out.insert("resumed".into(), Value::Object(outcome_json(r)));
+    // Each outcome after a recovered error is nested in the one before, built from the last.
+    let mut nested: Option<Map<String, Value>> = None;
+    for r in o.resumed.iter().rev() {
+        let mut m = outcome_json(&Outcome {
+            resumed: Vec::new(),
+            ..r.clone()
+        });
+        if let Some(inner) = nested.take() {
+            m.insert("resumed".into(), Value::Object(inner));
+        }
+        nested = Some(m);
+    }
+    if let Some(inner) = nested {
+        out.insert("resumed".into(), Value::Object(inner));
     }
     out
 }
@@ -1421,7 +1444,7 @@ fn vector_json(
         Wire::Varint(_) => flags.push("varint"),
         Wire::Lines(l) => {
             flags.push("lines");
-            if l.resync && outcome.resumed.is_some() {
+            if l.resync && !outcome.resumed.is_empty() {
                 flags.push("resync");
             }
         }
@@ -1457,7 +1480,7 @@ fn vector_json(
                     }
                 }
             );
-            if let Some(r) = &outcome.resumed {
+            if let Some(r) = outcome.resumed.first() {
                 let _ = write!(
                     comment,
                     " The decoder then goes on after the next newline: {} more frame(s){}.",

@@ -92,12 +92,29 @@ fn a_known_finding_passes_the_replay_and_nothing_else_does() {
     // No messages; a truncated-frame tail of 5 payload bytes cut after its 4-byte header.
     let data = [i as u8, 0, 1, 5, 4];
     assert!(framecheck::corpus::check("adapter_tokio_util07", &data).is_ok());
+    let nothing: &[(&str, framecheck::FailureKind)] = &[];
     let strict = std::panic::catch_unwind(|| {
-        framecheck::fuzz::check_bundled_allowing("tokio-util07", &data, &[])
+        framecheck::fuzz::check_bundled_allowing("tokio-util07", &data, nothing)
     });
     let message = *strict
         .expect_err("with nothing allowed, the lost frame fails")
         .downcast::<String>()
         .unwrap();
     assert!(message.contains("truncation-ignored"), "{message}");
+}
+
+/// The CI fuzz smoke lets through exactly the known findings that the corpus replay does.
+#[test]
+fn the_ci_smoke_allows_the_known_findings_and_nothing_more() {
+    let ci = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/run")).unwrap();
+    for (target, _) in framecheck::corpus::ADAPTER_TARGETS {
+        let known = framecheck::corpus::known_findings_env(target);
+        let line = format!("smoke {target}");
+        let in_ci = ci
+            .lines()
+            .find(|l| l.starts_with(&line))
+            .unwrap_or_else(|| panic!(".ci/run does not fuzz {target}"));
+        let allowed = in_ci[line.len()..].trim();
+        assert_eq!(allowed, known, "{target}: .ci/run allows {allowed:?}");
+    }
 }

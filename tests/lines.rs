@@ -348,3 +348,24 @@ fn declared_line_policies_aim_the_suite_and_are_listed() {
         "{report}"
     );
 }
+
+/// A stream of many recoverable errors is many segments, handled in loops: no recursion over
+/// them (20,000 nested levels would overflow a test thread's stack).
+#[test]
+fn twenty_thousand_bad_lines_are_checked_without_recursion() {
+    use framecheck::{Case, Stream};
+    use std::sync::Arc;
+    let framing: Framing = "lines:max=0:resync".parse().unwrap();
+    let bytes = b"a\n".repeat(20_000);
+    let stream = Arc::new(Stream::raw(framing, "many", bytes.clone()));
+    assert_eq!(stream.expectation().segments().len(), 20_001);
+    let whole = Case::new(
+        stream,
+        "whole",
+        framecheck::Schedule::from_cuts(vec![], bytes.len()),
+    );
+    assert!(framecheck::check(&mut ReferenceDecoder::new(framing), &whole).is_pass());
+    let chunks = vec![bytes];
+    let outcome = framecheck::vectors::spec_outcome(framing, &chunks);
+    assert_eq!(outcome.resumed.len(), 20_000);
+}
