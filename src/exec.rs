@@ -12,8 +12,10 @@
 //!
 //! `BEGIN` starts a new stream with a fresh decoder (answered by `DONE`); `CHUNK` carries the
 //! bytes of one `recv()` in lowercase hex (at least one byte); `EOF` says the peer closed the
-//! stream. After `ERROR` the harness starts the next stream with `BEGIN`. Anything the program
-//! writes to stderr is kept (the last 4 KiB) for the report.
+//! stream. After `ERROR` the harness starts the next stream with `BEGIN`, except under a
+//! framing whose errors the decoder recovers from (`lines:resync`): there it goes on with the
+//! same stream (`CHUNK`, or `EOF` again), as it does in process. Anything the program writes to
+//! stderr is kept (the last 4 KiB) for the report.
 //!
 //! [`ExecProgram`] keeps one process alive across cases and restarts it only after a fault.
 //! Each fault is a verdict on the case ([`Fault`]), and the run goes on:
