@@ -216,6 +216,10 @@ pub fn check(target: &str, data: &[u8]) -> Result<(), String> {
             let framing = u32be_target_framing();
             check_bytes(framing, data, ReferenceDecoder::new(framing));
         }
+        "reference_lines" => {
+            let (framing, rest) = crate::fuzz::lines_framing_from_bytes(data);
+            check_bytes(framing, rest, ReferenceDecoder::new(framing));
+        }
         "replay_token" => {
             if let Ok(text) = std::str::from_utf8(data) {
                 let _ = Case::from_token(text);

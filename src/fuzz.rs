@@ -107,6 +107,30 @@ pub fn case_from_bytes(framing: Framing, data: &[u8]) -> Case {
     Case::new(Arc::new(stream), "fuzz", Schedule::from_cuts(cuts, len))
 }
 
+/// The lines framing that the first two bytes of `data` choose, and the rest: byte 0's low
+/// four bits are `eof=emit`, `resync`, `text` and `crlf`, byte 1 modulo 20 is the maximum line
+/// length (small, so that over-long lines come up). What the `reference_lines` fuzz target
+/// runs the reference decoder under, every policy combination.
+pub fn lines_framing_from_bytes(data: &[u8]) -> (Framing, &[u8]) {
+    let (flags, max, rest) = match data {
+        [f, m, rest @ ..] => (*f, *m, rest),
+        [f] => (*f, 0, &[][..]),
+        [] => (0, 0, &[][..]),
+    };
+    let eof = if flags & 1 != 0 {
+        crate::framing::LineEof::Emit
+    } else {
+        crate::framing::LineEof::Reject
+    };
+    let framing = Framing::lines()
+        .with_line_eof(eof)
+        .with_resync(flags & 2 != 0)
+        .with_text(flags & 4 != 0)
+        .with_crlf(flags & 8 != 0)
+        .with_max_frame_len(u64::from(max % 20));
+    (framing, rest)
+}
+
 /// Checks the case that `data` describes against `decoder`, and panics with the readable
 /// report (reads, calls, replay token) if it fails: the body of a fuzz target.
 ///
