@@ -80,7 +80,9 @@ struct Proc {
 }
 
 enum Line {
-    Text(Vec<u8>),
+    /// A line, and whether more bytes came with it in the same read (so were written before
+    /// the harness could have asked for them, if this line ends an answer).
+    Text(Vec<u8>, bool),
     TooLong(usize),
     End,
 }
@@ -268,7 +270,7 @@ impl ExecProgram {
         let result = (|| {
             // The previous answer must have been all the program said.
             match p.lines.try_recv() {
-                Ok(Line::Text(extra)) => {
+                Ok(Line::Text(extra, _)) => {
                     return Err(Fault {
                         kind: FailureKind::ProtocolError,
                         detail: format!(
@@ -350,7 +352,8 @@ fn read_lines(stdout: impl Read, max_line: usize, tx: mpsc::Sender<Line>) {
             let _ = tx.send(Line::TooLong(max_line));
             return;
         }
-        if tx.send(Line::Text(line)).is_err() {
+        let more = !r.buffer().is_empty();
+        if tx.send(Line::Text(line, more)).is_err() {
             return;
         }
     }
@@ -497,9 +500,22 @@ impl Proc {
                 continue;
             }
             match got {
-                Ok(Line::Text(bytes)) => {
+                Ok(Line::Text(bytes, more)) => {
                     self.answered = true;
+                    // Output that came in the same read as an answer's terminator was written
+                    // before the next request: a terminator too many, or stray lines. (An
+                    // answer to BEGIN, sent together with the first request, may be followed
+                    // by the next answer.)
+                    let stray = more && what != "BEGIN";
+                    let after = || {
+                        protocol(format!(
+                            "after the answer to {what}: unexpected output after the previous \
+                             answer (more bytes came with its terminator)"
+                        ))
+                    };
                     match parse_answer(&bytes) {
+                        Ok(Answer::Done) if stray => return Err(after()),
+                        Ok(Answer::Error(_)) if stray => return Err(after()),
                         Ok(Answer::Done) => return Ok(Ok(())),
                         Ok(Answer::Frame(f)) => frames.push(f),
                         Ok(Answer::Error(m)) => return Ok(Err(Rejection::new(m))),
