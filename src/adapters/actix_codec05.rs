@@ -19,49 +19,25 @@
 //! assert!(report.total > 0);
 //! ```
 
-use std::cell::RefCell;
 use std::fmt::Display;
 use std::pin::Pin;
-use std::rc::Rc;
 
 use actix_codec::{Decoder, Framed};
 
 use super::tokio_util07::ScriptedReader;
-use super::Script;
+use super::Scripted;
 use crate::adapter::{FrameDecoder, Rejection};
 
 /// A tokio-util `Decoder` inside actix-codec's `Framed`, over a scripted reader.
-pub struct FramedDriver<D: Decoder> {
-    framed: Pin<Box<Framed<ScriptedReader, D>>>,
-    script: Rc<RefCell<Script>>,
-    to_vec: fn(D::Item) -> Vec<u8>,
-    done: bool,
-}
+pub struct FramedDriver<D: Decoder>(Scripted<Pin<Box<Framed<ScriptedReader, D>>>, D::Item>);
 
 impl<D: Decoder> FramedDriver<D> {
     /// Drives `decoder` through `Framed`; `to_vec` turns an item into the frame's bytes.
     pub fn new(decoder: D, to_vec: fn(D::Item) -> Vec<u8>) -> Self {
-        let script = Rc::new(RefCell::new(Script::default()));
-        FramedDriver {
-            framed: Box::pin(Framed::new(ScriptedReader(script.clone()), decoder)),
-            script,
+        FramedDriver(Scripted::new(
+            |script| Box::pin(Framed::new(ScriptedReader(script), decoder)),
             to_vec,
-            done: false,
-        }
-    }
-
-    fn pump(&mut self, frames: &mut Vec<Vec<u8>>, at_eof: bool) -> Result<(), Rejection>
-    where
-        D::Error: Display,
-    {
-        let framed = &mut self.framed;
-        super::pump(
-            |cx| framed.as_mut().next_item(cx),
-            self.to_vec,
-            &mut self.done,
-            frames,
-            at_eof,
-        )
+        ))
     }
 }
 
@@ -71,12 +47,11 @@ where
     D::Error: Display,
 {
     fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
-        self.script.borrow_mut().chunks.push_back(chunk.to_vec());
-        self.pump(frames, false)
+        self.0
+            .call(Some(chunk), frames, |f, cx| f.as_mut().next_item(cx))
     }
 
     fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
-        self.script.borrow_mut().eof = true;
-        self.pump(frames, true)
+        self.0.call(None, frames, |f, cx| f.as_mut().next_item(cx))
     }
 }

@@ -63,41 +63,76 @@ impl Script {
 #[allow(dead_code)]
 const MAX_POLLS: usize = 1 << 20;
 
-/// Polls a frame stream (a `FramedRead`, a `Framed`) until it is `Pending` (more input needed)
-/// or ends, pushing each frame; an error item is the call's rejection. `done` is set once the
-/// stream has ended, after which it is not polled again. At EOF, `Pending` is an error: the
-/// reader has nothing more to give.
+/// A frame stream (a `FramedRead`, a `Framed`) over a reader of a [`Script`]: what the async
+/// adapters share. Each `feed` queues a chunk, `eof` ends the script, and either one polls the
+/// stream until it is `Pending` (more input needed) or ends, pushing each frame; an error item
+/// is the call's rejection. Once the stream has ended it is not polled again. At EOF, `Pending`
+/// is an error: the reader has nothing more to give.
+#[allow(dead_code)] // Unused when no async adapter is compiled in.
+pub(crate) struct Scripted<F, T> {
+    framed: F,
+    script: std::rc::Rc<std::cell::RefCell<Script>>,
+    to_vec: fn(T) -> Vec<u8>,
+    done: bool,
+}
+
 #[allow(dead_code)]
-pub(crate) fn pump<T, E: std::fmt::Display>(
-    mut poll_next: impl FnMut(&mut std::task::Context<'_>) -> std::task::Poll<Option<Result<T, E>>>,
-    to_vec: impl Fn(T) -> Vec<u8>,
-    done: &mut bool,
-    frames: &mut Vec<Vec<u8>>,
-    at_eof: bool,
-) -> Result<(), crate::adapter::Rejection> {
-    use crate::adapter::Rejection;
-    use std::task::{Context, Poll, Waker};
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..MAX_POLLS {
-        if *done {
-            return Ok(());
-        }
-        match poll_next(&mut cx) {
-            Poll::Ready(Some(Ok(item))) => frames.push(to_vec(item)),
-            Poll::Ready(Some(Err(e))) => return Err(Rejection::new(e)),
-            Poll::Ready(None) => {
-                *done = true;
-                return Ok(());
-            }
-            Poll::Pending if at_eof => {
-                return Err(Rejection::new(
-                    "the driver returned Pending after its reader reached EOF",
-                ))
-            }
-            Poll::Pending => return Ok(()),
+impl<F, T> Scripted<F, T> {
+    /// `make` builds the stream around the script (which its reader reads); `to_vec` turns an
+    /// item into the frame's bytes.
+    pub(crate) fn new(
+        make: impl FnOnce(std::rc::Rc<std::cell::RefCell<Script>>) -> F,
+        to_vec: fn(T) -> Vec<u8>,
+    ) -> Self {
+        let script = std::rc::Rc::new(std::cell::RefCell::new(Script::default()));
+        Scripted {
+            framed: make(script.clone()),
+            script,
+            to_vec,
+            done: false,
         }
     }
-    Err(Rejection::new(format!(
-        "the driver did not settle within {MAX_POLLS} polls"
-    )))
+
+    /// Queues `chunk` (`None`: EOF), then polls with `poll_next`.
+    pub(crate) fn call<E: std::fmt::Display>(
+        &mut self,
+        chunk: Option<&[u8]>,
+        frames: &mut Vec<Vec<u8>>,
+        mut poll_next: impl FnMut(
+            &mut F,
+            &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<T, E>>>,
+    ) -> Result<(), crate::adapter::Rejection> {
+        use crate::adapter::Rejection;
+        use std::task::{Context, Poll, Waker};
+        match chunk {
+            Some(c) => self.script.borrow_mut().chunks.push_back(c.to_vec()),
+            None => self.script.borrow_mut().eof = true,
+        }
+        // The stream polls the reader, which returns `Pending` when the script is empty; the
+        // next call queues more and polls again, so no waker needs registering.
+        let mut cx = Context::from_waker(Waker::noop());
+        for _ in 0..MAX_POLLS {
+            if self.done {
+                return Ok(());
+            }
+            match poll_next(&mut self.framed, &mut cx) {
+                Poll::Ready(Some(Ok(item))) => frames.push((self.to_vec)(item)),
+                Poll::Ready(Some(Err(e))) => return Err(Rejection::new(e)),
+                Poll::Ready(None) => {
+                    self.done = true;
+                    return Ok(());
+                }
+                Poll::Pending if chunk.is_none() => {
+                    return Err(Rejection::new(
+                        "the driver returned Pending after its reader reached EOF",
+                    ))
+                }
+                Poll::Pending => return Ok(()),
+            }
+        }
+        Err(Rejection::new(format!(
+            "the driver did not settle within {MAX_POLLS} polls"
+        )))
+    }
 }

@@ -29,7 +29,7 @@ use futures_core::Stream as _;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, FramedRead, LengthDelimitedCodec, LinesCodec};
 
-use super::Script;
+use super::{Script, Scripted};
 use crate::adapter::{FrameDecoder, Rejection};
 use crate::framing::{Endian, Framing, LineEof, Wire};
 
@@ -189,37 +189,15 @@ impl tokio::io::AsyncWrite for ScriptedReader {
 }
 
 /// A tokio-util `Decoder` inside the real `FramedRead`, over a scripted reader.
-pub struct FramedReadDriver<D: Decoder> {
-    framed: FramedRead<ScriptedReader, D>,
-    script: Rc<RefCell<Script>>,
-    to_vec: fn(D::Item) -> Vec<u8>,
-    done: bool,
-}
+pub struct FramedReadDriver<D: Decoder>(Scripted<FramedRead<ScriptedReader, D>, D::Item>);
 
 impl<D: Decoder> FramedReadDriver<D> {
     /// Drives `decoder` through `FramedRead`; `to_vec` turns an item into the frame's bytes.
     pub fn new(decoder: D, to_vec: fn(D::Item) -> Vec<u8>) -> Self {
-        let script = Rc::new(RefCell::new(Script::default()));
-        FramedReadDriver {
-            framed: FramedRead::new(ScriptedReader(script.clone()), decoder),
-            script,
+        FramedReadDriver(Scripted::new(
+            |script| FramedRead::new(ScriptedReader(script), decoder),
             to_vec,
-            done: false,
-        }
-    }
-
-    fn pump(&mut self, frames: &mut Vec<Vec<u8>>, at_eof: bool) -> Result<(), Rejection>
-    where
-        D::Error: Display,
-    {
-        let framed = &mut self.framed;
-        super::pump(
-            |cx| Pin::new(&mut *framed).poll_next(cx),
-            self.to_vec,
-            &mut self.done,
-            frames,
-            at_eof,
-        )
+        ))
     }
 }
 
@@ -229,12 +207,11 @@ where
     D::Error: Display + From<std::io::Error>,
 {
     fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
-        self.script.borrow_mut().chunks.push_back(chunk.to_vec());
-        self.pump(frames, false)
+        self.0
+            .call(Some(chunk), frames, |f, cx| Pin::new(f).poll_next(cx))
     }
 
     fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
-        self.script.borrow_mut().eof = true;
-        self.pump(frames, true)
+        self.0.call(None, frames, |f, cx| Pin::new(f).poll_next(cx))
     }
 }
