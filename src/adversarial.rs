@@ -15,6 +15,8 @@
 //! | `empty-x100` | a hundred consecutive empty frames | 14 |
 //! | `trunc@K` | a two-frame stream cut off after K bytes: inside the header, exactly after it, inside the payload | 13 |
 //! | `incl-below-header=V` | with `:incl`, a field smaller than the header | 17 |
+//! | `varint-*` | a varint: non-minimal, overflowing, endless, truncated | 15 |
+//! | `netstring-*` | a netstring: leading zero, empty length, non-digit, huge length, missing comma | |
 //!
 //! For lines (no length field), the streams are built around the newline instead:
 //!
@@ -127,7 +129,22 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
             header_then_few(format!("incl-below-header={v}"), v);
         }
     }
-    if w == 0 {
+    if matches!(framing.wire(), Wire::Netstring) {
+        // Netstring edge cases: a leading zero, an empty length, a byte that is not a digit, a
+        // length longer than any u64, a missing comma, a payload then EOF before the comma.
+        let raw: [(&str, &[u8]); 7] = [
+            ("netstring-leading-zero", b"01:a,"),
+            ("netstring-empty-length", b":,"),
+            ("netstring-non-digit", b"3x:abc,"),
+            ("netstring-huge-length", b"99999999999999999999999:"),
+            ("netstring-missing-comma", b"3:abcX"),
+            ("netstring-no-comma-at-eof", b"3:abc"),
+            ("netstring-zero", b"0:,"),
+        ];
+        for (name, tail) in raw {
+            out.push(lenient(framing, name, good.clone(), tail.to_vec()));
+        }
+    } else if w == 0 {
         // Varint edge cases (FRAMING-BUGS.md #15): non-minimal encodings of 0 and 1, a 10th
         // byte that overflows u64, continuation bytes that never end, a varint cut short.
         let raw_headers: [(&str, Vec<u8>); 6] = [

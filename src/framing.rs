@@ -64,6 +64,12 @@
 //! `fixed:size=N` cuts the stream into frames of exactly `N` bytes; a shorter remainder at EOF
 //! is a truncated frame.
 //!
+//! `netstring` is D. J. Bernstein's `<length>:<payload>,` (`3:abc,`, `0:,`): the length in
+//! ASCII decimal without leading zeros, a colon, the payload, a comma. A byte that is not a
+//! digit where the length is, a leading zero, an empty length or a missing comma is a
+//! `malformed-header`; a length over the maximum is `oversized` from the digit that makes it
+//! so (`9999` with `max=100` is proven bad at its third digit).
+//!
 //! # Design
 //! [`Framing`] holds a [`Wire`] format, which is `#[non_exhaustive]` so that new formats join
 //! as new variants. The specification
@@ -173,6 +179,11 @@ pub struct Fixed {
     pub size: u64,
 }
 
+/// How many decimal digits `value` takes.
+pub fn decimal_len(value: u64) -> usize {
+    value.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
 /// The most bytes a `u64` varint takes.
 pub const VARINT_MAX_LEN: usize = 10;
 
@@ -219,6 +230,8 @@ pub enum Wire {
     Lines(Lines),
     /// Frames of one fixed size.
     Fixed(Fixed),
+    /// Netstrings (D. J. Bernstein): `<decimal length>:<payload>,`, as `3:abc,`.
+    Netstring,
 }
 
 /// What the bytes at the start of a frame say about its header.
@@ -428,6 +441,15 @@ impl Framing {
         }
     }
 
+    /// Netstrings (`3:abc,`) with the default maximum.
+    pub fn netstring() -> Framing {
+        Framing {
+            wire: Wire::Netstring,
+            max_frame_len: DEFAULT_MAX,
+            empty_frames: true,
+        }
+    }
+
     /// Newline-delimited lines with the default maximum line length, rejecting an unterminated
     /// last line, and ending the stream at an over-long line.
     pub fn lines() -> Framing {
@@ -556,6 +578,7 @@ impl Framing {
             "u64be",
             "u64le",
             "varint",
+            "netstring",
             "lines",
             "fixed:size=16",
         ]
@@ -620,6 +643,7 @@ impl Framing {
                 (w, Endian::Little) => format!("u{}le", w as u32 * 8),
             },
             Wire::Varint(_) => "varint".to_string(),
+            Wire::Netstring => "netstring".to_string(),
             Wire::Lines(_) => "lines".to_string(),
             Wire::Fixed(_) => "fixed".to_string(),
         }
@@ -630,8 +654,14 @@ impl Framing {
         match self.wire {
             Wire::LengthPrefix(lp) => lp.width as usize,
             Wire::Varint(_) => varint_len(payload_len),
+            Wire::Netstring => decimal_len(payload_len) + 1,
             Wire::Lines(_) | Wire::Fixed(_) => 0,
         }
+    }
+
+    /// Bytes after the payload: the comma of a netstring, none otherwise.
+    pub fn trailer_len(&self) -> usize {
+        usize::from(matches!(self.wire, Wire::Netstring))
     }
 
     /// The longest header the wire format has (0 for lines and fixed-size frames).
@@ -639,13 +669,17 @@ impl Framing {
         match self.wire {
             Wire::LengthPrefix(lp) => lp.width as usize,
             Wire::Varint(_) => VARINT_MAX_LEN,
+            Wire::Netstring => decimal_len(u64::MAX) + 1,
             Wire::Lines(_) | Wire::Fixed(_) => 0,
         }
     }
 
     /// Whether frames carry a length header (a length prefix or a varint).
     pub fn has_length_field(&self) -> bool {
-        matches!(self.wire, Wire::LengthPrefix(_) | Wire::Varint(_))
+        matches!(
+            self.wire,
+            Wire::LengthPrefix(_) | Wire::Varint(_) | Wire::Netstring
+        )
     }
 
     /// The largest value the length field can hold (0 for framings without one).
@@ -676,6 +710,7 @@ impl Framing {
         let lp = match self.wire {
             Wire::LengthPrefix(lp) => lp,
             Wire::Varint(_) => return Some(varint(value)),
+            Wire::Netstring => return Some(format!("{value}:").into_bytes()),
             Wire::Lines(_) | Wire::Fixed(_) => return None,
         };
         let w = lp.width as usize;
@@ -752,6 +787,9 @@ impl Framing {
                     })?;
                     enc.bytes.extend_from_slice(&header);
                     enc.bytes.extend_from_slice(m);
+                    if self.trailer_len() == 1 {
+                        enc.bytes.push(b',');
+                    }
                 }
             }
             enc.frames.push(start..enc.bytes.len());
@@ -771,13 +809,13 @@ impl Framing {
                     format!("{} frames have no length header", self.name()),
                 ))
             }
-            Wire::Varint(_) => {
+            Wire::Varint(_) | Wire::Netstring => {
                 return match self.parse_header(header) {
                     HeaderParse::Frame { payload, .. } => Ok(payload),
                     HeaderParse::Bad { class, why, .. } => Err((class, why)),
                     HeaderParse::NeedMore { .. } => Err((
                         ErrorClass::TruncatedAtEof,
-                        "an unfinished varint".to_string(),
+                        format!("an unfinished {} header", self.name()),
                     )),
                 };
             }
@@ -866,6 +904,7 @@ impl Framing {
                 }
             }
             Wire::Varint(v) => self.parse_varint(v, avail),
+            Wire::Netstring => self.parse_netstring_header(avail),
             // No header: the frame is the bytes up to the newline (the header "length" is 0).
             Wire::Lines(_) => {
                 let window = avail.len().min(self.window());
@@ -887,6 +926,82 @@ impl Framing {
                 header_len: 0,
                 payload: f.size,
             },
+        }
+    }
+
+    /// A netstring's `<digits>:`, at the start of `avail`. The header is complete at its colon
+    /// or, for a length that is too long, at the digit past the most a valid length has
+    /// (`decimal_len(max)`): a decoder must not wait for a colon forever. A length over the
+    /// maximum is proven from the digit that makes it so.
+    fn parse_netstring_header(&self, avail: &[u8]) -> HeaderParse {
+        let max = self.max_frame_len;
+        let most_digits = decimal_len(max);
+        let mut value: u64 = 0;
+        // The index of the digit that proved the length over the maximum.
+        let mut over: Option<usize> = None;
+        for (i, &b) in avail.iter().enumerate() {
+            let oversized = |at: usize, first: usize| HeaderParse::Bad {
+                class: ErrorClass::Oversized,
+                why: format!(
+                    "a netstring length of more than {max} ({}…)",
+                    String::from_utf8_lossy(&avail[..=first])
+                ),
+                header_len: at + 1,
+                proven: first + 1,
+            };
+            let malformed = |why: String| HeaderParse::Bad {
+                class: ErrorClass::MalformedHeader,
+                why,
+                header_len: i + 1,
+                proven: i + 1,
+            };
+            match b {
+                _ if over.is_some() && !b.is_ascii_digit() => {
+                    return oversized(i, over.unwrap_or(i));
+                }
+                b':' if i == 0 => {
+                    return malformed("an empty netstring length (a colon first)".to_string())
+                }
+                b':' if value == 0 && !self.empty_frames => {
+                    return HeaderParse::Bad {
+                        class: ErrorClass::EmptyFrame,
+                        why: "a zero-length frame, which this framing does not allow".to_string(),
+                        header_len: i + 1,
+                        proven: i + 1,
+                    };
+                }
+                b':' => {
+                    return HeaderParse::Frame {
+                        header_len: i + 1,
+                        payload: value,
+                    }
+                }
+                b'0'..=b'9' if i == 1 && avail[0] == b'0' => {
+                    return malformed("a netstring length with a leading zero".to_string())
+                }
+                b'0'..=b'9' => {
+                    if over.is_none() {
+                        match value
+                            .checked_mul(10)
+                            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                        {
+                            Some(v) if v <= max => value = v,
+                            _ => over = Some(i),
+                        }
+                    }
+                    if i + 1 > most_digits {
+                        return oversized(i, over.unwrap_or(i));
+                    }
+                }
+                _ => {
+                    return malformed(format!(
+                        "byte {b:02x} where a netstring length's digit or colon goes"
+                    ))
+                }
+            }
+        }
+        HeaderParse::NeedMore {
+            proven: over.map(|i| i + 1),
         }
     }
 
@@ -1200,18 +1315,38 @@ impl Framing {
             };
             let header_end = pos + header_len;
             let have = (stream.len() - header_end) as u64;
-            if have < payload {
-                return truncated(frames, pos, format!("{have} of {payload} payload bytes"));
+            let trailer = self.trailer_len() as u64;
+            if have < payload + trailer {
+                let what = if have < payload {
+                    format!("{have} of {payload} payload bytes")
+                } else {
+                    "the payload, but not the comma after it".to_string()
+                };
+                return truncated(frames, pos, what);
             }
             // `payload <= have`, so it fits in usize.
             let end = header_end + payload as usize;
+            if trailer == 1 && stream[end] != b',' {
+                return Expectation {
+                    frames,
+                    end: End::Reject {
+                        class: ErrorClass::MalformedHeader,
+                        start: pos,
+                        at: At::Byte(end),
+                        earliest: At::Byte(end),
+                        why: format!("byte {:02x} where a netstring's comma goes", stream[end]),
+                    },
+                    resumed: Vec::new(),
+                };
+            }
+            let last = end + trailer as usize;
             frames.push(ExpectedFrame {
                 start: pos,
                 payload: header_end..end,
-                last_byte: end - 1,
+                last_byte: last - 1,
                 at_eof: false,
             });
-            pos = end;
+            pos = last;
         }
     }
 }
@@ -1282,6 +1417,7 @@ impl FromStr for Framing {
         };
         let mut framing = match name {
             "varint" => Framing::varint(),
+            "netstring" => Framing::netstring(),
             "lines" => Framing::lines(),
             "u8" => Framing::length_prefix(1, Endian::Big),
             "u16be" => Framing::length_prefix(2, Endian::Big),
@@ -1310,7 +1446,7 @@ impl FromStr for Framing {
             _ => {
                 return Err(Error::new(format!(
                     "framing {s:?}: unknown wire format {name:?} (expected u8, u16be, u16le, \
-                     u32be, u32le, u64be, u64le, varint, lines or fixed:size=N)"
+                     u32be, u32le, u64be, u64le, varint, netstring, lines or fixed:size=N)"
                 )))
             }
         };
@@ -1322,7 +1458,10 @@ impl FromStr for Framing {
                     framing = framing.with_length_includes_header(true);
                 }
                 ("overlong", Wire::Varint(_)) => framing = framing.with_overlong_varints(true),
-                ("noempty", Wire::LengthPrefix(_) | Wire::Varint(_) | Wire::Lines(_)) => {
+                (
+                    "noempty",
+                    Wire::LengthPrefix(_) | Wire::Varint(_) | Wire::Lines(_) | Wire::Netstring,
+                ) => {
                     framing = framing.with_empty_frames(false);
                 }
                 ("resync", Wire::Lines(_)) => framing = framing.with_resync(true),
@@ -1332,7 +1471,7 @@ impl FromStr for Framing {
                 ("eof=reject", Wire::Lines(_)) => {
                     framing = framing.with_line_eof(LineEof::Reject);
                 }
-                (_, Wire::LengthPrefix(_) | Wire::Varint(_) | Wire::Lines(_))
+                (_, Wire::LengthPrefix(_) | Wire::Varint(_) | Wire::Lines(_) | Wire::Netstring)
                     if opt.starts_with("max=") =>
                 {
                     let v = &opt[4..];
@@ -1465,12 +1604,19 @@ impl ReferenceDecoder {
                 } => (header_len, payload),
             };
             // `payload <= max_frame_len`; compare in u64 so that no cast can truncate.
-            if ((rest.len() - w) as u64) < payload {
+            let trailer = self.framing.trailer_len();
+            if ((rest.len() - w) as u64) < payload + trailer as u64 {
                 break Ok(());
             }
             let end = w + payload as usize;
+            if trailer == 1 && rest[end] != b',' {
+                break Err(Rejection::new(format!(
+                    "byte {:02x} where a netstring's comma goes",
+                    rest[end]
+                )));
+            }
             frames.push(rest[w..end].to_vec());
-            pos += end;
+            pos += end + trailer;
         };
         self.buf.drain(..pos);
         result

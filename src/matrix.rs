@@ -26,6 +26,7 @@ pub fn group_of(stream: &str) -> &'static str {
         "top-bit",
         "incl-below",
         "varint-",
+        "netstring-",
         "overlong-",
     ];
     if stream.starts_with("vector:") {
@@ -286,6 +287,7 @@ pub fn framings() -> Vec<Framing> {
         // asynchronous-codec's LinesCodec: UTF-8, no maximum.
         "lines:max=18446744073709551615:resync:text",
         "fixed:size=16",
+        "netstring:max=1024",
     ]
     .iter()
     .map(|s| s.parse().expect("matrix framings parse"))

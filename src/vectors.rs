@@ -76,6 +76,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../vectors/generated/lines-text.json"),
     ),
     (
+        "generated/netstring.json",
+        include_str!("../vectors/generated/netstring.json"),
+    ),
+    (
         "generated/fixed.json",
         include_str!("../vectors/generated/fixed.json"),
     ),
@@ -787,6 +791,11 @@ fn load_vector(
 fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
     let o = ctx.object(v, "")?;
     let ty = ctx.str(o, "type")?;
+    if ty == "netstring" {
+        ctx.only(o, &["type", "max_frame_len"])?;
+        let max = ctx.u64(o, "max_frame_len")?;
+        return Ok(Framing::netstring().with_max_frame_len(max));
+    }
     if ty == "fixed" {
         ctx.only(o, &["type", "size"])?;
         let size = ctx.u64(o, "size")?;
@@ -849,8 +858,8 @@ fn load_framing(ctx: &Ctx<'_>, v: &Value) -> Result<Framing, Error> {
         return Err(ctx.err(
             "type",
             format!(
-                "{ty:?} is not supported (supported: \"length-prefix\", \"varint\", \"lines\", \
-                 \"fixed\")"
+                "{ty:?} is not supported (supported: \"length-prefix\", \"varint\", \
+                 \"netstring\", \"lines\", \"fixed\")"
             ),
         ));
     }
@@ -1180,6 +1189,7 @@ pub fn flag_notes() -> Vec<(&'static str, &'static str)> {
         ("lines", "Newline-delimited lines: a frame is the bytes before each 0a."),
         ("resync", "An over-long line is an error, after which the decoder goes on from the next newline (`lines` with `resync`)."),
         ("fixed", "Fixed-size frames."),
+        ("netstring", "Netstrings: `<decimal length>:<payload>,` (D. J. Bernstein)."),
         ("varint-edge", "A non-minimal, overflowing, endless or truncated varint, or one of ten bytes (#15)."),
     ]
 }
@@ -1211,6 +1221,7 @@ pub fn generated_framings() -> Vec<(&'static str, Framing)> {
         ("lines-emit-resync", "lines:max=16:eof=emit:resync"),
         ("lines-text", "lines:max=16:eof=emit:resync:text:crlf"),
         ("fixed", "fixed:size=4"),
+        ("netstring", "netstring:max=1024"),
     ]
     .into_iter()
     .map(|(n, s)| (n, s.parse().expect("generator framings parse")))
@@ -1301,6 +1312,7 @@ fn framing_json(framing: Framing) -> Value {
             "crlf": l.crlf,
         }),
         Wire::Fixed(f) => json!({"type": "fixed", "size": f.size}),
+        Wire::Netstring => json!({"type": "netstring", "max_frame_len": framing.max_frame_len()}),
     }
 }
 
@@ -1449,6 +1461,7 @@ fn vector_json(
             }
         }
         Wire::Fixed(_) => flags.push("fixed"),
+        Wire::Netstring => flags.push("netstring"),
     }
     let mut comment =
         format!("Generated: the {name} stream of {framing}, cut by the {schedule_name} schedule. ");

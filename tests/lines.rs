@@ -1,6 +1,7 @@
-//! Lines and fixed-size frames: the reference decoder passes every policy, and the oracle
-//! catches each way a line decoder goes wrong (the over-long line, the unterminated last line,
-//! the recovery after an error) with the verdict kind that bug should produce.
+//! Lines, netstrings and fixed-size frames: the reference decoder passes every policy, and the
+//! oracle catches each way a line or netstring decoder goes wrong (the over-long line, the
+//! unterminated last line, the recovery after an error, the missing comma) with the verdict kind
+//! that bug should produce.
 
 use std::time::Duration;
 
@@ -368,4 +369,94 @@ fn twenty_thousand_bad_lines_are_checked_without_recursion() {
     let chunks = vec![bytes];
     let outcome = framecheck::vectors::spec_outcome(framing, &chunks);
     assert_eq!(outcome.resumed.len(), 20_000);
+}
+
+/// A netstring decoder with switchable mistakes.
+struct Net {
+    max: u64,
+    skip_comma_check: bool,
+    max_at_colon: bool,
+    buf: Vec<u8>,
+}
+
+impl FrameDecoder for Net {
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.buf.extend_from_slice(chunk);
+        loop {
+            let digits = self.buf.iter().take_while(|b| b.is_ascii_digit()).count();
+            let most = self.max.to_string().len();
+            if !self.max_at_colon && digits > most {
+                return Err(Rejection::new("length too long"));
+            }
+            if digits > 1 && self.buf[0] == b'0' {
+                return Err(Rejection::new("leading zero"));
+            }
+            let Some(&sep) = self.buf.get(digits) else {
+                return Ok(());
+            };
+            if sep != b':' || digits == 0 {
+                return Err(Rejection::new("malformed length"));
+            }
+            let len: u64 = std::str::from_utf8(&self.buf[..digits])
+                .unwrap()
+                .parse()
+                .unwrap_or(u64::MAX);
+            if len > self.max {
+                return Err(Rejection::new("too long"));
+            }
+            let start = digits + 1;
+            let end = start + len as usize;
+            if self.buf.len() < end + 1 {
+                return Ok(());
+            }
+            if !self.skip_comma_check && self.buf[end] != b',' {
+                return Err(Rejection::new("no comma"));
+            }
+            frames.push(self.buf[start..end].to_vec());
+            self.buf.drain(..=end);
+        }
+    }
+
+    fn eof(&mut self, _frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(Rejection::new("truncated"))
+        }
+    }
+}
+
+#[test]
+fn netstrings_the_reference_and_a_correct_decoder_pass_and_two_mistakes_are_caught() {
+    for spec in [
+        "netstring",
+        "netstring:max=100",
+        "netstring:max=0",
+        "netstring:max=10:noempty",
+    ] {
+        let framing: Framing = spec.parse().unwrap();
+        let report = Suite::new(framing).run(move || ReferenceDecoder::new(framing));
+        assert!(report.is_pass(), "{spec}: {:?}", report.failures.first());
+    }
+    let net = |skip_comma_check, max_at_colon| {
+        move || Net {
+            max: 100,
+            skip_comma_check,
+            max_at_colon,
+            buf: Vec::new(),
+        }
+    };
+    let framing: Framing = "netstring:max=100".parse().unwrap();
+    let report = Suite::new(framing).fail_fast(true).run(net(false, false));
+    assert!(report.is_pass(), "{report}");
+    assert_eq!(
+        first_failure("netstring:max=100", net(true, false)),
+        // It emits the frame whose comma is missing.
+        Some(FailureKind::ExtraFrame)
+    );
+    // Waiting for the colon buffers a length already known to be too long.
+    assert_eq!(
+        first_failure("netstring:max=100", net(false, true)),
+        Some(FailureKind::LateRejection)
+    );
 }
