@@ -50,12 +50,13 @@ mkdir -p "$OUT"
 # Targets left out of continuous fuzzing (shell patterns; CFLITE_EXCLUDE replaces the list).
 # They crash on their first inputs, which would fail every ClusterFuzzLite run:
 #   zoo, zoo_raw  the deliberately buggy decoders of src/zoo.rs (FRAMECHECK_ZOO).
+#   readme_example  the README's example, with its planted bug.
 #   adapter_tokio_util07, adapter_unsigned_varint08, adapter_actix_codec05
 #                 third-party decoders with known findings (tests/third_party.rs): they come
 #                 back at once unless FRAMECHECK_FUZZ_ALLOW lists them, and ClusterFuzzLite
 #                 sets no environment variables for a target. The prost and
 #                 asynchronous-codec adapters pass, and are fuzzed.
-read -r -a exclude <<<"${CFLITE_EXCLUDE-zoo zoo_raw adapter_tokio_util07 adapter_unsigned_varint08 adapter_actix_codec05}"
+read -r -a exclude <<<"${CFLITE_EXCLUDE-zoo zoo_raw readme_example adapter_tokio_util07 adapter_unsigned_varint08 adapter_actix_codec05}"
 
 # Sanitizer flags for cargo fuzz. In the image, RUSTFLAGS already carries
 # -Zsanitizer=$SANITIZER for address and memory, so cargo-fuzz must ask for the same one.

@@ -54,7 +54,7 @@
 
 use std::fmt;
 
-use crate::framing::{Framing, LineEof, Wire};
+use crate::framing::{Framing, LineEof};
 
 /// A stream-framing decoder under test, seen as a TCP read loop sees it.
 ///
@@ -310,12 +310,9 @@ impl<D: FrameDecoder> FrameDecoder for Declared<D> {
         self.profile.empty_frames()
     }
     fn unterminated_line(&self) -> Option<LineEof> {
-        match self.profile.wire() {
-            Wire::Lines(l) => Some(l.eof),
-            _ => None,
-        }
+        self.profile.line_eof()
     }
     fn resyncs(&self) -> Option<bool> {
-        matches!(self.profile.wire(), Wire::Lines(_)).then(|| self.profile.resyncs())
+        self.profile.line_resync()
     }
 }

@@ -166,6 +166,20 @@ pub fn generate() -> Vec<Seed> {
             v.id.clone(),
             serde_json::to_vec_pretty(&file).expect("JSON values serialize"),
         );
+        if let Some(flags) = lines_flags(v.framing) {
+            // `reference_lines`: two bytes choose the policies and the maximum (16, as in the
+            // generated vectors), then the case.
+            let (framing, _) = crate::fuzz::lines_framing_from_bytes(&[flags, 16]);
+            if framing == v.framing {
+                if let Some(data) = bytes_for_case(framing, &case) {
+                    push(
+                        "reference_lines",
+                        v.id.clone(),
+                        [vec![flags, 16], data].concat(),
+                    );
+                }
+            }
+        }
         if v.framing.name() == "u32be" {
             if let Some(data) = bytes_for_case(u32be_target_framing(), &case) {
                 push("reference_u32be", v.id.clone(), data);
@@ -206,6 +220,19 @@ pub fn generate() -> Vec<Seed> {
         push("exec_answer", name.to_string(), line.as_bytes().to_vec());
     }
     out
+}
+
+/// The first byte of a `reference_lines` input that chooses `framing`'s line policies.
+fn lines_flags(framing: Framing) -> Option<u8> {
+    match framing.wire() {
+        crate::framing::Wire::Lines(l) => Some(
+            u8::from(l.eof == crate::framing::LineEof::Emit)
+                | u8::from(l.resync) << 1
+                | u8::from(l.text) << 2
+                | u8::from(l.crlf) << 3,
+        ),
+        _ => None,
+    }
 }
 
 /// The check the fuzz target `target` makes on `data`, as a function: `Err` with the failure
@@ -270,6 +297,7 @@ mod tests {
         let seeds = generate();
         for target in [
             "reference_u32be",
+            "reference_lines",
             "replay_token",
             "vectors_file",
             "exec_answer",

@@ -520,6 +520,24 @@ impl Framing {
         self
     }
 
+    /// For lines, the EOF policy (`None` for other framings): what a decoder of this framing
+    /// declares (`FrameDecoder::unterminated_line`).
+    pub fn line_eof(&self) -> Option<LineEof> {
+        match self.wire {
+            Wire::Lines(l) => Some(l.eof),
+            _ => None,
+        }
+    }
+
+    /// For lines, whether errors are recovered from (`None` for other framings): what a decoder
+    /// of this framing declares (`FrameDecoder::resyncs`).
+    pub fn line_resync(&self) -> Option<bool> {
+        match self.wire {
+            Wire::Lines(l) => Some(l.resync),
+            _ => None,
+        }
+    }
+
     /// Whether an error is one the decoder recovers from (`lines:resync`): the harness then
     /// keeps calling it after it returns `Err`.
     pub fn resyncs(&self) -> bool {
@@ -567,7 +585,7 @@ impl Framing {
     }
 
     /// Every built-in framing, with default options: `u8`, `u16be`, `u16le`, `u32be`, `u32le`,
-    /// `u64be`, `u64le`, `varint`, `lines` and `fixed:size=16`.
+    /// `u64be`, `u64le`, `varint`, `netstring`, `lines` and `fixed:size=16`.
     pub fn catalog() -> Vec<Framing> {
         [
             "u8",
@@ -1666,14 +1684,11 @@ impl FrameDecoder for ReferenceDecoder {
     }
 
     fn unterminated_line(&self) -> Option<LineEof> {
-        match self.framing.wire {
-            Wire::Lines(l) => Some(l.eof),
-            _ => None,
-        }
+        self.framing.line_eof()
     }
 
     fn resyncs(&self) -> Option<bool> {
-        matches!(self.framing.wire, Wire::Lines(_)).then(|| self.framing.resyncs())
+        self.framing.line_resync()
     }
 }
 

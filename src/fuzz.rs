@@ -185,14 +185,22 @@ pub fn check_bundled_allowing<S: AsRef<str>>(
     data: &[u8],
     allowed: &[(S, FailureKind)],
 ) {
-    static PAIRS: OnceLock<Mutex<HashMap<String, Pairs>>> = OnceLock::new();
-    let pairs = PAIRS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(prefix.to_string())
-        .or_insert_with(|| bundled_pairs(prefix))
-        .clone();
+    // Built once per prefix (a target uses one), and shared: nothing is built per input.
+    static PAIRS: OnceLock<Mutex<HashMap<String, Arc<Pairs>>>> = OnceLock::new();
+    let pairs = {
+        let mut cache = PAIRS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match cache.get(prefix) {
+            Some(p) => Arc::clone(p),
+            None => {
+                let p = Arc::new(bundled_pairs(prefix));
+                cache.insert(prefix.to_string(), Arc::clone(&p));
+                p
+            }
+        }
+    };
     assert!(
         !pairs.is_empty(),
         "no bundled decoder's id starts with {prefix:?} (is its feature on?)"

@@ -787,7 +787,7 @@ fn reject_window_of(case: &Case, n: usize, end: &End) -> Option<(usize, usize)> 
 }
 
 /// The call (a chunk index, or `n` for EOF) that delivers `at`.
-fn call_of(case: &Case, n: usize, at: At) -> usize {
+pub(crate) fn call_of(case: &Case, n: usize, at: At) -> usize {
     match at {
         At::Byte(b) => case.schedule.chunk_of(b),
         At::Eof => n,

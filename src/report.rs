@@ -126,10 +126,7 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
     let (reject_from, reject_call) = (window.map(|w| w.0), window.map(|w| w.1));
     let mut expected: Vec<(Vec<&[u8]>, bool)> = vec![(Vec::new(), false); n + 1];
     for fr in &exp.frames {
-        let c = match fr.due() {
-            crate::framing::At::Byte(b) => case.schedule.chunk_of(b),
-            crate::framing::At::Eof => n,
-        };
+        let c = crate::oracle::call_of(case, n, fr.due());
         expected[c].0.push(&stream[fr.payload.clone()]);
     }
     if let Some(r) = reject_call {

@@ -259,11 +259,12 @@ pub struct Vector {
 impl Vector {
     /// The vector's stream cut into its chunks, as given (labelled `vector:ID`).
     pub fn case(&self) -> Case {
-        let stream = Stream::raw(
-            self.framing,
-            format!("vector:{}", self.id),
-            self.chunks.concat(),
-        );
+        self.case_under(self.framing)
+    }
+
+    /// The same, read under `framing` (one with the same wire format and another maximum).
+    pub fn case_under(&self, framing: Framing) -> Case {
+        let stream = Stream::raw(framing, format!("vector:{}", self.id), self.chunks.concat());
         Case::new(Arc::new(stream), "as-given", given_schedule(&self.chunks))
     }
 
@@ -414,14 +415,7 @@ pub fn cases_for(framing: Framing) -> Vec<Case> {
     all.iter()
         .filter(|v| v.framing.wire() == framing.wire())
         .filter(|v| spec_outcome(framing, &v.chunks) == *v.resolve(profile).1)
-        .map(|v| {
-            let mut case = v.case();
-            if case.stream.framing() != framing {
-                let stream = Stream::raw(framing, format!("vector:{}", v.id), v.chunks.concat());
-                case = Case::new(Arc::new(stream), "as-given", given_schedule(&v.chunks));
-            }
-            case
-        })
+        .map(|v| v.case_under(framing))
         .collect()
 }
 

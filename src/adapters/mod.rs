@@ -7,7 +7,7 @@
 //! | `tokio-util07` | `tokio_util07` | a tokio-util 0.7 `codec::Decoder`, directly (`decode` in a loop, `decode_eof` at EOF) and through the real `FramedRead` over a scripted `AsyncRead` |
 //! | `unsigned-varint08` | `unsigned_varint08` | unsigned-varint 0.8's `UviBytes`, through the tokio-util drivers |
 //! | `prost014` | `prost014` | prost 0.14's `decode_length_delimiter` and the payload after it |
-//! | `asynchronous-codec07` | `asynchronous_codec07` | an asynchronous-codec 0.7 `Decoder` (`LengthCodec`), in a decode loop and through its own `FramedRead` over a scripted `futures::AsyncRead` |
+//! | `asynchronous-codec07` | `asynchronous_codec07` | an asynchronous-codec 0.7 `Decoder` (`LengthCodec`, `LinesCodec`), in a decode loop and through its own `FramedRead` over a scripted `futures::AsyncRead` |
 //! | `actix-codec05` | `actix_codec05` | a tokio-util codec inside actix-codec 0.5's own `Framed` driver, over a scripted `AsyncRead` |
 
 #[cfg(feature = "actix-codec05")]
@@ -28,6 +28,8 @@ pub mod unsigned_varint08;
 #[allow(dead_code)] // Unused when no async adapter is compiled in.
 pub(crate) struct Script {
     pub(crate) chunks: std::collections::VecDeque<Vec<u8>>,
+    /// How much of the front chunk has been read (a large chunk goes out over several reads).
+    pub(crate) read: usize,
     pub(crate) eof: bool,
 }
 
@@ -36,7 +38,7 @@ impl Script {
     /// The length of the next chunk, `Some(0)` at EOF, `None` when there is nothing yet.
     pub(crate) fn next_len(&self) -> Option<usize> {
         match self.chunks.front() {
-            Some(c) => Some(c.len()),
+            Some(c) => Some(c.len() - self.read),
             None => self.eof.then_some(0),
         }
     }
@@ -45,14 +47,16 @@ impl Script {
     /// over several reads): `Some(n)`, `Some(0)` at EOF, or `None` when there is nothing yet
     /// (the reader is then `Pending`).
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Option<usize> {
-        let Some(front) = self.chunks.front_mut() else {
+        let Some(front) = self.chunks.front() else {
             return self.eof.then_some(0);
         };
-        let n = front.len().min(buf.len());
-        buf[..n].copy_from_slice(&front[..n]);
-        front.drain(..n);
-        if front.is_empty() {
+        let rest = &front[self.read..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.read += n;
+        if self.read == front.len() {
             self.chunks.pop_front();
+            self.read = 0;
         }
         Some(n)
     }
