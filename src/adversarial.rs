@@ -180,14 +180,19 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
     // Truncation at every offset of a two-frame stream.
     let two = vec![fit(b"abc"), fit(b"hello")];
     let full = framing.encode(&two).expect("short messages encode").bytes;
-    for k in 1..full.len() {
-        out.push(Stream::raw(
-            framing,
-            format!("trunc@{k}"),
-            full[..k].to_vec(),
-        ));
-    }
+    out.extend(truncations(framing, &full, 1..full.len()));
     out
+}
+
+/// `trunc@K`: `full` cut off after each `K` of `cuts`.
+fn truncations(
+    framing: Framing,
+    full: &[u8],
+    cuts: impl IntoIterator<Item = usize>,
+) -> Vec<Stream> {
+    cuts.into_iter()
+        .map(|k| Stream::raw(framing, format!("trunc@{k}"), full[..k].to_vec()))
+        .collect()
 }
 
 /// The adversarial streams of a lines framing.
@@ -240,13 +245,7 @@ fn line_streams(framing: Framing) -> Vec<Stream> {
         Stream::with_tail_lenient(framing, "empty-x100", vec![Vec::new(); 100], Vec::new()).ok(),
     );
     let two = b"abc\nhello\n";
-    for k in 1..two.len() {
-        out.push(Stream::raw(
-            framing,
-            format!("trunc@{k}"),
-            two[..k].to_vec(),
-        ));
-    }
+    out.extend(truncations(framing, two, 1..two.len()));
     out
 }
 
@@ -263,13 +262,7 @@ fn fixed_streams(framing: Framing) -> Vec<Stream> {
         cuts.retain(|&k| k > 0 && k < three.len());
         cuts.sort_unstable();
         cuts.dedup();
-        for k in cuts {
-            out.push(Stream::raw(
-                framing,
-                format!("trunc@{k}"),
-                three[..k].to_vec(),
-            ));
-        }
+        out.extend(truncations(framing, &three, cuts));
         let mut extra = pattern(size as usize);
         extra.push(0xff);
         out.push(Stream::raw(framing, "one-extra-byte", extra));

@@ -40,6 +40,15 @@ pub fn u32be_target_framing() -> Framing {
     Framing::default().with_max_frame_len(4096)
 }
 
+/// The targets that get seeds from the vectors, besides the adapter targets.
+pub const SEEDED_TARGETS: &[&str] = &[
+    "reference_u32be",
+    "reference_lines",
+    "replay_token",
+    "vectors_file",
+    "exec_answer",
+];
+
 /// The third-party adapter targets: `(target, matrix id prefix)`.
 pub const ADAPTER_TARGETS: &[(&str, &str)] = &[
     ("adapter_tokio_util07", "tokio-util07"),
@@ -295,15 +304,10 @@ mod tests {
     #[test]
     fn every_target_gets_seeds() {
         let seeds = generate();
-        for target in [
-            "reference_u32be",
-            "reference_lines",
-            "replay_token",
-            "vectors_file",
-            "exec_answer",
-        ]
-        .into_iter()
-        .chain(ADAPTER_TARGETS.iter().map(|(t, _)| *t))
+        for target in SEEDED_TARGETS
+            .iter()
+            .copied()
+            .chain(ADAPTER_TARGETS.iter().map(|(t, _)| *t))
         {
             let n = seeds.iter().filter(|s| s.target == target).count();
             assert!(n >= 5, "{target}: {n} seeds");

@@ -52,13 +52,7 @@ fn corpus_root() -> PathBuf {
 fn every_seed_corpus_replays_through_its_target() {
     let seeds = folders(&corpus_root());
     let names: Vec<&str> = seeds.iter().map(|(t, _)| t.as_str()).collect();
-    for target in [
-        "reference_u32be",
-        "reference_lines",
-        "replay_token",
-        "vectors_file",
-        "exec_answer",
-    ] {
+    for &target in framecheck::corpus::SEEDED_TARGETS {
         assert!(
             names.contains(&target),
             "corpus/{target} is missing: {names:?}"
