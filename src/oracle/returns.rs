@@ -1,0 +1,77 @@
+//! Contract clauses 8 and 9: every call returns, without panicking, within a memory budget
+//! tied to the maximum frame length.
+//!
+//! These are the first steps of every call: a call that panicked, faulted or blew its budget
+//! has no output worth judging. A panic is caught by [`catch_quietly`](super::catch_quietly)
+//! and a hang by the suite's watchdog; an adapter around a decoder in another process raises a
+//! [`Fault`](super::Fault) for a crash, a hang, a protocol error or its own memory bomb.
+
+use crate::alloc::Usage;
+use crate::framing::Framing;
+
+use super::judge::{breach, Step};
+use super::verdict::{FailureKind, Outcome};
+
+/// The most a single call may allocate before the case fails as a memory bomb: twice the
+/// largest frame (a buffer that doubles as it grows), four times the chunk (the chunk copied
+/// in and the frames it completes copied out), and a slack ([`DEFAULT_MEMORY_SLACK`], 256 KiB,
+/// unless [`Suite::memory_slack`](crate::Suite::memory_slack) says otherwise).
+///
+/// Never more than [`MEMORY_HARD_LIMIT`] (64 GiB), whatever the maximum frame length: with no
+/// practical maximum (`u64be:max=18446744073709551615`), a decoder that reserves what a hostile
+/// header announces still asks for more than any machine has, and that is a memory bomb too.
+pub fn memory_budget(framing: &Framing, chunk_len: usize, slack: u64) -> u64 {
+    let max = framing.max_frame_len();
+    let frame = max.saturating_add(framing.header_len(max) as u64);
+    frame
+        .saturating_mul(2)
+        .saturating_add((chunk_len as u64).saturating_mul(4))
+        .saturating_add(slack)
+        .min(MEMORY_HARD_LIMIT)
+}
+
+/// The most any call may allocate, whatever the framing declares: 64 GiB.
+pub const MEMORY_HARD_LIMIT: u64 = 64 << 30;
+
+/// The default slack of the memory budget ([`memory_budget`]).
+pub const DEFAULT_MEMORY_SLACK: u64 = 256 * 1024;
+
+/// Clause 9: the call did not panic.
+pub(super) fn no_panic(outcome: &Outcome) -> Step {
+    match outcome {
+        Outcome::Panicked(msg) => breach(FailureKind::Panic, format!("panicked: {msg}")),
+        _ => Ok(()),
+    }
+}
+
+/// Clause 9 (and 8, for a decoder in another process): the adapter raised no fault.
+pub(super) fn no_fault(outcome: &Outcome) -> Step {
+    match outcome {
+        Outcome::Fault(kind, detail) => breach(*kind, detail.clone()),
+        _ => Ok(()),
+    }
+}
+
+/// Clause 8: the call held no more than `budget` bytes at its peak (when the counting
+/// allocator is installed and measured it).
+pub(super) fn within_budget(
+    usage: Option<Usage>,
+    budget: u64,
+    framing: &Framing,
+    chunk_len: usize,
+) -> Step {
+    match usage.filter(|u| u.peak > budget) {
+        Some(u) => breach(
+            FailureKind::MemoryBomb,
+            format!(
+                "held {} bytes more at its peak than before the call (largest single \
+                 request {} bytes); the budget is {budget} bytes, from the maximum frame \
+                 length {} and a {chunk_len}-byte read",
+                u.peak,
+                u.largest,
+                framing.max_frame_len()
+            ),
+        ),
+        None => Ok(()),
+    }
+}
