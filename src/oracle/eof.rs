@@ -57,3 +57,75 @@ pub(super) fn truncation_reported(j: &Judge) -> Step {
         _ => Ok(()),
     }
 }
+
+/// Clause 6: an EOF inside a frame is an error; an unterminated last line under `:eof=emit` is
+/// a frame that only `eof` pushes.
+#[cfg(test)]
+mod clause6_tests {
+    use crate::oracle::testing::{case, fails, passes, Script, Then};
+    use crate::oracle::{Call, FailureKind};
+
+    /// `abc`, then a frame of 2 cut short after 1 byte.
+    fn truncated() -> crate::case::Case {
+        case("u8:max=3", b"\x03abc\x02h", &[])
+    }
+
+    #[test]
+    fn rejecting_a_truncated_frame_at_eof_passes() {
+        let script = Script::new()
+            .call(&[b"abc"], Then::Ok)
+            .call(&[], Then::Err("truncated"));
+        passes(script, &truncated());
+    }
+
+    #[test]
+    fn a_partial_frame_emitted_at_eof_is_caught_by_no_partial_frame() {
+        let script = Script::new()
+            .call(&[b"abc"], Then::Ok)
+            .call(&[b"h"], Then::Ok);
+        let f = fails(
+            script,
+            &truncated(),
+            FailureKind::PartialFrameAtEof,
+            Call::Eof,
+        );
+        assert!(
+            f.detail.starts_with("emitted a 1-byte frame at EOF although the frame at offset 4 is truncated-at-eof: "),
+            "{}",
+            f.detail
+        );
+    }
+
+    #[test]
+    fn a_truncated_frame_dropped_at_eof_is_caught_by_truncation_reported() {
+        let script = Script::new().call(&[b"abc"], Then::Ok).call(&[], Then::Ok);
+        let f = fails(
+            script,
+            &truncated(),
+            FailureKind::TruncationIgnored,
+            Call::Eof,
+        );
+        assert!(f.detail.ends_with(", and EOF returned Ok"), "{}", f.detail);
+    }
+
+    #[test]
+    fn an_unterminated_line_from_eof_passes() {
+        let script = Script::new()
+            .call(&[b"ab"], Then::Ok)
+            .call(&[b"cd"], Then::Ok);
+        passes(script, &case("lines:max=16:eof=emit", b"ab\ncd", &[]));
+    }
+
+    #[test]
+    fn an_unterminated_line_before_eof_is_caught_by_unterminated_line_from_eof() {
+        let script = Script::new().call(&[b"ab", b"cd"], Then::Ok);
+        let lines = case("lines:max=16:eof=emit", b"ab\ncd", &[]);
+        let f = fails(script, &lines, FailureKind::WrongFrame, Call::Chunk(0));
+        assert_eq!(
+            f.detail,
+            "frame #1 (2 bytes at offset 3) came out at chunk 0, before EOF: it is an \
+             unterminated last line, which only EOF ends (more bytes, and its newline, could \
+             still come)"
+        );
+    }
+}

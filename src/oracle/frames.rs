@@ -139,3 +139,139 @@ pub(super) fn none_lost(j: &Judge) -> Step {
         ),
     )
 }
+
+/// Clause 3: every frame a call completes comes out of that call, pushed onto the output.
+#[cfg(test)]
+mod clause3_tests {
+    use crate::oracle::testing::{case, fails, passes, two_frames, Script, Then};
+    use crate::oracle::{Call, FailureKind};
+
+    #[test]
+    fn pushing_every_frame_from_the_call_that_completes_it_passes() {
+        let script = Script::new()
+            .call(&[b"abc"], Then::Ok)
+            .call(&[b"hi"], Then::Ok);
+        passes(script, &two_frames(&[5]));
+    }
+
+    #[test]
+    fn clearing_the_output_vector_is_caught_by_pushes_only() {
+        let script = Script::new().call(&[b"abc", b"hi"], Then::Clear);
+        let f = fails(
+            script,
+            &two_frames(&[]),
+            FailureKind::WrongFrame,
+            Call::Chunk(0),
+        );
+        assert!(f.detail.contains("must only push onto it"), "{}", f.detail);
+    }
+
+    #[test]
+    fn a_frame_out_of_a_later_call_is_caught_by_on_time() {
+        let script = Script::new()
+            .call(&[b"abc"], Then::Ok)
+            .call(&[b"hi"], Then::Ok);
+        let f = fails(script, &two_frames(&[]), FailureKind::StuckFrame, Call::Eof);
+        assert_eq!(
+            f.detail,
+            "frame #1 (2 bytes at offset 4) was complete after chunk 0 but came out only at EOF"
+        );
+    }
+
+    /// `abc`, then an oversized header (9 > max 3) in the second read.
+    #[test]
+    fn a_frame_still_owed_at_a_rejection_is_caught_by_none_overdue() {
+        let bad = case("u8:max=3", b"\x03abc\x09", &[4]);
+        let script = Script::new()
+            .call(&[], Then::Ok)
+            .call(&[], Then::Err("too long"));
+        let f = fails(script, &bad, FailureKind::StuckFrame, Call::Chunk(1));
+        assert_eq!(
+            f.detail,
+            "frame #0 (3 bytes at offset 0) was complete after chunk 0 but never came out; \
+             chunk 1 then rejected the stream: too long"
+        );
+        let script = Script::new()
+            .call(&[b"abc"], Then::Ok)
+            .call(&[], Then::Err("too long"));
+        passes(script, &bad);
+    }
+}
+
+/// Clause 4: the frames are the stream's own, in order, none lost, none made up.
+#[cfg(test)]
+mod clause4_tests {
+    use crate::oracle::testing::{fails, passes, two_frames, Script, Then};
+    use crate::oracle::{Call, FailureKind};
+    use crate::ReferenceDecoder;
+
+    #[test]
+    fn the_streams_frames_in_order_pass_under_every_cut() {
+        for cut in 0..7 {
+            let decoder = ReferenceDecoder::new("u8:max=3".parse().unwrap());
+            passes(decoder, &two_frames(&[cut]));
+        }
+    }
+
+    #[test]
+    fn a_frame_the_stream_does_not_hold_is_caught_by_expected_frame() {
+        let script = Script::new().call(&[b"abc", b"hi", b"hi"], Then::Ok);
+        let f = fails(
+            script,
+            &two_frames(&[]),
+            FailureKind::ExtraFrame,
+            Call::Chunk(0),
+        );
+        assert_eq!(
+            f.detail,
+            "emitted frame #2 (2 bytes: 6869), but the stream holds only 2 frames"
+        );
+    }
+
+    #[test]
+    fn a_frame_with_other_bytes_is_caught_by_right_bytes() {
+        let script = Script::new().call(&[b"abd", b"hi"], Then::Ok);
+        let f = fails(
+            script,
+            &two_frames(&[]),
+            FailureKind::WrongFrame,
+            Call::Chunk(0),
+        );
+        assert_eq!(
+            f.detail,
+            "frame #0 (3 bytes at offset 0): expected 616263, got 3 bytes: 616264; they differ \
+             from byte 2"
+        );
+    }
+
+    #[test]
+    fn a_frame_skipped_is_caught_by_right_bytes() {
+        let script = Script::new().call(&[b"hi"], Then::Ok);
+        let f = fails(
+            script,
+            &two_frames(&[]),
+            FailureKind::MissingFrame,
+            Call::Chunk(0),
+        );
+        assert_eq!(
+            f.detail,
+            "frame #0 (3 bytes at offset 0) was never emitted: the next frame to come out was #1"
+        );
+    }
+
+    #[test]
+    fn a_frame_that_never_comes_out_is_caught_by_none_lost() {
+        let script = Script::new().call(&[b"abc"], Then::Ok).call(&[], Then::Ok);
+        let f = fails(
+            script,
+            &two_frames(&[]),
+            FailureKind::MissingFrame,
+            Call::Eof,
+        );
+        assert_eq!(
+            f.detail,
+            "frame #1 (2 bytes at offset 4) was complete after chunk 0 but never came out, and \
+             EOF returned Ok"
+        );
+    }
+}

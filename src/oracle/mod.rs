@@ -63,6 +63,8 @@ mod frames;
 mod judge;
 mod rejection;
 mod returns;
+#[cfg(test)]
+mod testing;
 mod verdict;
 
 pub use catch::Fault;
@@ -356,5 +358,78 @@ pub(crate) fn short_hex(bytes: &[u8]) -> String {
         hex(bytes)
     } else {
         format!("{}… (+{} bytes)", hex(&bytes[..16]), bytes.len() - 16)
+    }
+}
+
+/// Clause 1: the driver feeds each read once, in order, never empty, then calls `eof`; nothing
+/// but the bytes tells the decoder where frames start.
+#[cfg(test)]
+mod clause1_tests {
+    use super::testing::{fails, passes, two_frames};
+    use super::{Call, FailureKind};
+    use crate::adapter::{FrameDecoder, Rejection};
+    use crate::ReferenceDecoder;
+
+    /// The reference decoder, recording the reads it is fed.
+    struct Recorder {
+        inner: ReferenceDecoder,
+        reads: Vec<Vec<u8>>,
+        eofs: usize,
+    }
+
+    impl FrameDecoder for Recorder {
+        fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            self.reads.push(chunk.to_vec());
+            self.inner.feed(chunk, frames)
+        }
+        fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            self.eofs += 1;
+            self.inner.eof(frames)
+        }
+    }
+
+    /// A decoder that takes every read for one whole frame: the boundaries mean something to it.
+    struct ReadIsFrame;
+
+    impl FrameDecoder for ReadIsFrame {
+        fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            frames.push(chunk[1..].to_vec());
+            Ok(())
+        }
+        fn eof(&mut self, _frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_driver_feeds_each_read_once_in_order_then_eof() {
+        let mut recorder = Recorder {
+            inner: ReferenceDecoder::new("u8:max=3".parse().unwrap()),
+            reads: Vec::new(),
+            eofs: 0,
+        };
+        passes(&mut recorder, &two_frames(&[2, 5]));
+        assert_eq!(recorder.reads, [&b"\x03a"[..], b"bc\x02", b"hi"]);
+        assert_eq!(recorder.eofs, 1);
+    }
+
+    #[test]
+    fn a_decoder_that_reads_meaning_into_chunk_boundaries_passes_only_when_they_fall_on_frames() {
+        passes(ReadIsFrame, &two_frames(&[4]));
+    }
+
+    #[test]
+    fn a_decoder_that_reads_meaning_into_chunk_boundaries_fails_when_a_read_splits_a_frame() {
+        let f = fails(
+            ReadIsFrame,
+            &two_frames(&[2]),
+            FailureKind::WrongFrame,
+            Call::Chunk(0),
+        );
+        assert_eq!(
+            f.detail,
+            "frame #0 (3 bytes at offset 0): expected 616263, got 1 bytes: 61; they differ from \
+             byte 1"
+        );
     }
 }

@@ -75,3 +75,82 @@ pub(super) fn within_budget(
         None => Ok(()),
     }
 }
+
+/// Clause 8: memory use stays bounded by the maximum frame length. (The lib's tests install
+/// the counting allocator, so the budget is measured here.)
+#[cfg(test)]
+mod clause8_tests {
+    use crate::oracle::testing::{fails, passes, two_frames, Script, Then};
+    use crate::oracle::{Call, FailureKind};
+
+    #[test]
+    fn holding_a_few_bytes_passes_within_budget() {
+        let script = Script::new().call(&[b"abc", b"hi"], Then::Hold(64));
+        passes(script, &two_frames(&[]));
+    }
+
+    #[test]
+    fn holding_a_mebibyte_for_three_byte_frames_is_caught_by_within_budget() {
+        let script = Script::new().call(&[b"abc", b"hi"], Then::Hold(1 << 20));
+        let f = fails(
+            script,
+            &two_frames(&[]),
+            FailureKind::MemoryBomb,
+            Call::Chunk(0),
+        );
+        assert!(
+            f.detail.ends_with(
+                "the budget is 262180 bytes, from the maximum frame length 3 and a 7-byte read"
+            ),
+            "{}",
+            f.detail
+        );
+    }
+}
+
+/// Clause 9: the decoder does not panic and returns from every call (an adapter around another
+/// process raises a fault when it does not).
+#[cfg(test)]
+mod clause9_tests {
+    use crate::oracle::testing::{fails, passes, two_frames, Script, Then};
+    use crate::oracle::{Call, FailureKind};
+
+    #[test]
+    fn returning_from_every_call_passes() {
+        let script = Script::new()
+            .call(&[b"abc"], Then::Ok)
+            .call(&[b"hi"], Then::Ok);
+        passes(script, &two_frames(&[4]));
+    }
+
+    #[test]
+    fn a_panic_is_caught_by_no_panic() {
+        let script = Script::new()
+            .call(&[b"abc"], Then::Ok)
+            .call(&[], Then::Panic);
+        let f = fails(
+            script,
+            &two_frames(&[4]),
+            FailureKind::Panic,
+            Call::Chunk(1),
+        );
+        assert!(
+            f.detail.starts_with("panicked: scripted panic at "),
+            "{}",
+            f.detail
+        );
+    }
+
+    #[test]
+    fn a_fault_raised_by_an_adapter_is_caught_by_no_fault() {
+        for kind in [
+            FailureKind::Crash,
+            FailureKind::Hang,
+            FailureKind::ProtocolError,
+        ] {
+            let script = Script::new().call(&[], Then::Fault(kind));
+            let f = fails(script, &two_frames(&[4]), kind, Call::Chunk(0));
+            assert_eq!(f.detail, "scripted fault");
+        }
+    }
+}
