@@ -90,7 +90,10 @@ mod clause6_tests {
             Call::Eof,
         );
         assert!(
-            f.detail.starts_with("emitted a 1-byte frame at EOF although the frame at offset 4 is truncated-at-eof: "),
+            f.detail.starts_with(
+                "emitted a 1-byte frame at EOF although the frame at offset 4 is \
+                 truncated-at-eof: "
+            ),
             "{}",
             f.detail
         );

@@ -5,8 +5,9 @@
 //! invalid stream it must emit exactly the frames before the bad one and then reject the
 //! stream: a bad header from the call that completes it, a truncated frame at EOF.
 //!
-//! Three kinds of outcome are kept apart: the decoder's own result ([`Rejection`]), the
-//! harness's [`Verdict`] on a case, and the library's [`Error`](crate::Error).
+//! Three kinds of outcome are kept apart: the decoder's own result
+//! ([`Rejection`](crate::Rejection)), the harness's [`Verdict`] on a case, and the library's
+//! [`Error`](crate::Error).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -34,20 +35,20 @@
 //! | clause | what it says                                  | steps in                    |
 //! |--------|-----------------------------------------------|-----------------------------|
 //! | 1      | chunk boundaries carry no meaning             | this driver (the reads)     |
-//! | 2      | an incomplete frame is never an error         | [`rejection`]               |
-//! | 3      | every completed frame comes out of that call  | [`frames`]                  |
-//! | 4      | no byte lost, none reordered                  | [`frames`]                  |
-//! | 5      | a bad header is rejected when it completes    | [`rejection`]               |
-//! | 6      | an EOF inside a frame is an error             | [`eof`]                     |
-//! | 7      | no calls after `Err`, except recovered errors | [`rejection`], this driver  |
-//! | 8      | memory bounded by the maximum frame length    | [`returns`]                 |
-//! | 9      | no panic, every call returns                  | [`returns`], [`catch`]      |
+//! | 2      | an incomplete frame is never an error         | `rejection.rs`              |
+//! | 3      | every completed frame comes out of that call  | `frames.rs`                 |
+//! | 4      | no byte lost, none reordered                  | `frames.rs`                 |
+//! | 5      | a bad header is rejected when it completes    | `rejection.rs`              |
+//! | 6      | an EOF inside a frame is an error             | `eof.rs`                    |
+//! | 7      | no calls after `Err`, except recovered errors | `rejection.rs`, this driver |
+//! | 8      | memory bounded by the maximum frame length    | `returns.rs`                |
+//! | 9      | no panic, every call returns                  | `returns.rs`, `catch.rs`    |
 //!
 //! The steps run in a fixed order within a call (see `judge_call`), and the first that fails
 //! decides the verdict: the order is part of the behaviour, as it decides which kind a
 //! decoder that breaks several clauses at once is reported under. Each step file tests its
 //! steps at its bottom with a decoder that breaks exactly that clause, and one that keeps it.
-//! The data types are in [`verdict`], the state the steps read in [`judge`].
+//! The data types are in `verdict.rs`, the state the steps read in `judge.rs`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

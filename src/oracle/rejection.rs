@@ -128,7 +128,10 @@ mod clause2_tests {
         let script = Script::new().call(&[], Then::Err("incomplete"));
         let f = fails(script, &bad(), FailureKind::FalseRejection, Call::Chunk(0));
         assert!(
-            f.detail.starts_with("rejected at chunk 0, before the stream went wrong (the frame at offset 3 is oversized: "),
+            f.detail.starts_with(
+                "rejected at chunk 0, before the stream went wrong (the frame at offset 3 is \
+                 oversized: "
+            ),
             "{}",
             f.detail
         );

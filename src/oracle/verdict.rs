@@ -134,7 +134,7 @@ pub enum Outcome {
     Rejected(String),
     /// A panic, with its message.
     Panicked(String),
-    /// A fault raised by an out-of-process adapter ([`Fault`]).
+    /// A fault raised by an out-of-process adapter ([`Fault`](crate::oracle::Fault)).
     Fault(FailureKind, String),
     /// It did not return in time.
     Hung,
