@@ -36,6 +36,10 @@
 //!
 //! Whether a field value is oversized, a truncated frame or malformed is not decided here: the
 //! specification ([`Framing::expect`]) reads each stream like any other.
+//!
+//! Each stream is minted with its [`StreamKind`] (a length edge, a hostile header and which,
+//! a truncation, an edge of the wire format): the matrix columns and the generated vectors'
+//! flags read the kind, never the name, so a stream can be renamed without moving it.
 
 use crate::case::{Hostile, LengthEdge, Stream, StreamKind, Truncation};
 use crate::framing::{Framing, Wire};
@@ -67,7 +71,9 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
     for (name, edge, len) in length_edges(max) {
         if len <= max && len <= LARGEST_MESSAGE {
             let msgs = vec![pattern(len as usize), after.clone()];
-            out.push(lenient(framing, name, msgs, Vec::new()).with_kind(StreamKind::LengthEdge(edge)));
+            out.push(
+                lenient(framing, name, msgs, Vec::new()).with_kind(StreamKind::LengthEdge(edge)),
+            );
         }
     }
 
@@ -222,13 +228,20 @@ fn line_streams(framing: Framing) -> Vec<Stream> {
         let good = b"ok\n".to_vec();
         let long = line(over);
         let raw = |name: &str, hostile: Hostile, parts: &[&[u8]]| {
-            Stream::raw(framing, name, parts.concat())
-                .with_kind(StreamKind::HostileHeader(hostile))
+            Stream::raw(framing, name, parts.concat()).with_kind(StreamKind::HostileHeader(hostile))
         };
         let complete: &[&[u8]] = &[&good, &long, b"\nz\n"];
-        out.push(raw("len=max+1-complete", Hostile::OverMaxComplete, complete));
+        out.push(raw(
+            "len=max+1-complete",
+            Hostile::OverMaxComplete,
+            complete,
+        ));
         let unterminated: &[&[u8]] = &[&good, &long];
-        out.push(raw("len=max+1-unterminated", Hostile::OverMaxUnterminated, unterminated));
+        out.push(raw(
+            "len=max+1-unterminated",
+            Hostile::OverMaxUnterminated,
+            unterminated,
+        ));
         let twice: &[&[u8]] = &[&good, &long, b"\n", &long, b"\nz\n"];
         out.push(raw("overlong-x2", Hostile::OverlongTwice, twice));
     }

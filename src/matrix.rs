@@ -441,19 +441,31 @@ mod tests {
             (StreamKind::Messages, "messages × schedules"),
             (StreamKind::WireEdge, "messages × schedules"),
             (StreamKind::LengthEdge(LengthEdge::Max), "length edges"),
-            (StreamKind::HostileHeader(Hostile::OverMax), "hostile headers"),
+            (
+                StreamKind::HostileHeader(Hostile::OverMax),
+                "hostile headers",
+            ),
             (
                 StreamKind::HostileHeader(Hostile::OverMaxComplete),
                 "hostile headers",
             ),
-            (StreamKind::HostileHeader(Hostile::Varint), "hostile headers"),
+            (
+                StreamKind::HostileHeader(Hostile::Varint),
+                "hostile headers",
+            ),
             (
                 StreamKind::Truncation(Truncation::VarintHeader),
                 "truncation at EOF",
             ),
-            (StreamKind::Truncation(Truncation::At(3)), "truncation at EOF"),
+            (
+                StreamKind::Truncation(Truncation::At(3)),
+                "truncation at EOF",
+            ),
             (StreamKind::Random, "random"),
-            (StreamKind::LengthEdge(LengthEdge::EmptyRun(100)), "length edges"),
+            (
+                StreamKind::LengthEdge(LengthEdge::EmptyRun(100)),
+                "length edges",
+            ),
         ] {
             assert_eq!(group_of(kind).label(), group, "{kind:?}");
         }
@@ -468,7 +480,8 @@ mod tests {
         let mut seen = BTreeMap::new();
         for case in suite.cases() {
             let group = group_of(case.stream.kind());
-            seen.entry(group).or_insert_with(|| case.stream.name().to_string());
+            seen.entry(group)
+                .or_insert_with(|| case.stream.name().to_string());
             assert_ne!(case.stream.kind(), StreamKind::Other, "{}", case.label());
         }
         assert_eq!(seen.len(), GROUPS.len(), "{seen:?}");

@@ -3,7 +3,7 @@
 //!
 //! A [`Runner`] holds how cases run (timeout, limits, shrinking, the `Reproduce with:` line),
 //! not which cases: the default suite ([`crate::suite`]) and the golden-vector runner
-//! ([`crate::vectors::run`]) each build their cases and hand them to it. It sits below both,
+//! ([`crate::vectors::run()`]) each build their cases and hand them to it. It sits below both,
 //! so that neither needs the other to run anything.
 //!
 //! ```

@@ -1,6 +1,6 @@
 //! The default suite: the golden vectors that apply to a framing, every generated stream
 //! under every catalog schedule, the adversarial streams, and seeded random cases, run against
-//! a decoder by the [`Runner`](crate::runner::Runner) (hang watchdog, shrinking) into a
+//! a decoder by the [`Runner`] (hang watchdog, shrinking) into a
 //! [`Report`].
 //!
 //! ```

@@ -68,4 +68,3 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
         "reports": reports,
     })
 }
-

@@ -18,10 +18,10 @@
 
 use std::fmt::Write;
 
+use super::{FoundFailure, Report};
 use crate::case::Case;
 use crate::framing::End;
 use crate::oracle::{short_hex, Call, Outcome};
-use super::{FoundFailure, Report};
 
 /// At most this many bytes of each read are dumped.
 const DUMP_BYTES: usize = 32;

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::adversarial;
 use crate::case::{Hostile, LengthEdge, Stream, StreamKind, Truncation};
-use crate::framing::{Endian, End, ErrorClass, Framing, HeaderParse, Wire};
+use crate::framing::{End, Endian, ErrorClass, Framing, HeaderParse, Wire};
 use crate::messages::message_sets;
 use crate::schedule::{catalog, Schedule};
 
@@ -149,8 +149,6 @@ pub fn generate() -> Vec<(String, String)> {
     }
     files
 }
-
-
 
 /// The vector for stream `s` cut into `chunks` by the schedule `schedule_name`: the
 /// specification's outcome, flags from the stream's kind, the outcome and the schedule, and a

@@ -31,8 +31,8 @@
 //! | [`model`] | [`Vector`], [`Outcome`], [`Expected`], [`Profile`]: what a vector says |
 //! | [`json`] | the file format, each reader beside its writer (framing, outcome, vector) |
 //! | [`spec`] | the cross-check against the specification, [`spec_outcome`] |
-//! | [`generate`] | `vectors/generated/*.json` from the message sets and adversarial streams |
-//! | [`run`](mod@run) | [`run`], [`run_with`]: vectors against a decoder, [`VectorReport`] |
+//! | [`generate`](mod@generate) | `vectors/generated/*.json` from the message sets and adversarial streams |
+//! | [`run`](mod@run) | [`run()`], [`run_with`]: vectors against a decoder, [`VectorReport`] |
 //! | this module | the bundled files, [`bundled`], and [`cases_for`], which the suite reads |
 //!
 //! # Where this sits

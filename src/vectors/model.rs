@@ -2,7 +2,7 @@
 //! [`ExpectedError`]) and what resolves an `acceptable` one ([`Profile`]).
 //!
 //! The model is plain data: reading and writing it is [`super::json`]'s, checking it against
-//! the specification [`super::spec`]'s, running it [`super::run`]'s.
+//! the specification [`super::spec`]'s, running it [`super::run()`]'s.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,7 +10,6 @@ use std::sync::Arc;
 use crate::case::{Case, Stream, StreamKind};
 use crate::framing::{ErrorClass, Framing};
 use crate::schedule::{catalog, Schedule};
-
 
 /// Whether a vector's stream is valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +49,6 @@ impl Reported {
             Reported::Eof => "EOF".to_string(),
         }
     }
-
 }
 
 /// What a decoder must do with a vector's stream.
@@ -158,8 +156,6 @@ impl Vector {
         Case::new(Arc::new(stream), "as-given", given_schedule(&self.chunks))
     }
 
-    /// The vector as a JSON object of the file format, as [`load_str`] reads it back.
-
     /// The framing and outcome that apply to a decoder with `profile`.
     pub fn resolve(&self, profile: Profile) -> (Framing, &Outcome) {
         match (&self.otherwise, self.depends_on.as_deref()) {
@@ -193,7 +189,6 @@ pub(crate) fn given_schedule(chunks: &[Vec<u8>]) -> Schedule {
     Schedule::from_sizes(&chunks.iter().map(|c| c.len()).collect::<Vec<_>>(), len)
 }
 
-
 /// A loaded vector file.
 #[derive(Clone, Debug)]
 pub struct VectorFile {
@@ -202,4 +197,3 @@ pub struct VectorFile {
     /// Its vectors.
     pub vectors: Vec<Vector>,
 }
-

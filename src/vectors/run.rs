@@ -1,7 +1,7 @@
 //! The vector runner: vectors, each as given and under the schedule catalog, run against a
 //! decoder, one [`Report`] per framing.
 //!
-//! It runs through [`Runner`](crate::runner::Runner), not through the default suite: the
+//! It runs through [`Runner`], not through the default suite: the
 //! suite starts with the bundled vectors ([`super::cases_for`]), so a vector runner built on
 //! the suite would make `vectors` and `suite` import each other. Both sit above the runner
 //! instead, and `configure` adjusts a [`Runner`] (timeout, `Reproduce with:` line), with the

@@ -86,7 +86,6 @@ fn outcome_of(
     }
 }
 
-
 /// Where a vector's outcome disagrees with the specification: the field (a path relative to
 /// the outcome, such as `frames[1].emitted_by` or `resumed.frames`) and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,4 +191,3 @@ fn check_resumed(framing: Framing, outcome: &Outcome, spec: &Outcome) -> Result<
     }
     Ok(())
 }
-

@@ -33,7 +33,11 @@ impl Ctx<'_> {
             self.file, self.at, self.path
         ))
     }
-    pub(crate) fn get<'v>(&self, o: &'v Map<String, Value>, field: &str) -> Result<&'v Value, Error> {
+    pub(crate) fn get<'v>(
+        &self,
+        o: &'v Map<String, Value>,
+        field: &str,
+    ) -> Result<&'v Value, Error> {
         o.get(field)
             .ok_or_else(|| self.err(field, "missing".to_string()))
     }
@@ -47,7 +51,11 @@ impl Ctx<'_> {
             None => Ok(()),
         }
     }
-    pub(crate) fn object<'v>(&self, v: &'v Value, what: &str) -> Result<&'v Map<String, Value>, Error> {
+    pub(crate) fn object<'v>(
+        &self,
+        v: &'v Value,
+        what: &str,
+    ) -> Result<&'v Map<String, Value>, Error> {
         v.as_object()
             .ok_or_else(|| self.err(what, format!("must be an object, found {}", kind(v))))
     }

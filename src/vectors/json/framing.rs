@@ -216,6 +216,10 @@ mod tests {
             assert_eq!(back, framing, "{text}: {json}");
             assert_eq!(back.to_string(), framing.to_string(), "{text}");
         }
-        assert_eq!(wires.len(), 5, "a wire format without a round trip: {wires:?}");
+        assert_eq!(
+            wires.len(),
+            5,
+            "a wire format without a round trip: {wires:?}"
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! The vector file format, read and written side by side: a file ([`load_str`]), a vector
-//! ([`Vector::to_json`]), an outcome, and (in [`framing`]) a framing. Each reader sits next
+//! ([`Vector::to_json`]), an outcome, and (in `framing`) a framing. Each reader sits next
 //! to its writer, so that a field added to one is added to the other.
 //!
 //! Reading checks each vector twice: against the format (every error names the file, the
-//! vector id and the field, see [`ctx`]), and against the framing's specification
+//! vector id and the field, see `ctx`), and against the framing's specification
 //! ([`super::spec`]), so that a vector that says something the specification does not is an
 //! error, not a silent disagreement.
 
@@ -14,9 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::error::{hex, Error};
 use crate::framing::ErrorClass;
 
-use super::model::{
-    Expected, ExpectedError, FlagNote, Outcome, Reported, Vector, VectorFile,
-};
+use super::model::{Expected, ExpectedError, FlagNote, Outcome, Reported, Vector, VectorFile};
 use super::spec::{check_against_spec, spec_outcome};
 use super::{FORMAT, VERSION};
 
@@ -212,10 +210,8 @@ fn load_vector(
     // The vector must agree with the specification.
     check_against_spec(framing, &chunks, &outcome).map_err(|d| ctx.err(&d.field, d.what))?;
     match &otherwise {
-        Some(other) => {
-            check_against_spec(framing.with_empty_frames(false), &chunks, other)
-                .map_err(|d| ctx.within("otherwise.").err(&d.field, d.what))?
-        }
+        Some(other) => check_against_spec(framing.with_empty_frames(false), &chunks, other)
+            .map_err(|d| ctx.within("otherwise.").err(&d.field, d.what))?,
         None => {
             // A stream whose outcome depends on whether empty frames are allowed is not
             // valid or invalid for every decoder: it must say so.
