@@ -83,17 +83,6 @@ pub const GROUPS: [Group; 6] = [
     Group::Random,
 ];
 
-/// The id of framecheck's own reference decoder among the bundled decoders.
-const REFERENCE_ID: &str = "reference";
-
-/// Whether the matrix passes: the reference decoder passes every row it has. The other
-/// decoders' failures are findings about them, not a failed run.
-pub fn passes(rows: &[Row]) -> bool {
-    rows.iter()
-        .filter(|r| r.reference)
-        .all(|r| r.report.is_pass())
-}
-
 /// A decoder the matrix runs: a name and a way to build it for a framing (`None`: it cannot
 /// be configured for that framing).
 #[derive(Clone)]
@@ -377,6 +366,17 @@ pub fn run(configure: impl Fn(Suite, &str) -> Suite) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// The id of framecheck's own reference decoder among the bundled decoders.
+const REFERENCE_ID: &str = "reference";
+
+/// Whether the matrix passes: the reference decoder passes every row it has. The other
+/// decoders' failures are findings about them, not a failed run.
+pub fn passes(rows: &[Row]) -> bool {
+    rows.iter()
+        .filter(|r| r.reference)
+        .all(|r| r.report.is_pass())
 }
 
 fn cell_text(cell: Option<&(usize, BTreeMap<FailureKind, usize>)>) -> String {
