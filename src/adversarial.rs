@@ -36,8 +36,12 @@
 //!
 //! Whether a field value is oversized, a truncated frame or malformed is not decided here: the
 //! specification ([`Framing::expect`]) reads each stream like any other.
+//!
+//! Each stream is minted with its [`StreamKind`] (a length edge, a hostile header and which,
+//! a truncation, an edge of the wire format): the matrix columns and the generated vectors'
+//! flags read the kind, never the name, so a stream can be renamed without moving it.
 
-use crate::case::Stream;
+use crate::case::{Hostile, LengthEdge, Stream, StreamKind, Truncation};
 use crate::framing::{Framing, Wire};
 
 /// The adversarial streams for `framing`.
@@ -64,15 +68,12 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
 
     // Valid frames at the edges of the length range, each followed by a short frame so that
     // what follows a large frame is checked too. Very large maxima are left to `len=max+1`.
-    for (name, len) in [
-        ("len=0", 0),
-        ("len=1", 1),
-        ("len=max-1", max.saturating_sub(1)),
-        ("len=max", max),
-    ] {
+    for (name, edge, len) in length_edges(max) {
         if len <= max && len <= LARGEST_MESSAGE {
             let msgs = vec![pattern(len as usize), after.clone()];
-            out.push(lenient(framing, name, msgs, Vec::new()));
+            out.push(
+                lenient(framing, name, msgs, Vec::new()).with_kind(StreamKind::LengthEdge(edge)),
+            );
         }
     }
 
@@ -87,19 +88,25 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
                     .map(|e| e.bytes)
                     .unwrap_or_default(),
             );
-            out.push(lenient(framing, "len=max+1-complete", good.clone(), tail));
+            out.push(
+                lenient(framing, "len=max+1-complete", good.clone(), tail)
+                    .with_kind(StreamKind::HostileHeader(Hostile::OverMaxComplete)),
+            );
         }
     }
     // A header, then a few bytes: oversized, truncated or malformed, as the spec reads it.
-    let mut header_then_few = |name: String, field: u64| {
+    let mut header_then_few = |name: String, hostile: Hostile, field: u64| {
         if let Some(mut tail) = framing.header_for_field(field) {
             tail.extend_from_slice(&few);
-            out.push(lenient(framing, &name, good.clone(), tail));
+            out.push(
+                lenient(framing, &name, good.clone(), tail)
+                    .with_kind(StreamKind::HostileHeader(hostile)),
+            );
         }
     };
     if let Some(v) = max.checked_add(1) {
         if let Some(field) = v.checked_add(if incl { w } else { 0 }) {
-            header_then_few("len=max+1".into(), field);
+            header_then_few("len=max+1".into(), Hostile::OverMax, field);
         }
     }
     let boundaries: &[u32] = if w == 0 {
@@ -111,22 +118,23 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
     for &bits in boundaries {
         let p = 1u64 << bits;
         for v in [p - 1, p, p + 1] {
-            header_then_few(format!("field={v}"), v);
+            header_then_few(format!("field={v}"), Hostile::FieldBoundary(v), v);
         }
     }
-    header_then_few("field=max-field".into(), field_max);
+    header_then_few("field=max-field".into(), Hostile::FieldMax, field_max);
     for k in 0..=w.max(1) {
         // field + w wraps past the field's maximum (and past u32/u64 arithmetic).
-        header_then_few(format!("overflow-{k}"), field_max - k);
+        header_then_few(format!("overflow-{k}"), Hostile::Overflow(k), field_max - k);
     }
     if w > 0 {
         let top = 1u64 << (8 * w - 1);
-        header_then_few("top-bit".into(), top);
-        header_then_few("top-bit+1".into(), top | 1);
+        let top_bit = |plus_one| Hostile::TopBit { plus_one };
+        header_then_few("top-bit".into(), top_bit(false), top);
+        header_then_few("top-bit+1".into(), top_bit(true), top | 1);
     }
     if incl {
         for v in 0..w {
-            header_then_few(format!("incl-below-header={v}"), v);
+            header_then_few(format!("incl-below-header={v}"), Hostile::BelowHeader(v), v);
         }
     }
     if matches!(framing.wire(), Wire::Netstring) {
@@ -142,7 +150,10 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
             ("netstring-zero", b"0:,"),
         ];
         for (name, tail) in raw {
-            out.push(lenient(framing, name, good.clone(), tail.to_vec()));
+            out.push(
+                lenient(framing, name, good.clone(), tail.to_vec())
+                    .with_kind(StreamKind::HostileHeader(Hostile::Netstring)),
+            );
         }
     } else if w == 0 {
         // Varint edge cases (FRAMING-BUGS.md #15): non-minimal encodings of 0 and 1, a 10th
@@ -160,22 +171,21 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
         ];
         for (name, mut tail) in raw_headers {
             tail.extend_from_slice(&few);
-            out.push(lenient(framing, name, good.clone(), tail));
+            out.push(
+                lenient(framing, name, good.clone(), tail)
+                    .with_kind(StreamKind::HostileHeader(Hostile::Varint)),
+            );
         }
-        out.push(lenient(
-            framing,
-            "varint-truncated",
-            good.clone(),
-            vec![0x80, 0x80],
-        ));
+        out.push(
+            lenient(framing, "varint-truncated", good.clone(), vec![0x80, 0x80])
+                .with_kind(StreamKind::Truncation(Truncation::VarintHeader)),
+        );
     }
 
-    out.push(lenient(
-        framing,
-        "empty-x100",
-        vec![Vec::new(); 100],
-        Vec::new(),
-    ));
+    out.push(
+        lenient(framing, "empty-x100", vec![Vec::new(); 100], Vec::new())
+            .with_kind(StreamKind::LengthEdge(LengthEdge::EmptyRun(100))),
+    );
 
     // Truncation at every offset of a two-frame stream.
     let two = vec![fit(b"abc"), fit(b"hello")];
@@ -191,7 +201,10 @@ fn truncations(
     cuts: impl IntoIterator<Item = usize>,
 ) -> Vec<Stream> {
     cuts.into_iter()
-        .map(|k| Stream::raw(framing, format!("trunc@{k}"), full[..k].to_vec()))
+        .map(|k| {
+            Stream::raw(framing, format!("trunc@{k}"), full[..k].to_vec())
+                .with_kind(StreamKind::Truncation(Truncation::At(k)))
+        })
         .collect()
 }
 
@@ -200,49 +213,54 @@ fn line_streams(framing: Framing) -> Vec<Stream> {
     let max = framing.max_frame_len();
     let line = |len: u64| framing.conform(pattern(len as usize));
     let mut out = Vec::new();
-    for (name, len) in [
-        ("len=0", 0),
-        ("len=1", 1),
-        ("len=max-1", max.saturating_sub(1)),
-        ("len=max", max),
-    ] {
+    for (name, edge, len) in length_edges(max) {
         // With a tiny max (0) some of these do not fit: they are left out.
         if len <= LARGEST_MESSAGE {
             let msgs = vec![line(len), b"z".to_vec()];
-            out.extend(Stream::with_tail_lenient(framing, name, msgs, Vec::new()).ok());
+            out.extend(
+                Stream::with_tail_lenient(framing, name, msgs, Vec::new())
+                    .ok()
+                    .map(|s| s.with_kind(StreamKind::LengthEdge(edge))),
+            );
         }
     }
     if let Some(over) = max.checked_add(1).filter(|&v| v <= LARGEST_MESSAGE) {
         let good = b"ok\n".to_vec();
         let long = line(over);
-        let raw = |name: &str, parts: &[&[u8]]| Stream::raw(framing, name, parts.concat());
-        out.push(raw("len=max+1-complete", &[&good, &long, b"\nz\n"]));
-        out.push(raw("len=max+1-unterminated", &[&good, &long]));
-        out.push(raw("overlong-x2", &[&good, &long, b"\n", &long, b"\nz\n"]));
+        let raw = |name: &str, hostile: Hostile, parts: &[&[u8]]| {
+            Stream::raw(framing, name, parts.concat()).with_kind(StreamKind::HostileHeader(hostile))
+        };
+        let complete: &[&[u8]] = &[&good, &long, b"\nz\n"];
+        out.push(raw(
+            "len=max+1-complete",
+            Hostile::OverMaxComplete,
+            complete,
+        ));
+        let unterminated: &[&[u8]] = &[&good, &long];
+        out.push(raw(
+            "len=max+1-unterminated",
+            Hostile::OverMaxUnterminated,
+            unterminated,
+        ));
+        let twice: &[&[u8]] = &[&good, &long, b"\n", &long, b"\nz\n"];
+        out.push(raw("overlong-x2", Hostile::OverlongTwice, twice));
     }
-    out.push(Stream::raw(framing, "unterminated", b"ok\nxyz".to_vec()));
-    out.push(Stream::raw(framing, "cr-lf", b"ok\r\nz\r\n".to_vec()));
-    out.push(Stream::raw(framing, "cr-cr-lf", b"a\r\r\nz\n".to_vec()));
-    out.push(Stream::raw(framing, "lone-cr-at-eof", b"ok\n\r".to_vec()));
+    let edge = |name: &str, bytes: &[u8]| {
+        Stream::raw(framing, name, bytes.to_vec()).with_kind(StreamKind::WireEdge)
+    };
+    out.push(edge("unterminated", b"ok\nxyz"));
+    out.push(edge("cr-lf", b"ok\r\nz\r\n"));
+    out.push(edge("cr-cr-lf", b"a\r\r\nz\n"));
+    out.push(edge("lone-cr-at-eof", b"ok\n\r"));
     // Text: a line that is not UTF-8 between two good ones, and a two-byte character (é) that
     // the catalog's cuts split.
-    out.push(Stream::raw(
-        framing,
-        "not-utf8",
-        b"ok\n\xff\xfe\nz\n".to_vec(),
-    ));
-    out.push(Stream::raw(
-        framing,
-        "utf8-2-byte",
-        "caf\u{e9}\n\u{e9}\n".as_bytes().to_vec(),
-    ));
-    out.push(Stream::raw(
-        framing,
-        "not-utf8-at-eof",
-        b"ok\n\xc3".to_vec(),
-    ));
+    out.push(edge("not-utf8", b"ok\n\xff\xfe\nz\n"));
+    out.push(edge("utf8-2-byte", "caf\u{e9}\n\u{e9}\n".as_bytes()));
+    out.push(edge("not-utf8-at-eof", b"ok\n\xc3"));
     out.extend(
-        Stream::with_tail_lenient(framing, "empty-x100", vec![Vec::new(); 100], Vec::new()).ok(),
+        Stream::with_tail_lenient(framing, "empty-x100", vec![Vec::new(); 100], Vec::new())
+            .ok()
+            .map(|s| s.with_kind(StreamKind::LengthEdge(LengthEdge::EmptyRun(100)))),
     );
     let two = b"abc\nhello\n";
     out.extend(truncations(framing, two, 1..two.len()));
@@ -265,9 +283,19 @@ fn fixed_streams(framing: Framing) -> Vec<Stream> {
         out.extend(truncations(framing, &three, cuts));
         let mut extra = pattern(size as usize);
         extra.push(0xff);
-        out.push(Stream::raw(framing, "one-extra-byte", extra));
+        out.push(Stream::raw(framing, "one-extra-byte", extra).with_kind(StreamKind::WireEdge));
     }
     out
+}
+
+/// The valid frames at the edges of the length range: name, edge, length.
+fn length_edges(max: u64) -> [(&'static str, LengthEdge, u64); 4] {
+    [
+        ("len=0", LengthEdge::Zero, 0),
+        ("len=1", LengthEdge::One, 1),
+        ("len=max-1", LengthEdge::BelowMax, max.saturating_sub(1)),
+        ("len=max", LengthEdge::Max, max),
+    ]
 }
 
 /// A stream of messages within the max; empty ones are encoded even under `:noempty`.

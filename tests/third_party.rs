@@ -21,7 +21,7 @@ fn matrix_verdicts_are_pinned() {
             .cells
             .iter()
             .filter(|(_, (_, fails))| !fails.is_empty())
-            .map(|(g, _)| *g)
+            .map(|(g, _)| g.label())
             .collect();
         let label = format!("{} {}", row.decoder, row.framing);
         let no_max = row.framing.max_frame_len() == u64::MAX;

@@ -1,4 +1,4 @@
-//! Text rendering of failures and summaries.
+//! Text rendering of failures and summaries, for a terminal.
 //!
 //! A failure prints everything needed to understand and replay it: the verdict kind and what
 //! went wrong, the case label (and the label it was shrunk from), the reads as a hex dump with
@@ -18,10 +18,10 @@
 
 use std::fmt::Write;
 
+use super::{FoundFailure, Report};
 use crate::case::Case;
 use crate::framing::End;
 use crate::oracle::{short_hex, Call, Outcome};
-use crate::suite::{FoundFailure, Report};
 
 /// At most this many bytes of each read are dumped.
 const DUMP_BYTES: usize = 32;
@@ -216,112 +216,4 @@ pub fn summary(r: &Report) -> String {
         );
     }
     s
-}
-
-/// Reports as JSON, for CI: per framing, the counts, the failures (kind, detail, minimal case,
-/// replay token, `Reproduce with:` line) and every case's status.
-pub fn to_json(reports: &[Report]) -> serde_json::Value {
-    use serde_json::json;
-    let reports: Vec<serde_json::Value> = reports
-        .iter()
-        .map(|r| {
-            let failures: Vec<serde_json::Value> = r
-                .failures
-                .iter()
-                .map(|f| {
-                    json!({
-                        "kind": f.failure.kind.name(),
-                        "detail": f.failure.detail,
-                        "count": f.count,
-                        "case": f.minimal.label(),
-                        "shrunk_from": f.original.label(),
-                        "token": f.minimal.token(),
-                        "reproduce": r.reproduce_line(f),
-                        "report": render_failure(f, &r.reproduce_line(f)),
-                    })
-                })
-                .collect();
-            let cases: Vec<serde_json::Value> = r
-                .results
-                .iter()
-                .map(|c| {
-                    let (status, kind) = match c.status {
-                        crate::suite::Status::Pass => ("pass", None),
-                        crate::suite::Status::Fail(k) => ("fail", Some(k.name())),
-                        crate::suite::Status::Skip => ("skip", None),
-                    };
-                    json!({"case": c.label, "status": status, "kind": kind, "detail": c.detail})
-                })
-                .collect();
-            let by_kind: serde_json::Map<String, serde_json::Value> = r
-                .by_kind
-                .iter()
-                .map(|(k, n)| (k.name().to_string(), json!(n)))
-                .collect();
-            json!({
-                "framing": r.framing.to_string(),
-                "seed": r.seed,
-                "total": r.total,
-                "passed": r.passed,
-                "failed": r.failed,
-                "skipped": r.skipped,
-                "skip_reason": r.skip_reason,
-                "failed_by_kind": by_kind,
-                "elapsed_ms": r.elapsed.as_secs_f64() * 1000.0,
-                "alloc_metering": r.alloc_metering,
-                "failures": failures,
-                "cases": cases,
-            })
-        })
-        .collect();
-    json!({
-        "framecheck": env!("CARGO_PKG_VERSION"),
-        "pass": reports.iter().all(|r| r["failed"] == 0),
-        "reports": reports,
-    })
-}
-
-/// Reports as JUnit XML: one test suite per framing, one test case per harness case; a failed
-/// case's `<failure>` message is its own failure and replay token, its text the minimal case
-/// of its kind.
-#[cfg(feature = "junit")]
-pub fn to_junit(name: &str, reports: &[Report]) -> String {
-    use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
-    let mut out = JReport::new(name);
-    for r in reports {
-        let mut suite = TestSuite::new(r.framing.to_string());
-        suite.set_time(r.elapsed);
-        let minimal: std::collections::BTreeMap<_, _> = r
-            .failures
-            .iter()
-            .map(|f| (f.failure.kind, render_failure(f, &r.reproduce_line(f))))
-            .collect();
-        for c in &r.results {
-            let status = match c.status {
-                crate::suite::Status::Pass => TestCaseStatus::success(),
-                crate::suite::Status::Fail(kind) => {
-                    let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    st.set_type(kind.name());
-                    st.set_message(c.detail.clone().unwrap_or_else(|| kind.to_string()));
-                    if let Some(text) = minimal.get(&kind) {
-                        st.set_description(format!("The minimal case of this kind:\n{text}"));
-                    }
-                    st
-                }
-                crate::suite::Status::Skip => {
-                    let mut st = TestCaseStatus::skipped();
-                    if let Some(why) = &r.skip_reason {
-                        st.set_message(why.as_str());
-                    }
-                    st
-                }
-            };
-            let mut case = TestCase::new(c.label.as_str(), status);
-            case.set_classname(r.framing.to_string());
-            suite.add_test_case(case);
-        }
-        out.add_test_suite(suite);
-    }
-    out.to_string()
-        .unwrap_or_else(|e| format!("<!-- JUnit serialisation failed: {e} -->"))
 }

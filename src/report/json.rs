@@ -1,0 +1,70 @@
+//! Reports as JSON, for CI: per framing, the counts, the failures (kind, detail, minimal case,
+//! replay token, `Reproduce with:` line, the text a terminal shows) and every case's status.
+//!
+//! The field names are a contract with CI scripts: a new field may be added, none renamed.
+
+use serde_json::json;
+
+use super::{text::render_failure, Report, Status};
+
+/// Reports as JSON, for CI: per framing, the counts, the failures (kind, detail, minimal case,
+/// replay token, `Reproduce with:` line) and every case's status.
+pub fn to_json(reports: &[Report]) -> serde_json::Value {
+    let reports: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|r| {
+            let failures: Vec<serde_json::Value> = r
+                .failures
+                .iter()
+                .map(|f| {
+                    json!({
+                        "kind": f.failure.kind.name(),
+                        "detail": f.failure.detail,
+                        "count": f.count,
+                        "case": f.minimal.label(),
+                        "shrunk_from": f.original.label(),
+                        "token": f.minimal.token(),
+                        "reproduce": r.reproduce_line(f),
+                        "report": render_failure(f, &r.reproduce_line(f)),
+                    })
+                })
+                .collect();
+            let cases: Vec<serde_json::Value> = r
+                .results
+                .iter()
+                .map(|c| {
+                    let (status, kind) = match c.status {
+                        Status::Pass => ("pass", None),
+                        Status::Fail(k) => ("fail", Some(k.name())),
+                        Status::Skip => ("skip", None),
+                    };
+                    json!({"case": c.label, "status": status, "kind": kind, "detail": c.detail})
+                })
+                .collect();
+            let by_kind: serde_json::Map<String, serde_json::Value> = r
+                .by_kind
+                .iter()
+                .map(|(k, n)| (k.name().to_string(), json!(n)))
+                .collect();
+            json!({
+                "framing": r.framing.to_string(),
+                "seed": r.seed,
+                "total": r.total,
+                "passed": r.passed,
+                "failed": r.failed,
+                "skipped": r.skipped,
+                "skip_reason": r.skip_reason,
+                "failed_by_kind": by_kind,
+                "elapsed_ms": r.elapsed.as_secs_f64() * 1000.0,
+                "alloc_metering": r.alloc_metering,
+                "failures": failures,
+                "cases": cases,
+            })
+        })
+        .collect();
+    json!({
+        "framecheck": env!("CARGO_PKG_VERSION"),
+        "pass": reports.iter().all(|r| r["failed"] == 0),
+        "reports": reports,
+    })
+}

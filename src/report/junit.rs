@@ -1,0 +1,48 @@
+//! Reports as JUnit XML, for CI systems that show test results (feature `junit`): one test
+//! suite per framing, one test case per harness case.
+
+use super::{text::render_failure, Report, Status};
+
+/// Reports as JUnit XML: one test suite per framing, one test case per harness case; a failed
+/// case's `<failure>` message is its own failure and replay token, its text the minimal case
+/// of its kind.
+pub fn to_junit(name: &str, reports: &[Report]) -> String {
+    use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
+    let mut out = JReport::new(name);
+    for r in reports {
+        let mut suite = TestSuite::new(r.framing.to_string());
+        suite.set_time(r.elapsed);
+        let minimal: std::collections::BTreeMap<_, _> = r
+            .failures
+            .iter()
+            .map(|f| (f.failure.kind, render_failure(f, &r.reproduce_line(f))))
+            .collect();
+        for c in &r.results {
+            let status = match c.status {
+                Status::Pass => TestCaseStatus::success(),
+                Status::Fail(kind) => {
+                    let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    st.set_type(kind.name());
+                    st.set_message(c.detail.clone().unwrap_or_else(|| kind.to_string()));
+                    if let Some(text) = minimal.get(&kind) {
+                        st.set_description(format!("The minimal case of this kind:\n{text}"));
+                    }
+                    st
+                }
+                Status::Skip => {
+                    let mut st = TestCaseStatus::skipped();
+                    if let Some(why) = &r.skip_reason {
+                        st.set_message(why.as_str());
+                    }
+                    st
+                }
+            };
+            let mut case = TestCase::new(c.label.as_str(), status);
+            case.set_classname(r.framing.to_string());
+            suite.add_test_case(case);
+        }
+        out.add_test_suite(suite);
+    }
+    out.to_string()
+        .unwrap_or_else(|e| format!("<!-- JUnit serialisation failed: {e} -->"))
+}

@@ -1,0 +1,176 @@
+//! The result of a run: per-case statuses, the first failure of each kind (shrunk), and the
+//! counts, with its renderers.
+//!
+//! The model ([`Report`], [`CaseResult`], [`Status`], [`FoundFailure`]) is filled in by the
+//! runner ([`crate::runner`]) and read by the renderers beside it:
+//!
+//! | module | what it writes |
+//! |---|---|
+//! | [`text`] | failures and summaries for a terminal ([`Report`]'s `Display`) |
+//! | [`json`] | reports as JSON, for CI |
+//! | `junit` | reports as JUnit XML (feature `junit`) |
+//!
+//! The report imports no runner and no suite: a report is data, and whoever runs cases
+//! fills it in, so the suite, the vector runner and the matrix all produce the same type.
+//!
+//! ```
+//! use framecheck::{Framing, ReferenceDecoder, Suite};
+//!
+//! let framing: Framing = "u8:max=16".parse().unwrap();
+//! let report = Suite::new(framing).random_cases(10).run(move || ReferenceDecoder::new(framing));
+//! assert!(report.is_pass());
+//! assert_eq!(report.results.len(), report.total);
+//! println!("{}", framecheck::report::summary(&report));
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::case::{Case, StreamKind};
+use crate::framing::Framing;
+use crate::oracle::{Failure, FailureKind};
+
+pub mod json;
+#[cfg(feature = "junit")]
+pub mod junit;
+pub mod text;
+
+pub use json::to_json;
+#[cfg(feature = "junit")]
+pub use junit::to_junit;
+pub use text::{render_case, render_failure, summary};
+
+/// How one case ended, for per-case reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Passed.
+    Pass,
+    /// Failed with this kind.
+    Fail(FailureKind),
+    /// Not run.
+    Skip,
+}
+
+/// One case's label and status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseResult {
+    /// The case label.
+    pub label: String,
+    /// The name of its stream (`worked-example`, `len=max+1`, `vector:ID`, `random#3`).
+    pub stream: String,
+    /// What its stream tests.
+    pub kind: StreamKind,
+    /// How it ended.
+    pub status: Status,
+    /// For a failed case: what went wrong, and its replay token.
+    pub detail: Option<String>,
+}
+
+/// The first failure of one kind, shrunk.
+#[derive(Clone, Debug)]
+pub struct FoundFailure {
+    /// The case as the suite ran it.
+    pub original: Case,
+    /// The smallest case found that fails the same way.
+    pub minimal: Case,
+    /// The failure of the minimal case.
+    pub failure: Failure,
+    /// Runs the shrinker spent.
+    pub shrink_runs: usize,
+    /// How many cases failed with this kind.
+    pub count: usize,
+}
+
+/// The result of a suite run.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The framing.
+    pub framing: Framing,
+    /// The seed of the random cases.
+    pub seed: u64,
+    /// Cases in the suite.
+    pub total: usize,
+    /// Cases passed.
+    pub passed: usize,
+    /// Cases failed.
+    pub failed: usize,
+    /// Cases not run (after a hang, or after the first failure with `fail_fast`).
+    pub skipped: usize,
+    /// Failed cases by kind.
+    pub by_kind: BTreeMap<FailureKind, usize>,
+    /// The first failure of each kind, shrunk.
+    pub failures: Vec<FoundFailure>,
+    /// Every case's label and status, in run order.
+    pub results: Vec<CaseResult>,
+    /// How many cases had run when the first failure was found.
+    pub first_failure_after: Option<usize>,
+    /// Why cases were skipped.
+    pub skip_reason: Option<String>,
+    /// Whether allocations were metered (the memory-bomb check was on).
+    pub alloc_metering: bool,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// What the decoder declared that changed the framing (see [`Suite::run`](crate::Suite::run)).
+    pub declared: Vec<String>,
+    reproduce: String,
+}
+
+impl Report {
+    /// An empty report of `total` cases, to be filled in as they run; `reproduce` is the
+    /// `Reproduce with:` template (`{token}` stands for the case's replay token).
+    pub(crate) fn new(framing: Framing, seed: u64, total: usize, reproduce: String) -> Report {
+        Report {
+            framing,
+            seed,
+            total,
+            passed: 0,
+            failed: 0,
+            skipped: 0,
+            by_kind: BTreeMap::new(),
+            failures: Vec::new(),
+            results: Vec::with_capacity(total),
+            first_failure_after: None,
+            skip_reason: None,
+            alloc_metering: false,
+            elapsed: Duration::ZERO,
+            declared: Vec::new(),
+            reproduce,
+        }
+    }
+
+    /// No case failed.
+    pub fn is_pass(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// The `Reproduce with:` line for a failure. A token too long for a command line
+    /// (over 16 KB) is written to a file in the temporary folder and given as `@FILE`.
+    pub fn reproduce_line(&self, failure: &FoundFailure) -> String {
+        let token = failure.minimal.token();
+        let arg = if token.len() > 16 * 1024 {
+            let path = std::env::temp_dir().join(format!(
+                "framecheck-{}-{}.token",
+                std::process::id(),
+                failure.failure.kind
+            ));
+            match std::fs::write(&path, &token) {
+                Ok(()) => format!("@{}", path.display()),
+                Err(_) => token,
+            }
+        } else {
+            token
+        };
+        self.reproduce.replace("{token}", &arg)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for found in &self.failures {
+            f.write_str(&text::render_failure(found, &self.reproduce_line(found)))?;
+            writeln!(f)?;
+        }
+        write!(f, "{}", text::summary(self))
+    }
+}

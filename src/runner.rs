@@ -1,0 +1,499 @@
+//! The runner: cases run against a decoder on a worker thread with a hang watchdog, each
+//! verdict counted into a [`Report`], and the first failure of each kind shrunk.
+//!
+//! A [`Runner`] holds how cases run (timeout, limits, shrinking, the `Reproduce with:` line),
+//! not which cases: the default suite ([`crate::suite`]) and the golden-vector runner
+//! ([`crate::vectors::run()`]) each build their cases and hand them to it. It sits below both,
+//! so that neither needs the other to run anything.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use framecheck::runner::Runner;
+//! use framecheck::{Case, Framing, ReferenceDecoder, Schedule, Stream};
+//!
+//! let framing: Framing = "u8".parse().unwrap();
+//! let stream = Arc::new(Stream::from_messages(framing, "abc", vec![b"abc".to_vec()]).unwrap());
+//! let cases = vec![Case::new(stream, "whole", Schedule::whole())];
+//! let report = Runner::new().run_cases(framing, cases, move || ReferenceDecoder::new(framing));
+//! assert!(report.is_pass());
+//! ```
+//!
+//! # The watchdog
+//! Cases run on a worker thread; the calling thread waits for each verdict, and when no call
+//! into the decoder has returned for the timeout, the case is a hang. A decoder that does not
+//! return is reported as a [`Hang`](FailureKind::Hang) and its thread is abandoned (Rust
+//! cannot kill a thread), so the factory must be `'static`. Each abandoned thread keeps
+//! whatever it was doing, so after [`max_hangs`](Runner::max_hangs) hangs the remaining cases
+//! are skipped, with the reason in the report. A decoder that may abort the process belongs
+//! in a child process.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::adapter::FrameDecoder;
+use crate::case::Case;
+use crate::framing::Framing;
+use crate::oracle::{
+    catch_quietly, check_with_progress, Call, CallRecord, Failure, FailureKind, Outcome, Progress,
+    Transcript, Verdict,
+};
+use crate::report::{CaseResult, FoundFailure, Report, Status};
+use crate::shrink::shrink;
+
+/// The most time spent shrinking one failure kind.
+const SHRINK_TIME: Duration = Duration::from_secs(10);
+/// The most runs spent shrinking a fault (a crash or protocol error), each of which may cost a
+/// process start.
+const FAULT_SHRINK_RUNS: usize = 100;
+
+/// The default seed: runs are reproducible unless a seed is chosen.
+pub const DEFAULT_SEED: u64 = 0x5eed_f4a3;
+
+/// How cases are run: the watchdog's timeout, the limits after which the rest are skipped,
+/// the shrinking budget and the `Reproduce with:` line.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct Runner {
+    seed: u64,
+    timeout: Duration,
+    fail_fast: bool,
+    shrink_runs: usize,
+    max_hangs: usize,
+    max_faults: usize,
+    memory_slack: u64,
+    reproduce: String,
+    progress: Option<ProgressFn>,
+    shrink_hangs: bool,
+}
+
+/// A callback told `(cases done, cases in all)` as a run goes.
+#[derive(Clone)]
+pub struct ProgressFn(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl fmt::Debug for ProgressFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProgressFn")
+    }
+}
+
+impl Default for Runner {
+    fn default() -> Runner {
+        Runner::new()
+    }
+}
+
+impl Runner {
+    /// Seed [`DEFAULT_SEED`], a 2-second timeout per call, shrinking up to 2000 runs per
+    /// failure kind, stopping after 1 hang or 25 faults.
+    pub fn new() -> Runner {
+        Runner {
+            seed: DEFAULT_SEED,
+            timeout: Duration::from_secs(2),
+            fail_fast: false,
+            shrink_runs: 2000,
+            max_hangs: 1,
+            max_faults: 25,
+            memory_slack: crate::oracle::DEFAULT_MEMORY_SLACK,
+            reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
+            progress: None,
+            shrink_hangs: false,
+        }
+    }
+
+    /// The seed the report names (the one the cases were generated from).
+    pub fn seed(mut self, seed: u64) -> Runner {
+        self.seed = seed;
+        self
+    }
+
+    /// How long one call into the decoder may take before it is a hang.
+    pub fn timeout(mut self, timeout: Duration) -> Runner {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Stop at the first failing case.
+    pub fn fail_fast(mut self, yes: bool) -> Runner {
+        self.fail_fast = yes;
+        self
+    }
+
+    /// The most runs spent shrinking each failure kind (0: no shrinking); a fault kind gets at
+    /// most 100, and no kind more than 10 seconds.
+    pub fn shrink_runs(mut self, runs: usize) -> Runner {
+        self.shrink_runs = runs;
+        self
+    }
+
+    /// After this many hangs, skip the remaining cases (default 1: each in-process hang leaves
+    /// a thread behind, and each costs a timeout).
+    pub fn max_hangs(mut self, n: usize) -> Runner {
+        self.max_hangs = n.max(1);
+        self
+    }
+
+    /// After this many faults (hangs, crashes, protocol errors, memory bombs), skip the
+    /// remaining cases (default 25: each costs a timeout, a process restart or gigabytes).
+    pub fn max_faults(mut self, n: usize) -> Runner {
+        self.max_faults = n.max(1);
+        self
+    }
+
+    /// The slack of the per-call memory budget (default 256 KiB): raise it for a decoder that
+    /// reserves a fixed receive buffer larger than that.
+    pub fn memory_slack(mut self, bytes: u64) -> Runner {
+        self.memory_slack = bytes;
+        self
+    }
+
+    /// Whether hangs are shrunk too (default: no, since an in-process hang leaves a thread
+    /// behind at every try; a decoder in a child process that is killed on a hang can be).
+    pub fn shrink_hangs(mut self, yes: bool) -> Runner {
+        self.shrink_hangs = yes;
+        self
+    }
+
+    /// Calls `f(done, total)` after each case.
+    pub fn on_progress(mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Runner {
+        self.progress = Some(ProgressFn(Arc::new(f)));
+        self
+    }
+
+    /// The `Reproduce with:` line printed under each failure; `{token}` is replaced by the
+    /// case's replay token.
+    pub fn reproduce_with(mut self, template: impl Into<String>) -> Runner {
+        self.reproduce = template.into();
+        self
+    }
+
+    /// Runs `cases` (all in `framing`) against decoders made by `factory` (one per case).
+    pub fn run_cases<F, D>(&self, framing: Framing, cases: Vec<Case>, factory: F) -> Report
+    where
+        F: Fn() -> D + Send + Sync + 'static,
+        D: FrameDecoder,
+    {
+        let started = Instant::now();
+        let mut exec = Executor::new(
+            Arc::new(factory),
+            self.timeout,
+            self.max_hangs,
+            self.memory_slack,
+        );
+        let mut report = Report::new(framing, self.seed, cases.len(), self.reproduce.clone());
+        let mut first: BTreeMap<FailureKind, (usize, Failure)> = BTreeMap::new();
+        let (mut hangs, mut faults) = (0, 0);
+        let mut stop: Option<String> = None;
+        let total = cases.len();
+        exec.run_batch(&cases, |i, verdict| {
+            let mut detail = None;
+            let status = match &verdict {
+                Verdict::Pass => {
+                    report.passed += 1;
+                    Status::Pass
+                }
+                Verdict::Skip(why) => {
+                    report.skipped += 1;
+                    report.skip_reason.get_or_insert_with(|| why.clone());
+                    Status::Skip
+                }
+                Verdict::Fail(f) => {
+                    report.failed += 1;
+                    hangs += (f.kind == FailureKind::Hang) as usize;
+                    faults += f.kind.is_fault() as usize;
+                    *report.by_kind.entry(f.kind).or_default() += 1;
+                    report.first_failure_after.get_or_insert(i + 1);
+                    first.entry(f.kind).or_insert_with(|| (i, f.clone()));
+                    // The token of a long stream would cost megabytes per case: only short ones.
+                    let token = if cases[i].stream.bytes().len() <= 1024 {
+                        format!("token {}", cases[i].token())
+                    } else {
+                        format!("a {}-byte stream", cases[i].stream.bytes().len())
+                    };
+                    detail = Some(format!("{} at {}: {} ({token})", f.kind, f.call, f.detail));
+                    Status::Fail(f.kind)
+                }
+            };
+            report.results.push(CaseResult {
+                label: cases[i].label(),
+                stream: cases[i].stream.name().to_string(),
+                kind: cases[i].stream.kind(),
+                status,
+                detail,
+            });
+            if let Some(p) = &self.progress {
+                (p.0)(i + 1, total);
+            }
+            if self.fail_fast && report.failed > 0 {
+                stop = Some("not run: stopped at the first failure (fail-fast)".to_string());
+            } else if hangs >= self.max_hangs {
+                stop = Some(format!(
+                    "not run: the decoder hung {hangs} time(s), the limit (each hang costs a \
+                     timeout)"
+                ));
+            } else if faults >= self.max_faults {
+                stop = Some(format!(
+                    "not run: {faults} faults (hangs, crashes, protocol errors, memory bombs), the limit"
+                ));
+            }
+            stop.is_none()
+        });
+        for case in &cases[report.results.len()..] {
+            report.skipped += 1;
+            report.results.push(CaseResult {
+                label: case.label(),
+                stream: case.stream.name().to_string(),
+                kind: case.stream.kind(),
+                status: Status::Skip,
+                detail: None,
+            });
+        }
+        if stop.is_some() {
+            report.skip_reason = stop;
+        }
+        for (kind, (i, failure)) in first {
+            let count = report.by_kind[&kind];
+            let original = cases[i].clone();
+            // A fault costs a timeout or a process start per run: fewer runs for those.
+            let runs = if kind.is_fault() {
+                self.shrink_runs.min(FAULT_SHRINK_RUNS)
+            } else {
+                self.shrink_runs
+            };
+            let no_shrink = kind == FailureKind::Hang && !self.shrink_hangs;
+            let (minimal, failure, runs) = if no_shrink || runs == 0 {
+                (original.clone(), failure, 0)
+            } else {
+                let deadline = Instant::now() + SHRINK_TIME;
+                let s = shrink(&original, &failure, runs, deadline, |c| exec.run_one(c));
+                (s.case, s.failure, s.runs)
+            };
+            report.failures.push(FoundFailure {
+                original,
+                minimal,
+                failure,
+                shrink_runs: runs,
+                count,
+            });
+        }
+        report.alloc_metering = crate::alloc::is_installed();
+        report.elapsed = started.elapsed();
+        report
+    }
+}
+
+/// Runs cases on a worker thread and waits for each at most the timeout.
+/// Runs cases on a worker thread and waits for each at most the timeout.
+struct Executor<F> {
+    factory: Arc<F>,
+    timeout: Duration,
+    memory_slack: u64,
+    worker: Option<Worker>,
+    hangs: usize,
+    max_hangs: usize,
+}
+
+struct Worker {
+    jobs: mpsc::Sender<(usize, Case)>,
+    results: mpsc::Receiver<(usize, Verdict)>,
+    progress: Arc<Progress>,
+    /// Set when the worker is dropped: cases still queued are not started.
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Worker {
+    /// Stops the worker and waits for the case it is running to end, so that nothing else
+    /// talks to a shared decoder (an exec program) meanwhile; a call that runs past `timeout`
+    /// is a hang, and the thread is abandoned.
+    fn retire(mut self, timeout: Duration) {
+        self.stop.store(true, Ordering::SeqCst);
+        // With the job sender replaced, the worker's queue ends once it has drained it.
+        let (dead, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.jobs, dead));
+        loop {
+            let wait = timeout.saturating_sub(self.progress.age());
+            match self
+                .results
+                .recv_timeout(wait.max(Duration::from_millis(1)))
+            {
+                Ok(_) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                Err(mpsc::RecvTimeoutError::Timeout) if self.progress.age() < timeout => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => return,
+            }
+        }
+    }
+}
+
+const IN_FLIGHT: usize = 64;
+
+impl<F, D> Executor<F>
+where
+    F: Fn() -> D + Send + Sync + 'static,
+    D: FrameDecoder,
+{
+    fn new(factory: Arc<F>, timeout: Duration, max_hangs: usize, memory_slack: u64) -> Self {
+        Executor {
+            factory,
+            timeout,
+            memory_slack,
+            worker: None,
+            hangs: 0,
+            max_hangs,
+        }
+    }
+
+    fn spawn(&self) -> Worker {
+        let (jobs, job_rx) = mpsc::channel::<(usize, Case)>();
+        let (result_tx, results) = mpsc::channel();
+        let progress = Arc::new(Progress::new());
+        let factory = self.factory.clone();
+        let slack = self.memory_slack;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let prog = progress.clone();
+        thread::Builder::new()
+            .name("framecheck-worker".into())
+            .spawn(move || {
+                for (i, case) in job_rx {
+                    if stopped.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let verdict = match catch_quietly(|| factory()) {
+                        Ok(mut decoder) => {
+                            let v = check_with_progress(&mut decoder, &case, Some(&prog), slack);
+                            // A decoder whose drop panics is judged by what it did before.
+                            let _ = catch_quietly(move || drop(decoder));
+                            v
+                        }
+                        Err(caught) => Verdict::Fail(Failure {
+                            kind: FailureKind::Panic,
+                            call: Call::Chunk(0),
+                            detail: format!("the decoder's constructor panicked: {caught}"),
+                            transcript: Transcript::default(),
+                        }),
+                    };
+                    if result_tx.send((i, verdict)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawning the worker thread");
+        Worker {
+            jobs,
+            results,
+            progress,
+            stop,
+        }
+    }
+
+    /// Runs `cases` in order, handing each verdict to `on_verdict`, which returns whether to
+    /// go on. Cases after the hang limit get `Verdict::Skip`.
+    fn run_batch(&mut self, cases: &[Case], mut on_verdict: impl FnMut(usize, Verdict) -> bool) {
+        let mut next_result = 0;
+        while next_result < cases.len() {
+            if self.hangs >= self.max_hangs {
+                let why = format!(
+                    "not run: the decoder hung {} time(s), and each hang leaves a thread behind",
+                    self.hangs
+                );
+                for i in next_result..cases.len() {
+                    if !on_verdict(i, Verdict::Skip(why.clone())) {
+                        return;
+                    }
+                }
+                return;
+            }
+            let worker = match self.worker.take() {
+                Some(w) => w,
+                None => self.spawn(),
+            };
+            let mut next_send = next_result;
+            let mut hung = false;
+            while next_result < cases.len() {
+                while next_send < cases.len() && next_send < next_result + IN_FLIGHT {
+                    if worker
+                        .jobs
+                        .send((next_send, cases[next_send].clone()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                    next_send += 1;
+                }
+                // Wait until the call in progress has run for the timeout.
+                let wait = self.timeout.saturating_sub(worker.progress.age());
+                match worker
+                    .results
+                    .recv_timeout(wait.max(Duration::from_millis(1)))
+                {
+                    Ok((i, verdict)) => {
+                        debug_assert_eq!(i, next_result);
+                        next_result += 1;
+                        if !on_verdict(i, verdict) {
+                            // Cases already queued would answer later calls: retire the
+                            // worker, waiting for the case it is running.
+                            worker.retire(self.timeout);
+                            return;
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout)
+                        if worker.progress.age() < self.timeout =>
+                    {
+                        // A new call started meanwhile: the decoder is slow, not stuck.
+                    }
+                    Err(_) => {
+                        let case = &cases[next_result];
+                        let c = worker.progress.call.load(Ordering::SeqCst);
+                        let n = case.schedule.chunk_count(case.stream.bytes().len());
+                        let call = if c < n { Call::Chunk(c) } else { Call::Eof };
+                        let verdict = Verdict::Fail(Failure {
+                            kind: FailureKind::Hang,
+                            call,
+                            detail: format!(
+                                "{call} did not return within {} ms; its thread was abandoned",
+                                self.timeout.as_millis()
+                            ),
+                            transcript: Transcript {
+                                calls: vec![CallRecord {
+                                    call,
+                                    frames: Vec::new(),
+                                    outcome: Outcome::Hung,
+                                }],
+                            },
+                        });
+                        self.hangs += 1;
+                        hung = true;
+                        let i = next_result;
+                        next_result += 1;
+                        if !on_verdict(i, verdict) {
+                            return;
+                        }
+                        break;
+                    }
+                }
+            }
+            if !hung {
+                self.worker = Some(worker);
+            }
+        }
+    }
+
+    fn run_one(&mut self, case: &Case) -> Verdict {
+        let mut out = Verdict::Skip("not run".into());
+        self.run_batch(std::slice::from_ref(case), |_, v| {
+            out = v;
+            true
+        });
+        out
+    }
+}
