@@ -13,8 +13,9 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::adapter::{declare, FrameDecoder};
-use crate::framing::{Framing, ReferenceDecoder};
+use crate::framing::Framing;
 use crate::oracle::FailureKind;
+use crate::reference::ReferenceDecoder;
 use crate::suite::{Report, Status, Suite};
 
 /// The column a stream's cases fall in, from the stream's name.

@@ -1306,7 +1306,9 @@ fn framing_json(framing: Framing) -> Value {
             "crlf": l.crlf,
         }),
         Wire::Fixed(f) => json!({"type": "fixed", "size": f.size}),
-        Wire::Netstring => json!({"type": "netstring", "max_frame_len": framing.max_frame_len()}),
+        Wire::Netstring(_) => {
+            json!({"type": "netstring", "max_frame_len": framing.max_frame_len()})
+        }
     }
 }
 
@@ -1455,7 +1457,7 @@ fn vector_json(
             }
         }
         Wire::Fixed(_) => flags.push("fixed"),
-        Wire::Netstring => flags.push("netstring"),
+        Wire::Netstring(_) => flags.push("netstring"),
     }
     let mut comment =
         format!("Generated: the {name} stream of {framing}, cut by the {schedule_name} schedule. ");
