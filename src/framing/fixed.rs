@@ -22,7 +22,10 @@
 
 use std::fmt;
 
-use super::format::Format;
+use serde_json::{Map, Value};
+
+use super::format::{Format, Registered};
+use super::json::{u64_field, FieldError};
 use super::spec::{truncated, End, ExpectedFrame, Expectation, HeaderParse};
 use super::{Framing, Wire};
 use crate::error::Error;
@@ -37,13 +40,25 @@ pub struct Fixed {
     pub size: u64,
 }
 
-impl Fixed {
-    /// The names this format answers to, for help texts.
-    pub const NAMES: &'static str = "fixed:size=N";
+impl Registered for Fixed {
+    const NAMES: &'static str = "fixed:size=N";
+    const JSON_TYPE: &'static str = "fixed";
+    const JSON_FIELDS: &'static [&'static str] = &["size"];
 
     /// The format a framing string's name selects; its size comes with its first option.
-    pub fn from_name(name: &str) -> Option<Fixed> {
+    fn from_name(name: &str) -> Option<Fixed> {
         (name == "fixed").then_some(Fixed { size: 0 })
+    }
+
+    fn from_json(o: &Map<String, Value>) -> Result<Fixed, FieldError> {
+        let size = u64_field(o, "size")?;
+        if !(1..=LARGEST_FIXED_SIZE).contains(&size) {
+            return Err(FieldError::new(
+                "size",
+                format!("is {size}; a fixed frame holds 1 to {LARGEST_FIXED_SIZE} bytes"),
+            ));
+        }
+        Ok(Fixed { size })
     }
 }
 
@@ -54,6 +69,14 @@ impl Format for Fixed {
 
     fn options_help(&self) -> &'static str {
         "size=N and nothing else"
+    }
+
+    fn json_type(&self) -> &'static str {
+        Self::JSON_TYPE
+    }
+
+    fn to_json(&self, out: &mut Map<String, Value>) {
+        out.insert("size".into(), Value::from(self.size));
     }
 
     fn fmt_options(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,6 +10,9 @@
 
 use std::fmt;
 
+use serde_json::{Map, Value};
+
+use super::json::FieldError;
 use super::spec::{expect_headers, ErrorClass, Expectation, HeaderParse};
 use super::{Framing, LineEof};
 use crate::error::Error;
@@ -17,7 +20,8 @@ use crate::error::Error;
 /// One wire format: its string form, its geometry, its encoder, its incremental header parse
 /// and its whole-stream specification.
 ///
-/// Four methods are required ([`name`](Format::name), [`options_help`](Format::options_help),
+/// Five methods are required ([`name`](Format::name), [`options_help`](Format::options_help),
+/// [`json_type`](Format::json_type),
 /// [`largest_payload`](Format::largest_payload), [`parse_header`](Format::parse_header)); the
 /// rest have defaults that fit a header-delimited format. Methods that depend on the shared
 /// limits take the whole [`Framing`], whose [`max_frame_len`](Framing::max_frame_len) and
@@ -39,6 +43,14 @@ pub trait Format: fmt::Debug + Send + Sync {
 
     /// The options this format takes, for error messages: `"max=N, noempty and incl"`.
     fn options_help(&self) -> &'static str;
+
+    /// The `"type"` of this format's `framing` object in vector files.
+    fn json_type(&self) -> &'static str;
+
+    /// Writes this format's own fields into its `framing` object in vector files (the shared
+    /// `type` and `max_frame_len` are written already); they are read back by
+    /// [`Registered::from_json`]. None by default.
+    fn to_json(&self, _out: &mut Map<String, Value>) {}
 
     /// Writes this format's own options, each after a colon, as they follow `:max=N` in the
     /// canonical string (`:incl`, `:eof=emit:resync`). None by default.
@@ -193,4 +205,26 @@ pub trait Format: fmt::Debug + Send + Sync {
     fn line_resync(&self) -> Option<bool> {
         None
     }
+}
+
+/// How a format is found by name: what the `formats!` list in `framing/mod.rs` needs of each
+/// format it registers, beyond [`Format`].
+pub trait Registered: Format + Copy + Sized {
+    /// The names this format answers to at the start of a framing string, for help texts
+    /// (`"u8, u16be, …"`).
+    const NAMES: &'static str;
+
+    /// The `"type"` of its `framing` object in vector files.
+    const JSON_TYPE: &'static str;
+
+    /// The fields of that object that are this format's own (not `type`, `max_frame_len`).
+    const JSON_FIELDS: &'static [&'static str];
+
+    /// The format a framing string's first part names, with default options; `None` if the
+    /// name is not this format's.
+    fn from_name(name: &str) -> Option<Self>;
+
+    /// Reads the format's own fields of a vector file's `framing` object (the inverse of
+    /// [`Format::to_json`]).
+    fn from_json(o: &Map<String, Value>) -> Result<Self, FieldError>;
 }

@@ -41,7 +41,10 @@
 
 use std::fmt;
 
-use super::format::Format;
+use serde_json::{Map, Value};
+
+use super::format::{Format, Registered};
+use super::json::{bool_field, choice_field, u64_field, FieldError};
 use super::spec::{ErrorClass, HeaderParse};
 use super::{Framing, Wire};
 
@@ -65,12 +68,12 @@ pub struct LengthPrefix {
     pub includes_header: bool,
 }
 
-impl LengthPrefix {
-    /// The names this format answers to, for help texts.
-    pub const NAMES: &'static str = "u8, u16be, u16le, u32be, u32le, u64be, u64le";
+impl Registered for LengthPrefix {
+    const NAMES: &'static str = "u8, u16be, u16le, u32be, u32le, u64be, u64le";
+    const JSON_TYPE: &'static str = "length-prefix";
+    const JSON_FIELDS: &'static [&'static str] = &["width", "endian", "length_includes_header"];
 
-    /// The format a framing string's name selects, with default options.
-    pub fn from_name(name: &str) -> Option<LengthPrefix> {
+    fn from_name(name: &str) -> Option<LengthPrefix> {
         let (width, endian) = match name {
             "u8" => (1, Endian::Big),
             "u16be" => (2, Endian::Big),
@@ -88,6 +91,28 @@ impl LengthPrefix {
         })
     }
 
+    fn from_json(o: &Map<String, Value>) -> Result<LengthPrefix, FieldError> {
+        let width = u64_field(o, "width")?;
+        if !matches!(width, 1 | 2 | 4 | 8) {
+            return Err(FieldError::new("width", format!("{width} is not 1, 2, 4 or 8")));
+        }
+        let default = (width == 1).then_some("big");
+        let endian = match choice_field(o, "endian", &["big", "little"], default) {
+            Err(e) if !o.contains_key("endian") => {
+                let what = format!("missing: a {width}-byte length needs \"big\" or \"little\"");
+                return Err(FieldError { what, ..e });
+            }
+            other => other?,
+        };
+        Ok(LengthPrefix {
+            width: width as u8,
+            endian: if endian == "big" { Endian::Big } else { Endian::Little },
+            includes_header: bool_field(o, "length_includes_header")?,
+        })
+    }
+}
+
+impl LengthPrefix {
     /// The raw field value of `bytes`, as read in stream order (`bytes[0]` arrives first).
     fn field_value(&self, bytes: &[u8]) -> u64 {
         let w = bytes.len().min(8);
@@ -131,6 +156,17 @@ impl Format for LengthPrefix {
 
     fn options_help(&self) -> &'static str {
         "max=N, noempty and incl"
+    }
+
+    fn json_type(&self) -> &'static str {
+        Self::JSON_TYPE
+    }
+
+    fn to_json(&self, out: &mut Map<String, Value>) {
+        out.insert("width".into(), Value::from(self.width));
+        let endian = if self.endian == Endian::Big { "big" } else { "little" };
+        out.insert("endian".into(), Value::from(endian));
+        out.insert("length_includes_header".into(), Value::from(self.includes_header));
     }
 
     fn fmt_options(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

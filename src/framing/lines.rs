@@ -33,7 +33,10 @@
 use std::fmt;
 use std::ops::Range;
 
-use super::format::Format;
+use serde_json::{Map, Value};
+
+use super::format::{Format, Registered};
+use super::json::{bool_field, choice_field, FieldError};
 use super::spec::{truncated, At, End, ErrorClass, ExpectedFrame, Expectation, HeaderParse};
 use super::{Framing, Wire};
 use crate::error::Error;
@@ -81,18 +84,6 @@ impl Lines {
         )
     }
 
-    /// The names this format answers to, for help texts.
-    pub const NAMES: &'static str = "lines";
-
-    /// The format a framing string's name selects, with default options.
-    pub fn from_name(name: &str) -> Option<Lines> {
-        (name == "lines").then_some(Lines {
-            eof: LineEof::Reject,
-            resync: false,
-            text: false,
-            crlf: false,
-        })
-    }
 }
 
 /// Where a decoder of lines goes on after a segment of the specification.
@@ -115,6 +106,31 @@ pub enum LineEof {
     Emit,
 }
 
+impl Registered for Lines {
+    const NAMES: &'static str = "lines";
+    const JSON_TYPE: &'static str = "lines";
+    const JSON_FIELDS: &'static [&'static str] = &["eof", "resync", "text", "crlf"];
+
+    fn from_name(name: &str) -> Option<Lines> {
+        (name == "lines").then_some(Lines {
+            eof: LineEof::Reject,
+            resync: false,
+            text: false,
+            crlf: false,
+        })
+    }
+
+    fn from_json(o: &Map<String, Value>) -> Result<Lines, FieldError> {
+        let eof = choice_field(o, "eof", &["reject", "emit"], Some("reject"))?;
+        Ok(Lines {
+            eof: if eof == "emit" { LineEof::Emit } else { LineEof::Reject },
+            resync: bool_field(o, "resync")?,
+            text: bool_field(o, "text")?,
+            crlf: bool_field(o, "crlf")?,
+        })
+    }
+}
+
 impl Format for Lines {
     fn name(&self) -> String {
         "lines".to_string()
@@ -122,6 +138,18 @@ impl Format for Lines {
 
     fn options_help(&self) -> &'static str {
         "max=N, noempty, eof=emit, eof=reject, resync, text and crlf"
+    }
+
+    fn json_type(&self) -> &'static str {
+        Self::JSON_TYPE
+    }
+
+    fn to_json(&self, out: &mut Map<String, Value>) {
+        let eof = if self.eof == LineEof::Emit { "emit" } else { "reject" };
+        out.insert("eof".into(), Value::from(eof));
+        out.insert("resync".into(), Value::from(self.resync));
+        out.insert("text".into(), Value::from(self.text));
+        out.insert("crlf".into(), Value::from(self.crlf));
     }
 
     fn fmt_options(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -387,7 +415,9 @@ impl Framing {
     /// Newline-delimited lines with the default maximum line length, rejecting an unterminated
     /// last line, and ending the stream at an over-long line.
     pub fn lines() -> Framing {
-        Framing::of(Wire::Lines(Lines::from_name("lines").expect("the name of lines")))
+        Framing::of(Wire::Lines(
+            Lines::from_name("lines").expect("lines is the name of lines"),
+        ))
     }
 
     /// Sets what a lines framing does with an unterminated last line (no effect on others).

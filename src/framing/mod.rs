@@ -24,8 +24,8 @@
 //!
 //! # Adding a format
 //! A format is one file in this folder holding a small `Copy` type that implements
-//! [`Format`], plus an inherent `NAMES` constant and `from_name` function for the string form,
-//! and one line in the `formats!` list below, which declares the module, adds the variant to
+//! [`Format`] (what the harness asks of it) and [`Registered`] (how it is found by name, in a
+//! framing string or a vector file), and one line in the `formats!` list below, which declares the module, adds the variant to
 //! [`Wire`] and registers the name. Nothing else in the crate matches on formats: the
 //! generators, the oracle, the schedules and the vectors all go through [`Framing`]'s methods.
 //! For a format `crc` in `src/framing/crc.rs`:
@@ -53,10 +53,12 @@ use std::str::FromStr;
 use crate::error::Error;
 
 mod format;
+mod json;
 mod spec;
 
 pub use fixed::{Fixed, LARGEST_FIXED_SIZE};
-pub use format::Format;
+pub use format::{Format, Registered};
+pub use json::FieldError;
 pub use length_prefix::{Endian, LengthPrefix};
 pub use lines::{LineEof, Lines};
 pub use netstring::{decimal_len, Netstring};
@@ -94,7 +96,7 @@ macro_rules! formats {
             /// The format a framing string's first part names, with default options.
             pub fn from_name(name: &str) -> Option<Wire> {
                 $(
-                    if let Some(f) = $module::$ty::from_name(name) {
+                    if let Some(f) = <$module::$ty as Registered>::from_name(name) {
                         return Some(Wire::$variant(f));
                     }
                 )*
@@ -102,7 +104,30 @@ macro_rules! formats {
             }
 
             /// The names of every format, for help texts.
-            pub const NAMES: &'static [&'static str] = &[$( $module::$ty::NAMES, )*];
+            pub const NAMES: &'static [&'static str] = &[$( <$module::$ty as Registered>::NAMES, )*];
+
+            /// The `"type"` of every format in vector files.
+            pub const JSON_TYPES: &'static [&'static str] =
+                &[$( <$module::$ty as Registered>::JSON_TYPE, )*];
+
+            /// The fields and the reader of the format whose vector-file `"type"` is `ty`.
+            #[allow(clippy::type_complexity)]
+            fn json_reader(
+                ty: &str,
+            ) -> Option<(
+                &'static [&'static str],
+                fn(&serde_json::Map<String, serde_json::Value>) -> Result<Wire, FieldError>,
+            )> {
+                $(
+                    if ty == <$module::$ty as Registered>::JSON_TYPE {
+                        return Some((
+                            <$module::$ty as Registered>::JSON_FIELDS,
+                            |o| <$module::$ty as Registered>::from_json(o).map(Wire::$variant),
+                        ));
+                    }
+                )*
+                None
+            }
         }
     };
 }

@@ -27,7 +27,10 @@
 //! header is due by its colon or by the digit past the most digits a valid length has,
 //! whichever comes first: a decoder must not wait for a colon forever.
 
-use super::format::Format;
+use serde_json::{Map, Value};
+
+use super::format::{Format, Registered};
+use super::json::FieldError;
 use super::spec::{ErrorClass, HeaderParse};
 use super::{Framing, Wire};
 
@@ -40,13 +43,17 @@ pub fn decimal_len(value: u64) -> usize {
     value.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
-impl Netstring {
-    /// The names this format answers to, for help texts.
-    pub const NAMES: &'static str = "netstring";
+impl Registered for Netstring {
+    const NAMES: &'static str = "netstring";
+    const JSON_TYPE: &'static str = "netstring";
+    const JSON_FIELDS: &'static [&'static str] = &[];
 
-    /// The format a framing string's name selects.
-    pub fn from_name(name: &str) -> Option<Netstring> {
+    fn from_name(name: &str) -> Option<Netstring> {
         (name == "netstring").then_some(Netstring)
+    }
+
+    fn from_json(_o: &Map<String, Value>) -> Result<Netstring, FieldError> {
+        Ok(Netstring)
     }
 }
 
@@ -57,6 +64,10 @@ impl Format for Netstring {
 
     fn options_help(&self) -> &'static str {
         "max=N and noempty"
+    }
+
+    fn json_type(&self) -> &'static str {
+        Self::JSON_TYPE
     }
 
     fn largest_payload(&self) -> u64 {

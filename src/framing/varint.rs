@@ -25,7 +25,10 @@
 
 use std::fmt;
 
-use super::format::Format;
+use serde_json::{Map, Value};
+
+use super::format::{Format, Registered};
+use super::json::{bool_field, FieldError};
 use super::spec::{ErrorClass, HeaderParse};
 use super::{Framing, Wire};
 
@@ -59,13 +62,19 @@ pub fn varint(mut value: u64) -> Vec<u8> {
     }
 }
 
-impl Varint {
-    /// The names this format answers to, for help texts.
-    pub const NAMES: &'static str = "varint";
+impl Registered for Varint {
+    const NAMES: &'static str = "varint";
+    const JSON_TYPE: &'static str = "varint";
+    const JSON_FIELDS: &'static [&'static str] = &["overlong"];
 
-    /// The format a framing string's name selects, with default options.
-    pub fn from_name(name: &str) -> Option<Varint> {
+    fn from_name(name: &str) -> Option<Varint> {
         (name == "varint").then_some(Varint { overlong: false })
+    }
+
+    fn from_json(o: &Map<String, Value>) -> Result<Varint, FieldError> {
+        Ok(Varint {
+            overlong: bool_field(o, "overlong")?,
+        })
     }
 }
 
@@ -76,6 +85,14 @@ impl Format for Varint {
 
     fn options_help(&self) -> &'static str {
         "max=N, noempty and overlong"
+    }
+
+    fn json_type(&self) -> &'static str {
+        Self::JSON_TYPE
+    }
+
+    fn to_json(&self, out: &mut Map<String, Value>) {
+        out.insert("overlong".into(), Value::from(self.overlong));
     }
 
     fn fmt_options(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
