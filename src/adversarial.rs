@@ -137,7 +137,7 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
             header_then_few(format!("incl-below-header={v}"), Hostile::BelowHeader(v), v);
         }
     }
-    if matches!(framing.wire(), Wire::Netstring) {
+    if matches!(framing.wire(), Wire::Netstring(_)) {
         // Netstring edge cases: a leading zero, an empty length, a byte that is not a digit, a
         // length longer than any u64, a missing comma, a payload then EOF before the comma.
         let raw: [(&str, &[u8]); 7] = [

@@ -19,9 +19,10 @@
 use std::collections::BTreeSet;
 
 use crate::case::{Case, Stream};
-use crate::framing::{Framing, ReferenceDecoder};
+use crate::framing::Framing;
 use crate::fuzz::{bundled_pairs, case_from_bytes, check_bundled_allowing, check_bytes};
 use crate::oracle::{catch_quietly, FailureKind};
+use crate::reference::ReferenceDecoder;
 use crate::vectors;
 
 /// One seed input.

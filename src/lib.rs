@@ -53,6 +53,7 @@ pub mod fuzz;
 pub mod matrix;
 pub mod messages;
 pub mod oracle;
+pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod schedule;
@@ -65,8 +66,9 @@ pub use adapter::{FrameDecoder, Rejection};
 pub use alloc::CountingAlloc;
 pub use case::{Case, Stream};
 pub use error::Error;
-pub use framing::{Endian, Framing, ReferenceDecoder};
+pub use framing::{Endian, Framing};
 pub use oracle::{check, Failure, FailureKind, Verdict};
+pub use reference::ReferenceDecoder;
 pub use schedule::Schedule;
 pub use suite::{Report, Suite};
 

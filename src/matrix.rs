@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use crate::adapter::{declare, FrameDecoder};
 use crate::case::StreamKind;
-use crate::framing::{Framing, ReferenceDecoder};
+use crate::framing::Framing;
 use crate::oracle::FailureKind;
+use crate::reference::ReferenceDecoder;
 use crate::suite::{Report, Status, Suite};
 
 /// A column of the matrix: a group of cases, by what their streams test.

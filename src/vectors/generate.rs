@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::adversarial;
 use crate::case::{Hostile, LengthEdge, Stream, StreamKind, Truncation};
-use crate::framing::{End, Endian, ErrorClass, Framing, HeaderParse, Wire};
+use crate::framing::{End, ErrorClass, Framing, HeaderParse};
 use crate::messages::message_sets;
 use crate::schedule::{catalog, Schedule};
 
@@ -241,25 +241,7 @@ fn generated_vector(
         }
         _ => {}
     }
-    match framing.wire() {
-        Wire::LengthPrefix(lp) => {
-            if lp.includes_header {
-                flags.push("length-includes-header");
-            }
-            if lp.endian == Endian::Little && lp.width > 1 {
-                flags.push("little-endian");
-            }
-        }
-        Wire::Varint(_) => flags.push("varint"),
-        Wire::Lines(l) => {
-            flags.push("lines");
-            if l.resync && !outcome.resumed.is_empty() {
-                flags.push("resync");
-            }
-        }
-        Wire::Fixed(_) => flags.push("fixed"),
-        Wire::Netstring => flags.push("netstring"),
-    }
+    flags.extend(framing.format().vector_flags(!outcome.resumed.is_empty()));
     let mut comment =
         format!("Generated: the {name} stream of {framing}, cut by the {schedule_name} schedule. ");
     match &outcome.error {

@@ -1,0 +1,283 @@
+//! `varint`: an unsigned LEB128 (base-128 varint) length prefix, as protobuf's
+//! length-delimited messages use (`prost::decode_length_delimiter`, `unsigned-varint`).
+//!
+//! Seven bits per byte, least significant group first, the top bit set on every byte but the
+//! last, at most ten bytes for a `u64`:
+//!
+//! ```text
+//!  300 = 0b10_0101100:  [ac 02] then 300 payload bytes
+//!                        |  `- 0000010 (high group, last byte: top bit clear)
+//!                        `- 1 0101100 (low group, top bit: more follows)
+//! ```
+//!
+//! ```
+//! use framecheck::Framing;
+//!
+//! let framing: Framing = "varint".parse().unwrap();
+//! let stream = framing.encode(&[vec![7; 300]]).unwrap().bytes;
+//! assert_eq!(stream[..2], [0xac, 0x02]);
+//! assert_eq!(framing.expect(&stream).frames[0].payload, 2..302);
+//! ```
+//!
+//! Options: `max=N`, `noempty`, and `overlong`, which accepts non-minimal encodings (`80 00`
+//! for 0); by default they are a malformed header, as in a strict decoder. A tenth byte above
+//! `01` (more than 64 bits) is always malformed.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::format::{Format, Registered};
+use super::json::{bool_field, FieldError};
+use super::spec::{ErrorClass, HeaderParse};
+use super::{Framing, Wire};
+
+/// An unsigned LEB128 (base-128 varint) length prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Varint {
+    /// Whether non-minimal encodings (`80 00` for 0, `81 00` for 1) are accepted. By default
+    /// they are a malformed header, as in a strict decoder.
+    pub overlong: bool,
+}
+
+/// The most bytes a `u64` varint takes.
+pub const VARINT_MAX_LEN: usize = 10;
+
+/// How many bytes the minimal varint encoding of `value` takes.
+pub fn varint_len(value: u64) -> usize {
+    (64 - value.leading_zeros() as usize).div_ceil(7).max(1)
+}
+
+/// The minimal varint encoding of `value`.
+pub fn varint(mut value: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(varint_len(value));
+    loop {
+        let low = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(low);
+            return out;
+        }
+        out.push(low | 0x80);
+    }
+}
+
+impl Registered for Varint {
+    const NAMES: &'static str = "varint";
+    const JSON_TYPE: &'static str = "varint";
+    const JSON_FIELDS: &'static [&'static str] = &["overlong"];
+
+    fn from_name(name: &str) -> Option<Varint> {
+        (name == "varint").then_some(Varint { overlong: false })
+    }
+
+    fn from_json(o: &Map<String, Value>) -> Result<Varint, FieldError> {
+        Ok(Varint {
+            overlong: bool_field(o, "overlong")?,
+        })
+    }
+}
+
+impl Format for Varint {
+    fn name(&self) -> String {
+        "varint".to_string()
+    }
+
+    fn options_help(&self) -> &'static str {
+        "max=N, noempty and overlong"
+    }
+
+    fn json_type(&self) -> &'static str {
+        Self::JSON_TYPE
+    }
+
+    fn to_json(&self, out: &mut Map<String, Value>) {
+        out.insert("overlong".into(), Value::from(self.overlong));
+    }
+
+    fn vector_flags(&self, _recovered: bool) -> Vec<&'static str> {
+        vec!["varint"]
+    }
+
+    fn fmt_options(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.overlong {
+            f.write_str(":overlong")?;
+        }
+        Ok(())
+    }
+
+    fn set_option(&mut self, _spec: &str, opt: &str) -> Result<bool, crate::Error> {
+        Ok(match opt {
+            "overlong" => {
+                self.overlong = true;
+                true
+            }
+            _ => false,
+        })
+    }
+
+    fn largest_payload(&self) -> u64 {
+        u64::MAX
+    }
+
+    fn field_max(&self) -> u64 {
+        u64::MAX
+    }
+
+    fn has_length_field(&self) -> bool {
+        true
+    }
+
+    fn header_len(&self, payload_len: u64) -> usize {
+        varint_len(payload_len)
+    }
+
+    fn max_header_len(&self) -> usize {
+        VARINT_MAX_LEN
+    }
+
+    fn header_for_field(&self, value: u64) -> Option<Vec<u8>> {
+        Some(varint(value))
+    }
+
+    fn parse_header(&self, framing: &Framing, avail: &[u8]) -> HeaderParse {
+        let max = framing.max_frame_len();
+        let mut value: u64 = 0;
+        // Later bytes only add to the value: once it is over the max, the header is bad.
+        let mut proven: Option<usize> = None;
+        for (i, &b) in avail.iter().enumerate().take(VARINT_MAX_LEN) {
+            if i == VARINT_MAX_LEN - 1 && b > 1 {
+                return HeaderParse::Bad {
+                    class: ErrorClass::MalformedHeader,
+                    why: format!(
+                        "the 10th byte of a varint is {b:02x}: more than 64 bits, or more than \
+                         ten bytes"
+                    ),
+                    header_len: i + 1,
+                    proven: proven.unwrap_or(i + 1),
+                };
+            }
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if proven.is_none() && value > max {
+                proven = Some(i + 1);
+            }
+            if b & 0x80 != 0 {
+                continue;
+            }
+            let len = i + 1;
+            let bad = |class, why| HeaderParse::Bad {
+                class,
+                why,
+                header_len: len,
+                proven: proven.unwrap_or(len),
+            };
+            if !self.overlong && len > 1 && b == 0 {
+                return bad(
+                    ErrorClass::MalformedHeader,
+                    format!(
+                        "a non-minimal varint: {len} bytes for {value}, which takes {}",
+                        varint_len(value)
+                    ),
+                );
+            }
+            if value > max {
+                return bad(
+                    ErrorClass::Oversized,
+                    format!("header announces {value} payload bytes, over the maximum {max}"),
+                );
+            }
+            if value == 0 && !framing.empty_frames() {
+                return bad(
+                    ErrorClass::EmptyFrame,
+                    "a zero-length frame, which this framing does not allow".to_string(),
+                );
+            }
+            return HeaderParse::Frame {
+                header_len: len,
+                payload: value,
+            };
+        }
+        HeaderParse::NeedMore { proven }
+    }
+}
+
+impl Framing {
+    /// A varint (LEB128) length prefix with the default maximum, rejecting non-minimal
+    /// encodings.
+    pub fn varint() -> Framing {
+        Framing::of(Wire::Varint(Varint { overlong: false }))
+    }
+
+    /// Sets whether a varint framing accepts non-minimal encodings (no effect on others).
+    #[must_use]
+    pub fn with_overlong_varints(mut self, accepted: bool) -> Framing {
+        if let Wire::Varint(ref mut v) = self.wire {
+            v.overlong = accepted;
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{varint, varint_len};
+    use crate::framing::{ErrorClass, Framing, HeaderParse};
+
+    #[test]
+    fn varints_encode_minimally_and_parse_back() {
+        for v in [0u64, 1, 127, 128, 300, 16383, 16384, 1 << 35, u64::MAX] {
+            let bytes = varint(v);
+            assert_eq!(bytes.len(), varint_len(v), "{v}");
+            let f = Framing::varint().with_max_frame_len(u64::MAX);
+            assert_eq!(
+                f.parse_header(&bytes),
+                HeaderParse::Frame {
+                    header_len: bytes.len(),
+                    payload: v
+                }
+            );
+        }
+        assert_eq!(varint(300), [0xac, 0x02]);
+        assert_eq!(varint(u64::MAX).len(), 10);
+    }
+
+    fn proven(f: &Framing, header: &[u8]) -> Option<usize> {
+        match f.parse_header(header) {
+            HeaderParse::Bad { proven, .. } => Some(proven),
+            HeaderParse::NeedMore { proven } => proven,
+            HeaderParse::Frame { .. } => None,
+        }
+    }
+
+    #[test]
+    fn varint_edge_cases_are_malformed() {
+        let f: Framing = "varint:max=1000".parse().unwrap();
+        let class = |h: &[u8]| match f.parse_header(h) {
+            HeaderParse::Bad { class, .. } => Some(class),
+            _ => None,
+        };
+        assert_eq!(class(&[0x80, 0x00]), Some(ErrorClass::MalformedHeader));
+        assert_eq!(class(&[0x81, 0x00]), Some(ErrorClass::MalformedHeader));
+        let overflow = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02];
+        assert_eq!(class(&overflow), Some(ErrorClass::MalformedHeader));
+        assert_eq!(class(&[0x80; 12]), Some(ErrorClass::MalformedHeader));
+        assert_eq!(
+            f.parse_header(&[0x80, 0x80]),
+            HeaderParse::NeedMore { proven: None }
+        );
+        // e9 07 = 1001: oversized once complete; e9 87 .. proves it as soon as 2 bytes are in.
+        assert_eq!(class(&[0xe9, 0x07]), Some(ErrorClass::Oversized));
+        assert_eq!(proven(&f, &[0xe9, 0x87]), Some(2));
+        let lenient: Framing = "varint:max=1000:overlong".parse().unwrap();
+        assert_eq!(
+            lenient.parse_header(&[0x81, 0x00]),
+            HeaderParse::Frame {
+                header_len: 2,
+                payload: 1
+            }
+        );
+        assert_eq!(lenient.to_string(), "varint:max=1000:overlong");
+        assert!("varint:incl".parse::<Framing>().is_err());
+        assert!("u32be:overlong".parse::<Framing>().is_err());
+    }
+}
