@@ -52,6 +52,7 @@ pub mod framing;
 pub mod fuzz;
 pub mod matrix;
 pub mod oracle;
+pub mod registry;
 pub mod report;
 pub mod schedule;
 pub mod shrink;

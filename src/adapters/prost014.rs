@@ -18,6 +18,17 @@
 
 use crate::adapter::{FrameDecoder, Rejection};
 use crate::framing::{Framing, Wire, VARINT_MAX_LEN};
+use crate::registry::Entry;
+
+/// This module's decoder in the [registry](crate::registry).
+pub fn entries() -> Vec<Entry> {
+    vec![Entry::adapter(
+        "prost014",
+        "prost 0.14 decode_length_delimiter",
+        ProstDelimited::new,
+    )
+    .rank(60)]
+}
 
 /// A length-delimited stream decoded with `prost::decode_length_delimiter`.
 pub struct ProstDelimited {

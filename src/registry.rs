@@ -1,0 +1,297 @@
+//! The registry of bundled decoders: the reference, the zoo of buggy decoders, and every
+//! third-party adapter compiled in, each as an [`Entry`] with an id, a display name, a kind and
+//! a way to build it for a framing.
+//!
+//! Everything that picks a bundled decoder reads this one list: the command line's
+//! `--decoder`, the conformance [`matrix`](crate::matrix) (its rows), the adapter fuzz targets
+//! ([`fuzz::check_bundled`](crate::fuzz::check_bundled)) and the tests.
+//!
+//! ```
+//! use framecheck::registry::{self, Kind};
+//! use framecheck::Framing;
+//!
+//! let framing: Framing = "u32be:max=1024".parse().unwrap();
+//! let reference = registry::find("reference").unwrap();
+//! assert_eq!(reference.kind(), Kind::Reference);
+//! assert!(reference.build(framing).is_some());
+//!
+//! // The zoo is fixed-width length prefixes only: no decoder for lines.
+//! let stuck = registry::find("zoo:no-drain-loop").unwrap();
+//! assert!(stuck.supports(framing));
+//! assert!(!stuck.supports("lines".parse().unwrap()));
+//! ```
+//!
+//! # Contract
+//! - Ids are unique (a unit test checks it) and stable: they appear in `Reproduce with:` lines,
+//!   in `FRAMECHECK_FUZZ_ALLOW` and in the CI script.
+//! - [`all`] lists the reference first, then the adapters (in the matrix's row order), then the
+//!   zoo; [`Entry::build`] returns `None` for a framing the decoder cannot be configured for.
+//! - An adapter is built declaring the framing it was configured for as its profile
+//!   ([`declare`]): maximum, empty frames, and for lines the EOF and recovery policies.
+//!
+//! # Adding a decoder
+//! Each variant declares its own entries beside its code: each adapter module has an
+//! `entries()` (`adapters::tokio_util07::entries`, say), and the zoo has
+//! [`zoo::entries`](crate::zoo::entries). A new adapter is one file with an `entries()` and one
+//! line in [`adapters`](crate::adapters)' list, gated by the same feature as its `mod` line. The design follows ripgrep's flag list: one list that parsing, help and the docs all
+//! read, so that no caller keeps a list of its own that can drift.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use crate::adapter::{declare, FrameDecoder};
+use crate::framing::{Framing, ReferenceDecoder};
+
+/// What a bundled decoder is there for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Kind {
+    /// framecheck's own [`ReferenceDecoder`]: the one that must pass everything.
+    Reference,
+    /// A third-party decoder behind an adapter (a feature each).
+    Adapter,
+    /// A buggy decoder of the [`zoo`](crate::zoo): the harness must catch it.
+    Zoo,
+}
+
+/// Builds a decoder for a framing; `None`: it cannot be configured for that framing.
+pub type Build = dyn Fn(Framing) -> Option<Box<dyn FrameDecoder>> + Send + Sync;
+
+/// One bundled decoder.
+#[derive(Clone)]
+pub struct Entry {
+    id: &'static str,
+    name: &'static str,
+    kind: Kind,
+    rank: u16,
+    build: Arc<Build>,
+}
+
+impl Entry {
+    /// An entry of `kind`; `build` returns `None` for a framing it does not support.
+    pub fn new(
+        kind: Kind,
+        id: &'static str,
+        name: &'static str,
+        build: impl Fn(Framing) -> Option<Box<dyn FrameDecoder>> + Send + Sync + 'static,
+    ) -> Entry {
+        Entry {
+            id,
+            name,
+            kind,
+            rank: u16::MAX,
+            build: Arc::new(build),
+        }
+    }
+
+    /// A third-party adapter: `build` configures it for the framing, which becomes its
+    /// declared profile (see [`declare`]).
+    pub fn adapter<D: FrameDecoder + 'static>(
+        id: &'static str,
+        name: &'static str,
+        build: impl Fn(Framing) -> Option<D> + Send + Sync + 'static,
+    ) -> Entry {
+        Entry::new(Kind::Adapter, id, name, move |f| {
+            build(f).map(|d| Box::new(declare(d, f)) as Box<dyn FrameDecoder>)
+        })
+    }
+
+    /// Where this entry's rows sit among the adapters: [`all`] sorts adapters by rank, then in
+    /// the order declared. Unranked entries come last. The ranks of the bundled adapters keep
+    /// the matrix rows in the order the matrix has always printed them.
+    #[must_use]
+    pub(crate) fn rank(mut self, rank: u16) -> Entry {
+        self.rank = rank;
+        self
+    }
+
+    /// The short id, as `--decoder` takes it: `reference`, `zoo:no-drain-loop`,
+    /// `tokio-util07-decode`…
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+
+    /// The display name: the matrix's row label.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// What the decoder is there for.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// A fresh decoder for `framing`, or `None` if it cannot be configured for it.
+    pub fn build(&self, framing: Framing) -> Option<Box<dyn FrameDecoder>> {
+        (self.build)(framing)
+    }
+
+    /// Whether the decoder can be configured for `framing` (builds one to find out).
+    pub fn supports(&self, framing: Framing) -> bool {
+        self.build(framing).is_some()
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+/// The reference decoder's entry. (It declares its own profile: no [`declare`] around it.)
+fn reference() -> Entry {
+    Entry::new(
+        Kind::Reference,
+        "reference",
+        "framecheck reference",
+        |f| Some(Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>),
+    )
+}
+
+/// Every bundled decoder: the reference, the adapters compiled in (in the matrix's row
+/// order), then the zoo. Built once.
+pub fn all() -> &'static [Entry] {
+    static ALL: OnceLock<Vec<Entry>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut adapters = crate::adapters::entries();
+        adapters.sort_by_key(|e| e.rank);
+        let mut out = vec![reference()];
+        out.extend(adapters);
+        out.extend(crate::zoo::entries());
+        out
+    })
+}
+
+/// The entry with id `id`.
+pub fn find(id: &str) -> Option<&'static Entry> {
+    all().iter().find(|e| e.id == id)
+}
+
+/// The entries of one kind, in [`all`]'s order.
+pub fn of_kind(kind: Kind) -> impl Iterator<Item = &'static Entry> {
+    all().iter().filter(move |e| e.kind == kind)
+}
+
+/// The decoders the conformance matrix runs, one row group each: the reference and every
+/// adapter (not the zoo, which is buggy on purpose and has `framecheck selftest`).
+pub fn matrix() -> impl Iterator<Item = &'static Entry> {
+    all().iter().filter(|e| e.kind != Kind::Zoo)
+}
+
+/// The framings the bundled decoders are tried under: the matrix's rows for each decoder, and
+/// what the adapter fuzz targets choose from. Besides the usual configurations, each
+/// adapter's own profile where it has one (no maximum, UTF-8, `\r\n`).
+pub fn framings() -> Vec<Framing> {
+    [
+        "u8:max=100",
+        "u16be:max=1024",
+        "u32be:max=1024",
+        "u32le:max=1024",
+        "u64be:max=1024",
+        "u32be:max=1024:incl",
+        "varint:max=1024",
+        "varint:max=1024:overlong",
+        // asynchronous-codec's LengthCodec: no maximum.
+        "u64be:max=18446744073709551615",
+        "lines:max=64",
+        "lines:max=64:eof=emit",
+        "lines:max=64:eof=emit:resync",
+        // tokio-util's LinesCodec: UTF-8, `\r\n`.
+        "lines:max=64:eof=emit:text:crlf",
+        "lines:max=64:eof=emit:resync:text:crlf",
+        // asynchronous-codec's LinesCodec: UTF-8, no maximum.
+        "lines:max=18446744073709551615:resync:text",
+        "fixed:size=16",
+        "netstring:max=1024",
+    ]
+    .iter()
+    .map(|s| s.parse().expect("matrix framings parse"))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique() {
+        let mut seen = HashSet::new();
+        for e in all() {
+            assert!(seen.insert(e.id()), "two entries with id {:?}", e.id());
+        }
+    }
+
+    #[test]
+    fn find_round_trips_every_id() {
+        for e in all() {
+            let found = find(e.id()).unwrap_or_else(|| panic!("{} not found", e.id()));
+            assert!(std::ptr::eq(found, e), "{}", e.id());
+        }
+        assert!(find("no-such-decoder").is_none());
+        assert!(find("zoo:").is_none());
+    }
+
+    #[test]
+    fn the_reference_comes_first_then_adapters_then_the_zoo() {
+        let kinds: Vec<Kind> = all().iter().map(Entry::kind).collect();
+        assert_eq!(kinds[0], Kind::Reference);
+        assert!(kinds.windows(2).all(|w| w[0] <= w[1]), "{kinds:?}");
+        assert_eq!(of_kind(Kind::Zoo).count(), crate::zoo::all().len());
+        assert_eq!(matrix().count(), all().len() - crate::zoo::all().len());
+    }
+
+    /// Every decoder id that `.ci/run` names (in `FRAMECHECK_FUZZ_ALLOW` lists, `id:kind`)
+    /// is the prefix of a registered id, and every prefix an adapter fuzz target chooses from
+    /// matches one.
+    #[cfg(all(
+        feature = "tokio-util07",
+        feature = "unsigned-varint08",
+        feature = "prost014",
+        feature = "asynchronous-codec07",
+        feature = "actix-codec05"
+    ))]
+    #[test]
+    fn every_id_the_ci_script_names_is_registered() {
+        let ci = include_str!("../.ci/run");
+        let mut named = 0;
+        for line in ci.lines().filter(|l| l.starts_with("smoke adapter_")) {
+            let Some(allow) = line.split_whitespace().nth(2) else {
+                continue;
+            };
+            for item in allow.split(',') {
+                let (id, kind) = item.rsplit_once(':').expect("id:kind");
+                assert!(
+                    crate::oracle::FailureKind::from_name(kind).is_some(),
+                    "{item}"
+                );
+                assert!(
+                    matrix().any(|e| e.id().starts_with(id)),
+                    ".ci/run names {id:?}, which no registered adapter id starts with"
+                );
+                named += 1;
+            }
+        }
+        assert!(named >= 10, "read {named} ids from .ci/run");
+        for (target, prefix) in crate::corpus::ADAPTER_TARGETS {
+            assert!(
+                of_kind(Kind::Adapter).any(|e| e.id().starts_with(prefix)),
+                "{target}: no adapter id starts with {prefix:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn zoo_entries_build_only_for_length_prefixes() {
+        let u32be: Framing = "u32be:max=64".parse().unwrap();
+        let lines: Framing = "lines:max=64".parse().unwrap();
+        for e in of_kind(Kind::Zoo) {
+            assert!(e.id().starts_with("zoo:"), "{}", e.id());
+            assert!(e.supports(u32be) && !e.supports(lines), "{}", e.id());
+        }
+    }
+}
