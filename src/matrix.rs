@@ -1,8 +1,8 @@
 //! The conformance matrix: every bundled decoder × framing, by group of cases.
 //!
-//! The rows are the [registry](crate::registry)'s [`matrix`](registry::matrix) decoders (the
-//! reference and every adapter compiled in), in its order, each under every framing of
-//! [`framings`] that it can be configured for.
+//! The rows are the decoders of [`registry::matrix`] (the reference and every adapter compiled
+//! in), in the registry's order, each under every framing of [`framings`] that it can be
+//! configured for.
 //!
 //! Each row runs the default suite (golden vectors, messages × schedules, adversarial streams,
 //! random cases) for one decoder and framing; each column is a group of those cases, named

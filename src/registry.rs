@@ -100,6 +100,7 @@ impl Entry {
     /// the order declared. Unranked entries come last. The ranks of the bundled adapters keep
     /// the matrix rows in the order the matrix has always printed them.
     #[must_use]
+    #[allow(dead_code)] // Unused when no adapter is compiled in.
     pub(crate) fn rank(mut self, rank: u16) -> Entry {
         self.rank = rank;
         self
@@ -144,12 +145,9 @@ impl fmt::Debug for Entry {
 
 /// The reference decoder's entry. (It declares its own profile: no [`declare`] around it.)
 fn reference() -> Entry {
-    Entry::new(
-        Kind::Reference,
-        "reference",
-        "framecheck reference",
-        |f| Some(Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>),
-    )
+    Entry::new(Kind::Reference, "reference", "framecheck reference", |f| {
+        Some(Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>)
+    })
 }
 
 /// Every bundled decoder: the reference, the adapters compiled in (in the matrix's row
@@ -283,6 +281,40 @@ mod tests {
                 "{target}: no adapter id starts with {prefix:?}"
             );
         }
+    }
+
+    /// The ranks keep the adapters in the order the matrix has always printed its rows.
+    #[cfg(all(
+        feature = "tokio-util07",
+        feature = "unsigned-varint08",
+        feature = "prost014",
+        feature = "asynchronous-codec07",
+        feature = "actix-codec05"
+    ))]
+    #[test]
+    fn the_matrix_rows_keep_their_order() {
+        let ids: Vec<&str> = matrix().map(Entry::id).collect();
+        assert_eq!(
+            ids,
+            [
+                "reference",
+                "tokio-util07-decode",
+                "tokio-util07-framed",
+                "unsigned-varint08-decode",
+                "unsigned-varint08-framed",
+                "tokio-util07-lines-decode",
+                "tokio-util07-lines-framed",
+                "tokio-util07-linescodec-decode",
+                "tokio-util07-linescodec-framed",
+                "actix-codec05-length",
+                "actix-codec05-lines",
+                "asynchronous-codec07-decode",
+                "asynchronous-codec07-lines-decode",
+                "asynchronous-codec07-lines-framed",
+                "asynchronous-codec07-framed",
+                "prost014",
+            ]
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Its id in the [registry](crate::registry) and on the command line: `zoo:` and the name.
+    /// Its id in the [registry] and on the command line: `zoo:` and the name.
     pub fn id(&self) -> &'static str {
         self.id
     }
@@ -100,22 +100,86 @@ macro_rules! bug {
 }
 
 const ZOO: &[Entry] = &[
-    bug!("one-recv-one-message", OneRecvOneMessage, "#1: treats every read as exactly one message"),
-    bug!("no-drain-loop", NoDrainLoop, "#2: takes at most one frame per read; the rest stay stuck in the buffer"),
-    bug!("header-consumed-on-need-more", ConsumeHeaderOnNeedMore, "#3: removes the header from the buffer when the payload is incomplete, then desyncs"),
-    bug!("header-assumed-whole", HeaderAssumedWhole, "#4: reads a partial length field as if whole (missing bytes read as zero)"),
-    bug!("leftover-dropped", LeftoverDropped, "#5: clears the buffer after a frame, dropping the leftover bytes of the next one"),
-    bug!("length-overflow", LengthOverflow, "#7: computes header + length in the field's width, which wraps"),
-    bug!("signed-length", SignedLength, "#8: reads the length as signed, so a top-bit header passes the max check"),
-    bug!("truncated-length-field", TruncatedLengthField, "#8: stores the length in a u16, truncating lengths of 65536 and more"),
-    bug!("prealloc-from-header", PreallocFromHeader, "#9: reserves the announced length before checking it against the max"),
-    bug!("max-checked-after-buffering", MaxCheckedAfterBuffering, "#10: checks the max only once the whole payload is buffered"),
-    bug!("off-by-one-at-max", OffByOneAtMax, "#10: rejects a frame of exactly max bytes (uses >= for >)"),
-    bug!("error-on-incomplete", ErrorOnIncomplete, "#1/#3: returns an error when a read ends inside a frame"),
-    bug!("truncated-frame-dropped-at-eof", TruncatedFrameDroppedAtEof, "#13: EOF inside a frame returns Ok, silently dropping it"),
-    bug!("partial-frame-at-eof", PartialFrameAtEof, "#13: EOF inside a frame emits the partial payload as a frame"),
-    bug!("empty-frames-skipped", EmptyFramesSkipped, "#14: consumes a zero-length frame without emitting it"),
-    bug!("hang-on-empty-frame", HangOnEmptyFrame, "#14: loops forever on a zero-length frame without consuming it"),
+    bug!(
+        "one-recv-one-message",
+        OneRecvOneMessage,
+        "#1: treats every read as exactly one message"
+    ),
+    bug!(
+        "no-drain-loop",
+        NoDrainLoop,
+        "#2: takes at most one frame per read; the rest stay stuck in the buffer"
+    ),
+    bug!(
+        "header-consumed-on-need-more",
+        ConsumeHeaderOnNeedMore,
+        "#3: removes the header from the buffer when the payload is incomplete, then desyncs"
+    ),
+    bug!(
+        "header-assumed-whole",
+        HeaderAssumedWhole,
+        "#4: reads a partial length field as if whole (missing bytes read as zero)"
+    ),
+    bug!(
+        "leftover-dropped",
+        LeftoverDropped,
+        "#5: clears the buffer after a frame, dropping the leftover bytes of the next one"
+    ),
+    bug!(
+        "length-overflow",
+        LengthOverflow,
+        "#7: computes header + length in the field's width, which wraps"
+    ),
+    bug!(
+        "signed-length",
+        SignedLength,
+        "#8: reads the length as signed, so a top-bit header passes the max check"
+    ),
+    bug!(
+        "truncated-length-field",
+        TruncatedLengthField,
+        "#8: stores the length in a u16, truncating lengths of 65536 and more"
+    ),
+    bug!(
+        "prealloc-from-header",
+        PreallocFromHeader,
+        "#9: reserves the announced length before checking it against the max"
+    ),
+    bug!(
+        "max-checked-after-buffering",
+        MaxCheckedAfterBuffering,
+        "#10: checks the max only once the whole payload is buffered"
+    ),
+    bug!(
+        "off-by-one-at-max",
+        OffByOneAtMax,
+        "#10: rejects a frame of exactly max bytes (uses >= for >)"
+    ),
+    bug!(
+        "error-on-incomplete",
+        ErrorOnIncomplete,
+        "#1/#3: returns an error when a read ends inside a frame"
+    ),
+    bug!(
+        "truncated-frame-dropped-at-eof",
+        TruncatedFrameDroppedAtEof,
+        "#13: EOF inside a frame returns Ok, silently dropping it"
+    ),
+    bug!(
+        "partial-frame-at-eof",
+        PartialFrameAtEof,
+        "#13: EOF inside a frame emits the partial payload as a frame"
+    ),
+    bug!(
+        "empty-frames-skipped",
+        EmptyFramesSkipped,
+        "#14: consumes a zero-length frame without emitting it"
+    ),
+    bug!(
+        "hang-on-empty-frame",
+        HangOnEmptyFrame,
+        "#14: loops forever on a zero-length frame without consuming it"
+    ),
 ];
 
 /// Every buggy decoder in the zoo.
@@ -128,7 +192,7 @@ pub fn by_name(name: &str) -> Option<&'static Entry> {
     ZOO.iter().find(|e| e.name == name)
 }
 
-/// The zoo as [registry](crate::registry) entries (kind [`Zoo`](registry::Kind::Zoo), id
+/// The zoo as [registry] entries (kind [`Zoo`](registry::Kind::Zoo), id
 /// `zoo:NAME`, display name `NAME`), in the order of [`all`]; each builds only for the framings
 /// it [`supports`](Entry::supports).
 pub fn entries() -> Vec<registry::Entry> {

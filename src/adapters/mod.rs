@@ -11,7 +11,7 @@
 //! | `actix-codec05` | `actix_codec05` | a tokio-util codec inside actix-codec 0.5's own `Framed` driver, over a scripted `AsyncRead` |
 //!
 //! Each feature-gated module declares its bundled decoders with an `entries()` function, and
-//! [`entries`] lists the modules once, each under its feature: that is how they reach the
+//! `entries()` here lists the modules once, each under its feature: that is how they reach the
 //! [registry](crate::registry), and through it the command line, the matrix and the fuzz
 //! targets. ([`read`] wraps a decoder the user supplies, so it has no entries.)
 
