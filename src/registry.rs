@@ -21,6 +21,9 @@
 //! assert!(!stuck.supports("lines".parse().unwrap()));
 //! ```
 //!
+//! The command line resolves `--decoder NAME` with [`find`], lists the choices from [`all`]
+//! (ids in order), and makes a decoder with [`Entry::supports`] and [`Entry::build`].
+//!
 //! # Contract
 //! - Ids are unique (a unit test checks it) and stable: they appear in `Reproduce with:` lines,
 //!   in `FRAMECHECK_FUZZ_ALLOW` and in the CI script.
@@ -33,8 +36,10 @@
 //! Each variant declares its own entries beside its code: each adapter module has an
 //! `entries()` (`adapters::tokio_util07::entries`, say), and the zoo has
 //! [`zoo::entries`](crate::zoo::entries). A new adapter is one file with an `entries()` and one
-//! line in [`adapters`](crate::adapters)' list, gated by the same feature as its `mod` line. The design follows ripgrep's flag list: one list that parsing, help and the docs all
-//! read, so that no caller keeps a list of its own that can drift.
+//! line in the list of [`adapters`](crate::adapters), gated by the same feature as its `mod`
+//! line; its rows come after the existing ones. The design follows ripgrep's flag list: one
+//! list that parsing, help and the docs all read, so that no caller keeps a copy that can
+//! drift.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -44,7 +49,6 @@ use crate::framing::{Framing, ReferenceDecoder};
 
 /// What a bundled decoder is there for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
 pub enum Kind {
     /// framecheck's own [`ReferenceDecoder`]: the one that must pass everything.
     Reference,
@@ -69,7 +73,7 @@ pub struct Entry {
 
 impl Entry {
     /// An entry of `kind`; `build` returns `None` for a framing it does not support.
-    pub fn new(
+    pub(crate) fn new(
         kind: Kind,
         id: &'static str,
         name: &'static str,
@@ -86,7 +90,8 @@ impl Entry {
 
     /// A third-party adapter: `build` configures it for the framing, which becomes its
     /// declared profile (see [`declare`]).
-    pub fn adapter<D: FrameDecoder + 'static>(
+    #[allow(dead_code)] // Unused when no adapter is compiled in.
+    pub(crate) fn adapter<D: FrameDecoder + 'static>(
         id: &'static str,
         name: &'static str,
         build: impl Fn(Framing) -> Option<D> + Send + Sync + 'static,
