@@ -50,7 +50,7 @@ pub const SEEDED_TARGETS: &[&str] = &[
     "exec_answer",
 ];
 
-/// The third-party adapter targets: `(target, matrix id prefix)`.
+/// The third-party adapter targets: `(target, registry id prefix)` (see [`crate::registry`]).
 pub const ADAPTER_TARGETS: &[(&str, &str)] = &[
     ("adapter_tokio_util07", "tokio-util07"),
     ("adapter_unsigned_varint08", "unsigned-varint08"),

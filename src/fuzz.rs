@@ -31,8 +31,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::adapter::FrameDecoder;
 use crate::case::{Case, Stream};
 use crate::framing::Framing;
-use crate::matrix::MatrixDecoder;
 use crate::oracle::{check, FailureKind, Verdict};
+use crate::registry::{self, Entry};
 use crate::report::render_case;
 use crate::schedule::Schedule;
 
@@ -140,28 +140,25 @@ pub fn check_bytes<D: FrameDecoder>(framing: Framing, data: &[u8], decoder: D) {
 }
 
 /// Bundled decoders, each with a framing it supports.
-pub type Pairs = Vec<(&'static MatrixDecoder, Framing)>;
+pub type Pairs = Vec<(&'static Entry, Framing)>;
 
-/// The bundled decoders whose matrix id starts with `prefix`, each with every matrix framing
-/// it supports: what [`check_bundled`] chooses from.
+/// The matrix's decoders ([`registry::matrix`]) whose id starts with `prefix`, each with every
+/// framing of [`registry::framings`] it supports: what [`check_bundled`] chooses from.
 pub fn bundled_pairs(prefix: &str) -> Pairs {
-    static DECODERS: OnceLock<Vec<MatrixDecoder>> = OnceLock::new();
-    let decoders = DECODERS.get_or_init(crate::matrix::bundled_decoders);
-    let framings = crate::matrix::framings();
-    decoders
-        .iter()
-        .filter(|d| d.id.starts_with(prefix))
+    let framings = registry::framings();
+    registry::matrix()
+        .filter(|d| d.id().starts_with(prefix))
         .flat_map(|d| {
             framings
                 .iter()
-                .filter(|f| (d.build)(**f).is_some())
+                .filter(|f| d.supports(**f))
                 .map(move |f| (d, *f))
         })
         .collect()
 }
 
 /// The body of a fuzz target for a bundled third-party adapter: the first byte of `data`
-/// chooses one of the decoders whose matrix id starts with `prefix` and one of its framings
+/// chooses one of the decoders whose registry id starts with `prefix` and one of its framings
 /// ([`bundled_pairs`]), and the rest is a case as in [`check_bytes`].
 ///
 /// Known findings are found again at once (tokio-util's EOF right after a header, say): to fuzz
@@ -210,21 +207,23 @@ pub fn check_bundled_allowing<S: AsRef<str>>(
     };
     let (decoder, framing) = pairs[first as usize % pairs.len()];
     let case = case_from_bytes(framing, rest);
-    let built = (decoder.build)(framing).expect("supported: listed by bundled_pairs");
+    let built = decoder
+        .build(framing)
+        .expect("supported: listed by bundled_pairs");
     if let Verdict::Fail(f) = check(&mut { built }, &case) {
         if allowed
             .iter()
-            .any(|(p, k)| *k == f.kind && decoder.id.starts_with(p.as_ref()))
+            .any(|(p, k)| *k == f.kind && decoder.id().starts_with(p.as_ref()))
         {
             return;
         }
         panic!(
             "FAIL {} ({}): {}\n{}  Reproduce with: framecheck replay --decoder {} '{}'",
             f.kind,
-            decoder.name,
+            decoder.name(),
             f.detail,
             render_case(&case, &f.transcript.calls),
-            decoder.id,
+            decoder.id(),
             case.token()
         );
     }

@@ -1,5 +1,9 @@
 //! The conformance matrix: every bundled decoder × framing, by group of cases.
 //!
+//! The rows are the decoders of [`registry::matrix`] (the reference and every adapter compiled
+//! in), in the registry's order, each under every framing of [`framings`] that it can be
+//! configured for.
+//!
 //! Each row runs the default suite (golden vectors, messages × schedules, adversarial streams,
 //! random cases) for one decoder and framing; each column is a group of those cases, named
 //! after what its streams test. A cell is `pass`, or the verdict kinds that failed there with
@@ -10,13 +14,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
-use crate::adapter::{declare, FrameDecoder};
 use crate::case::StreamKind;
 use crate::framing::Framing;
 use crate::oracle::FailureKind;
-use crate::reference::ReferenceDecoder;
+use crate::registry;
 use crate::suite::{Report, Status, Suite};
 
 /// A column of the matrix: a group of cases, by what their streams test.
@@ -84,244 +86,32 @@ pub const GROUPS: [Group; 6] = [
     Group::Random,
 ];
 
-/// A decoder the matrix runs: a name and a way to build it for a framing (`None`: it cannot
-/// be configured for that framing).
+/// The framings the matrix covers (they live with the decoders they are chosen for).
+pub use crate::registry::framings;
+
+/// Transitional, for `main.rs` until the command line reads the [registry](crate::registry):
+/// a matrix decoder as the registry's [`Entry`](registry::Entry) used to be spelled here.
+#[doc(hidden)]
 #[derive(Clone)]
 pub struct MatrixDecoder {
-    /// Short id, as the command line's `--decoder` takes it.
+    /// [`Entry::id`](registry::Entry::id).
     pub id: &'static str,
-    /// Row label.
+    /// [`Entry::name`](registry::Entry::name).
     pub name: &'static str,
-    /// Builds the decoder.
-    pub build: Arc<dyn Fn(Framing) -> Option<Box<dyn FrameDecoder>> + Send + Sync>,
+    /// [`Entry::build`](registry::Entry::build).
+    pub build: std::sync::Arc<registry::Build>,
 }
 
-/// The bundled decoders: the reference, and every third-party adapter compiled in.
+/// Transitional, as [`MatrixDecoder`]: [`registry::matrix`], converted.
+#[doc(hidden)]
 pub fn bundled_decoders() -> Vec<MatrixDecoder> {
-    #[allow(unused_mut)]
-    let mut out = vec![MatrixDecoder {
-        id: "reference",
-        name: "framecheck reference",
-        build: Arc::new(|f| Some(Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>)),
-    }];
-    #[cfg(feature = "tokio-util07")]
-    {
-        use crate::adapters::tokio_util07::{length_delimited, DecodeLoop, FramedReadDriver};
-        out.push(MatrixDecoder {
-            id: "tokio-util07-decode",
-            name: "tokio-util 0.7 LengthDelimitedCodec (decode loop)",
-            build: Arc::new(|f| {
-                length_delimited(f)
-                    .map(|c| Box::new(DecodeLoop::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>)
-            }),
-        });
-        out.push(MatrixDecoder {
-            id: "tokio-util07-framed",
-            name: "tokio-util 0.7 LengthDelimitedCodec (FramedRead)",
-            build: Arc::new(|f| {
-                length_delimited(f).map(|c| {
-                    Box::new(FramedReadDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-    }
-    #[cfg(feature = "unsigned-varint08")]
-    {
-        use crate::adapters::tokio_util07::{DecodeLoop, FramedReadDriver};
-        use crate::adapters::unsigned_varint08::uvi_bytes;
-        out.push(MatrixDecoder {
-            id: "unsigned-varint08-decode",
-            name: "unsigned-varint 0.8 UviBytes (decode loop)",
-            build: Arc::new(|f| {
-                uvi_bytes(f)
-                    .map(|c| Box::new(DecodeLoop::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>)
-            }),
-        });
-        out.push(MatrixDecoder {
-            id: "unsigned-varint08-framed",
-            name: "unsigned-varint 0.8 UviBytes (FramedRead)",
-            build: Arc::new(|f| {
-                uvi_bytes(f).map(|c| {
-                    Box::new(FramedReadDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-    }
-    #[cfg(feature = "tokio-util07")]
-    {
-        use crate::adapters::tokio_util07::{any_delimiter, DecodeLoop, FramedReadDriver};
-        use crate::framing::{LineEof, Wire};
-        // The profile each driver gives the codec: both emit an unterminated last line; the
-        // decode loop goes on after an over-long line, FramedRead ends the stream there.
-        let lines = |f: Framing, resync: bool| matches!(f.wire(), Wire::Lines(l) if l.eof == LineEof::Emit && l.resync == resync);
-        out.push(MatrixDecoder {
-            id: "tokio-util07-lines-decode",
-            name: "tokio-util 0.7 AnyDelimiterCodec `\\n` (decode loop)",
-            build: Arc::new(move |f| {
-                any_delimiter(f)
-                    .filter(|_| lines(f, true))
-                    .map(|c| Box::new(DecodeLoop::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>)
-            }),
-        });
-        out.push(MatrixDecoder {
-            id: "tokio-util07-lines-framed",
-            name: "tokio-util 0.7 AnyDelimiterCodec `\\n` (FramedRead)",
-            build: Arc::new(move |f| {
-                any_delimiter(f).filter(|_| lines(f, false)).map(|c| {
-                    Box::new(FramedReadDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-    }
-    #[cfg(feature = "tokio-util07")]
-    {
-        use crate::adapters::tokio_util07::{lines_codec, DecodeLoop, FramedReadDriver};
-        // The decode loop goes on after an error (`:resync`); FramedRead ends the stream there.
-        out.push(MatrixDecoder {
-            id: "tokio-util07-linescodec-decode",
-            name: "tokio-util 0.7 LinesCodec (decode loop)",
-            build: Arc::new(|f| {
-                lines_codec(f).filter(|_| f.resyncs()).map(|c| {
-                    Box::new(DecodeLoop::new(c, String::into_bytes)) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-        out.push(MatrixDecoder {
-            id: "tokio-util07-linescodec-framed",
-            name: "tokio-util 0.7 LinesCodec (FramedRead)",
-            build: Arc::new(|f| {
-                lines_codec(f).filter(|_| !f.resyncs()).map(|c| {
-                    Box::new(FramedReadDriver::new(c, String::into_bytes)) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-    }
-    #[cfg(feature = "actix-codec05")]
-    {
-        use crate::adapters::actix_codec05::FramedDriver;
-        use crate::adapters::tokio_util07::{any_delimiter, length_delimited};
-        use crate::framing::{LineEof, Wire};
-        out.push(MatrixDecoder {
-            id: "actix-codec05-length",
-            name: "actix-codec 0.5 Framed + tokio-util LengthDelimitedCodec",
-            build: Arc::new(|f| {
-                length_delimited(f).map(|c| {
-                    Box::new(FramedDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-        out.push(MatrixDecoder {
-            id: "actix-codec05-lines",
-            name: "actix-codec 0.5 Framed + tokio-util AnyDelimiterCodec `\\n`",
-            build: Arc::new(|f| {
-                // actix's Framed goes on decoding after an error: the codec's own recovery.
-                let profile =
-                    matches!(f.wire(), Wire::Lines(l) if l.eof == LineEof::Emit && l.resync);
-                any_delimiter(f).filter(|_| profile).map(|c| {
-                    Box::new(FramedDriver::new(c, |b| b.to_vec())) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-    }
-    #[cfg(feature = "asynchronous-codec07")]
-    {
-        use crate::adapters::asynchronous_codec07::{
-            length_codec_framing, DecodeLoop, FramedReadDriver,
-        };
-        out.push(MatrixDecoder {
-            id: "asynchronous-codec07-decode",
-            name: "asynchronous-codec 0.7 LengthCodec (decode loop)",
-            build: Arc::new(|f| {
-                (f == length_codec_framing()).then(|| {
-                    Box::new(DecodeLoop::new(asynchronous_codec::LengthCodec, |b| {
-                        b.to_vec()
-                    })) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-        use crate::adapters::asynchronous_codec07::{line_to_vec, lines_codec_framing};
-        out.push(MatrixDecoder {
-            id: "asynchronous-codec07-lines-decode",
-            name: "asynchronous-codec 0.7 LinesCodec (decode loop)",
-            build: Arc::new(|f| {
-                (f == lines_codec_framing()).then(|| {
-                    Box::new(DecodeLoop::new(asynchronous_codec::LinesCodec, line_to_vec))
-                        as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-        out.push(MatrixDecoder {
-            id: "asynchronous-codec07-lines-framed",
-            name: "asynchronous-codec 0.7 LinesCodec (FramedRead)",
-            build: Arc::new(|f| {
-                (f == lines_codec_framing()).then(|| {
-                    Box::new(FramedReadDriver::new(
-                        asynchronous_codec::LinesCodec,
-                        line_to_vec,
-                    )) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-        out.push(MatrixDecoder {
-            id: "asynchronous-codec07-framed",
-            name: "asynchronous-codec 0.7 LengthCodec (FramedRead)",
-            build: Arc::new(|f| {
-                (f == length_codec_framing()).then(|| {
-                    Box::new(FramedReadDriver::new(
-                        asynchronous_codec::LengthCodec,
-                        |b| b.to_vec(),
-                    )) as Box<dyn FrameDecoder>
-                })
-            }),
-        });
-    }
-    #[cfg(feature = "prost014")]
-    out.push(MatrixDecoder {
-        id: "prost014",
-        name: "prost 0.14 decode_length_delimiter",
-        build: Arc::new(|f| {
-            crate::adapters::prost014::ProstDelimited::new(f)
-                .map(|d| Box::new(d) as Box<dyn FrameDecoder>)
-        }),
-    });
-    // Each adapter is configured for the framing it is built for: that framing is its
-    // declared profile (maximum, empty frames, and for lines the EOF and recovery policies).
-    for d in &mut out {
-        let build = d.build.clone();
-        d.build = Arc::new(move |f| {
-            build(f).map(|inner| Box::new(declare(inner, f)) as Box<dyn FrameDecoder>)
-        });
-    }
-    out
-}
-
-/// The framings the matrix covers.
-pub fn framings() -> Vec<Framing> {
-    [
-        "u8:max=100",
-        "u16be:max=1024",
-        "u32be:max=1024",
-        "u32le:max=1024",
-        "u64be:max=1024",
-        "u32be:max=1024:incl",
-        "varint:max=1024",
-        "varint:max=1024:overlong",
-        // asynchronous-codec's LengthCodec: no maximum.
-        "u64be:max=18446744073709551615",
-        "lines:max=64",
-        "lines:max=64:eof=emit",
-        "lines:max=64:eof=emit:resync",
-        // tokio-util's LinesCodec: UTF-8, `\r\n`.
-        "lines:max=64:eof=emit:text:crlf",
-        "lines:max=64:eof=emit:resync:text:crlf",
-        // asynchronous-codec's LinesCodec: UTF-8, no maximum.
-        "lines:max=18446744073709551615:resync:text",
-        "fixed:size=16",
-        "netstring:max=1024",
-    ]
-    .iter()
-    .map(|s| s.parse().expect("matrix framings parse"))
-    .collect()
+    registry::matrix()
+        .map(|e| MatrixDecoder {
+            id: e.id(),
+            name: e.name(),
+            build: std::sync::Arc::new(|f| e.build(f)),
+        })
+        .collect()
 }
 
 /// One row: a decoder under one framing.
@@ -341,14 +131,13 @@ pub struct Row {
 /// Runs the matrix; `configure` adjusts each suite (seed, reproduce line).
 pub fn run(configure: impl Fn(Suite, &str) -> Suite) -> Vec<Row> {
     let mut rows = Vec::new();
-    for d in bundled_decoders() {
+    for d in registry::matrix() {
         for framing in framings() {
-            if (d.build)(framing).is_none() {
+            if !d.supports(framing) {
                 continue;
             }
-            let build = d.build.clone();
-            let suite = configure(Suite::new(framing), d.name);
-            let report = suite.run(move || build(framing).expect("supported a moment ago"));
+            let suite = configure(Suite::new(framing), d.name());
+            let report = suite.run(move || d.build(framing).expect("supported a moment ago"));
             let mut cells: BTreeMap<Group, (usize, BTreeMap<FailureKind, usize>)> = BTreeMap::new();
             for c in &report.results {
                 let cell = cells.entry(group_of(c.kind)).or_default();
@@ -358,8 +147,8 @@ pub fn run(configure: impl Fn(Suite, &str) -> Suite) -> Vec<Row> {
                 }
             }
             rows.push(Row {
-                decoder: d.name,
-                reference: d.id == REFERENCE_ID,
+                decoder: d.name(),
+                reference: d.kind() == registry::Kind::Reference,
                 framing,
                 cells,
                 report,
@@ -368,9 +157,6 @@ pub fn run(configure: impl Fn(Suite, &str) -> Suite) -> Vec<Row> {
     }
     rows
 }
-
-/// The id of framecheck's own reference decoder among the bundled decoders.
-const REFERENCE_ID: &str = "reference";
 
 /// Whether the matrix passes: the reference decoder passes every row it has. The other
 /// decoders' failures are findings about them, not a failed run.

@@ -8,6 +8,7 @@
 //! time costs linear time.
 
 use crate::adapter::{FrameDecoder, Rejection};
+use crate::bundled::{Entry, Kind};
 use crate::framing::{Framing, HeaderParse, LineEof, Lines, Wire};
 
 /// partial frame at EOF.
@@ -176,4 +177,11 @@ impl FrameDecoder for ReferenceDecoder {
     fn resyncs(&self) -> Option<bool> {
         self.framing.line_resync()
     }
+}
+
+/// The reference decoder's entry. (It declares its own profile: no [`declare`](crate::adapter::declare) around it.)
+pub fn entry() -> Entry {
+    Entry::new(Kind::Reference, "reference", "framecheck reference", |f| {
+        Some(Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>)
+    })
 }

@@ -26,10 +26,16 @@ pub struct Entry {
     pub name: &'static str,
     /// The bug, in one sentence, with its number in `FRAMING-BUGS.md`.
     pub bug: &'static str,
+    id: &'static str,
     kind: Bug,
 }
 
 impl Entry {
+    /// Its id in the [registry](crate::registry) and on the command line: `zoo:` and the name.
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+
     /// Whether this buggy decoder can be built for `framing`: the zoo is of fixed-width length
     /// prefixes.
     pub fn supports(&self, framing: Framing) -> bool {
@@ -80,87 +86,99 @@ enum Bug {
     HangOnEmptyFrame,
 }
 
+/// A zoo entry; its registry id is its name after `zoo:`.
+macro_rules! bug {
+    ($name:literal, $kind:ident, $bug:literal) => {
+        Entry {
+            name: $name,
+            id: concat!("zoo:", $name),
+            bug: $bug,
+            kind: Bug::$kind,
+        }
+    };
+}
+
 const ZOO: &[Entry] = &[
-    Entry {
-        name: "one-recv-one-message",
-        bug: "#1: treats every read as exactly one message",
-        kind: Bug::OneRecvOneMessage,
-    },
-    Entry {
-        name: "no-drain-loop",
-        bug: "#2: takes at most one frame per read; the rest stay stuck in the buffer",
-        kind: Bug::NoDrainLoop,
-    },
-    Entry {
-        name: "header-consumed-on-need-more",
-        bug: "#3: removes the header from the buffer when the payload is incomplete, then desyncs",
-        kind: Bug::ConsumeHeaderOnNeedMore,
-    },
-    Entry {
-        name: "header-assumed-whole",
-        bug: "#4: reads a partial length field as if whole (missing bytes read as zero)",
-        kind: Bug::HeaderAssumedWhole,
-    },
-    Entry {
-        name: "leftover-dropped",
-        bug: "#5: clears the buffer after a frame, dropping the leftover bytes of the next one",
-        kind: Bug::LeftoverDropped,
-    },
-    Entry {
-        name: "length-overflow",
-        bug: "#7: computes header + length in the field's width, which wraps",
-        kind: Bug::LengthOverflow,
-    },
-    Entry {
-        name: "signed-length",
-        bug: "#8: reads the length as signed, so a top-bit header passes the max check",
-        kind: Bug::SignedLength,
-    },
-    Entry {
-        name: "truncated-length-field",
-        bug: "#8: stores the length in a u16, truncating lengths of 65536 and more",
-        kind: Bug::TruncatedLengthField,
-    },
-    Entry {
-        name: "prealloc-from-header",
-        bug: "#9: reserves the announced length before checking it against the max",
-        kind: Bug::PreallocFromHeader,
-    },
-    Entry {
-        name: "max-checked-after-buffering",
-        bug: "#10: checks the max only once the whole payload is buffered",
-        kind: Bug::MaxCheckedAfterBuffering,
-    },
-    Entry {
-        name: "off-by-one-at-max",
-        bug: "#10: rejects a frame of exactly max bytes (uses >= for >)",
-        kind: Bug::OffByOneAtMax,
-    },
-    Entry {
-        name: "error-on-incomplete",
-        bug: "#1/#3: returns an error when a read ends inside a frame",
-        kind: Bug::ErrorOnIncomplete,
-    },
-    Entry {
-        name: "truncated-frame-dropped-at-eof",
-        bug: "#13: EOF inside a frame returns Ok, silently dropping it",
-        kind: Bug::TruncatedFrameDroppedAtEof,
-    },
-    Entry {
-        name: "partial-frame-at-eof",
-        bug: "#13: EOF inside a frame emits the partial payload as a frame",
-        kind: Bug::PartialFrameAtEof,
-    },
-    Entry {
-        name: "empty-frames-skipped",
-        bug: "#14: consumes a zero-length frame without emitting it",
-        kind: Bug::EmptyFramesSkipped,
-    },
-    Entry {
-        name: "hang-on-empty-frame",
-        bug: "#14: loops forever on a zero-length frame without consuming it",
-        kind: Bug::HangOnEmptyFrame,
-    },
+    bug!(
+        "one-recv-one-message",
+        OneRecvOneMessage,
+        "#1: treats every read as exactly one message"
+    ),
+    bug!(
+        "no-drain-loop",
+        NoDrainLoop,
+        "#2: takes at most one frame per read; the rest stay stuck in the buffer"
+    ),
+    bug!(
+        "header-consumed-on-need-more",
+        ConsumeHeaderOnNeedMore,
+        "#3: removes the header from the buffer when the payload is incomplete, then desyncs"
+    ),
+    bug!(
+        "header-assumed-whole",
+        HeaderAssumedWhole,
+        "#4: reads a partial length field as if whole (missing bytes read as zero)"
+    ),
+    bug!(
+        "leftover-dropped",
+        LeftoverDropped,
+        "#5: clears the buffer after a frame, dropping the leftover bytes of the next one"
+    ),
+    bug!(
+        "length-overflow",
+        LengthOverflow,
+        "#7: computes header + length in the field's width, which wraps"
+    ),
+    bug!(
+        "signed-length",
+        SignedLength,
+        "#8: reads the length as signed, so a top-bit header passes the max check"
+    ),
+    bug!(
+        "truncated-length-field",
+        TruncatedLengthField,
+        "#8: stores the length in a u16, truncating lengths of 65536 and more"
+    ),
+    bug!(
+        "prealloc-from-header",
+        PreallocFromHeader,
+        "#9: reserves the announced length before checking it against the max"
+    ),
+    bug!(
+        "max-checked-after-buffering",
+        MaxCheckedAfterBuffering,
+        "#10: checks the max only once the whole payload is buffered"
+    ),
+    bug!(
+        "off-by-one-at-max",
+        OffByOneAtMax,
+        "#10: rejects a frame of exactly max bytes (uses >= for >)"
+    ),
+    bug!(
+        "error-on-incomplete",
+        ErrorOnIncomplete,
+        "#1/#3: returns an error when a read ends inside a frame"
+    ),
+    bug!(
+        "truncated-frame-dropped-at-eof",
+        TruncatedFrameDroppedAtEof,
+        "#13: EOF inside a frame returns Ok, silently dropping it"
+    ),
+    bug!(
+        "partial-frame-at-eof",
+        PartialFrameAtEof,
+        "#13: EOF inside a frame emits the partial payload as a frame"
+    ),
+    bug!(
+        "empty-frames-skipped",
+        EmptyFramesSkipped,
+        "#14: consumes a zero-length frame without emitting it"
+    ),
+    bug!(
+        "hang-on-empty-frame",
+        HangOnEmptyFrame,
+        "#14: loops forever on a zero-length frame without consuming it"
+    ),
 ];
 
 /// Every buggy decoder in the zoo.
@@ -171,6 +189,19 @@ pub fn all() -> &'static [Entry] {
 /// The zoo decoder named `name`.
 pub fn by_name(name: &str) -> Option<&'static Entry> {
     ZOO.iter().find(|e| e.name == name)
+}
+
+/// The zoo as [registry](crate::registry) entries (kind [`Zoo`](crate::bundled::Kind::Zoo), id
+/// `zoo:NAME`, display name `NAME`), in the order of [`all`]; each builds only for the framings
+/// it [`supports`](Entry::supports).
+pub fn entries() -> Vec<crate::bundled::Entry> {
+    ZOO.iter()
+        .map(|e| {
+            crate::bundled::Entry::new(crate::bundled::Kind::Zoo, e.id, e.name, move |f| {
+                e.supports(f).then(|| e.build(f))
+            })
+        })
+        .collect()
 }
 
 struct Buggy {

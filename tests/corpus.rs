@@ -90,7 +90,7 @@ fn a_known_finding_passes_the_replay_and_nothing_else_does() {
     let pairs = framecheck::fuzz::bundled_pairs("tokio-util07");
     let i = pairs
         .iter()
-        .position(|(d, f)| d.id == "tokio-util07-decode" && f.to_string() == "u32be:max=1024")
+        .position(|(d, f)| d.id() == "tokio-util07-decode" && f.to_string() == "u32be:max=1024")
         .expect("the tokio-util decode loop under u32be:max=1024");
     // No messages; a truncated-frame tail of 5 payload bytes cut after its 4-byte header.
     let data = [i as u8, 0, 1, 5, 4];

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use framecheck::matrix;
-use framecheck::{CountingAlloc, FailureKind};
+use framecheck::registry::{self, Kind};
+use framecheck::{matrix, CountingAlloc, FailureKind};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -15,7 +15,20 @@ static ALLOC: CountingAlloc = CountingAlloc;
 fn matrix_verdicts_are_pinned() {
     let rows = matrix::run(|s, _| s);
     assert_eq!(rows.len(), 50, "rows: a decoder or framing came or went");
+    // Every adapter in the registry has rows, and every row is a registered decoder.
+    for e in registry::of_kind(Kind::Adapter) {
+        assert!(
+            rows.iter().any(|r| r.decoder == e.name()),
+            "{}: no matrix row",
+            e.id()
+        );
+    }
     for row in &rows {
+        assert!(
+            registry::matrix().any(|e| e.name() == row.decoder),
+            "{}: not in the registry",
+            row.decoder
+        );
         let kinds: BTreeSet<FailureKind> = row.report.by_kind.keys().copied().collect();
         let failing_groups: BTreeSet<&str> = row
             .cells

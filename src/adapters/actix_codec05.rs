@@ -24,9 +24,37 @@ use std::pin::Pin;
 
 use actix_codec::{Decoder, Framed};
 
-use super::tokio_util07::ScriptedReader;
+use super::tokio_util07::{any_delimiter, length_delimited, ScriptedReader};
 use super::Scripted;
 use crate::adapter::{FrameDecoder, Rejection};
+use crate::bundled::Entry;
+use crate::framing::{LineEof, Wire};
+
+/// This module's decoders in the [registry](crate::registry): tokio-util's
+/// `LengthDelimitedCodec` and `AnyDelimiterCodec` inside actix's `Framed`.
+pub fn entries() -> Vec<Entry> {
+    vec![
+        Entry::adapter(
+            "actix-codec05-length",
+            "actix-codec 0.5 Framed + tokio-util LengthDelimitedCodec",
+            |f| length_delimited(f).map(|c| FramedDriver::new(c, |b| b.to_vec())),
+        )
+        .rank(40),
+        Entry::adapter(
+            "actix-codec05-lines",
+            "actix-codec 0.5 Framed + tokio-util AnyDelimiterCodec `\\n`",
+            |f| {
+                // actix's Framed goes on decoding after an error: the codec's own recovery.
+                let profile =
+                    matches!(f.wire(), Wire::Lines(l) if l.eof == LineEof::Emit && l.resync);
+                any_delimiter(f)
+                    .filter(|_| profile)
+                    .map(|c| FramedDriver::new(c, |b| b.to_vec()))
+            },
+        )
+        .rank(40),
+    ]
+}
 
 /// A tokio-util `Decoder` inside actix-codec's `Framed`, over a scripted reader.
 pub struct FramedDriver<D: Decoder>(Scripted<Pin<Box<Framed<ScriptedReader, D>>>, D::Item>);

@@ -40,7 +40,45 @@ use futures_io::AsyncRead;
 
 use super::{Script, Scripted};
 use crate::adapter::{FrameDecoder, Rejection};
+use crate::bundled::Entry;
 use crate::framing::{Endian, Framing};
+
+/// This module's decoders in the [registry](crate::registry): `LengthCodec` and `LinesCodec`,
+/// each in a decode loop and through `FramedRead`, for the one framing each decodes.
+pub fn entries() -> Vec<Entry> {
+    use asynchronous_codec::{LengthCodec, LinesCodec};
+    vec![
+        Entry::adapter(
+            "asynchronous-codec07-decode",
+            "asynchronous-codec 0.7 LengthCodec (decode loop)",
+            |f| (f == length_codec_framing()).then(|| DecodeLoop::new(LengthCodec, |b| b.to_vec())),
+        )
+        .rank(50),
+        Entry::adapter(
+            "asynchronous-codec07-lines-decode",
+            "asynchronous-codec 0.7 LinesCodec (decode loop)",
+            |f| (f == lines_codec_framing()).then(|| DecodeLoop::new(LinesCodec, line_to_vec)),
+        )
+        .rank(50),
+        Entry::adapter(
+            "asynchronous-codec07-lines-framed",
+            "asynchronous-codec 0.7 LinesCodec (FramedRead)",
+            |f| {
+                (f == lines_codec_framing()).then(|| FramedReadDriver::new(LinesCodec, line_to_vec))
+            },
+        )
+        .rank(50),
+        Entry::adapter(
+            "asynchronous-codec07-framed",
+            "asynchronous-codec 0.7 LengthCodec (FramedRead)",
+            |f| {
+                (f == length_codec_framing())
+                    .then(|| FramedReadDriver::new(LengthCodec, |b| b.to_vec()))
+            },
+        )
+        .rank(50),
+    ]
+}
 
 /// What `LengthCodec` decodes: a `u64` big-endian length, no maximum.
 pub fn length_codec_framing() -> Framing {

@@ -9,6 +9,11 @@
 //! | `prost014` | `prost014` | prost 0.14's `decode_length_delimiter` and the payload after it |
 //! | `asynchronous-codec07` | `asynchronous_codec07` | an asynchronous-codec 0.7 `Decoder` (`LengthCodec`, `LinesCodec`), in a decode loop and through its own `FramedRead` over a scripted `futures::AsyncRead` |
 //! | `actix-codec05` | `actix_codec05` | a tokio-util codec inside actix-codec 0.5's own `Framed` driver, over a scripted `AsyncRead` |
+//!
+//! Each feature-gated module declares its bundled decoders with an `entries()` function, and
+//! `entries()` here lists the modules once, each under its feature: that is how they reach the
+//! [registry](crate::registry), and through it the command line, the matrix and the fuzz
+//! targets. ([`read`] wraps a decoder the user supplies, so it has no entries.)
 
 #[cfg(feature = "actix-codec05")]
 pub mod actix_codec05;
@@ -21,6 +26,24 @@ pub mod read;
 pub mod tokio_util07;
 #[cfg(feature = "unsigned-varint08")]
 pub mod unsigned_varint08;
+
+/// The registry entries of every adapter module compiled in (the registry puts them in row
+/// order).
+pub(crate) fn entries() -> Vec<crate::bundled::Entry> {
+    #[allow(unused_mut)]
+    let mut out = Vec::new();
+    #[cfg(feature = "tokio-util07")]
+    out.extend(tokio_util07::entries());
+    #[cfg(feature = "unsigned-varint08")]
+    out.extend(unsigned_varint08::entries());
+    #[cfg(feature = "actix-codec05")]
+    out.extend(actix_codec05::entries());
+    #[cfg(feature = "asynchronous-codec07")]
+    out.extend(asynchronous_codec07::entries());
+    #[cfg(feature = "prost014")]
+    out.extend(prost014::entries());
+    out
+}
 
 /// What a scripted reader returns: the chunks not yet read, then EOF once set. The async
 /// drivers read from it; the harness fills it, one `feed` at a time.

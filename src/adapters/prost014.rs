@@ -17,7 +17,18 @@
 //! ```
 
 use crate::adapter::{FrameDecoder, Rejection};
+use crate::bundled::Entry;
 use crate::framing::{Framing, Wire, VARINT_MAX_LEN};
+
+/// This module's decoder in the [registry](crate::registry).
+pub fn entries() -> Vec<Entry> {
+    vec![Entry::adapter(
+        "prost014",
+        "prost 0.14 decode_length_delimiter",
+        ProstDelimited::new,
+    )
+    .rank(60)]
+}
 
 /// A length-delimited stream decoded with `prost::decode_length_delimiter`.
 pub struct ProstDelimited {

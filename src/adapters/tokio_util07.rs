@@ -31,7 +31,74 @@ use tokio_util::codec::{AnyDelimiterCodec, Decoder, FramedRead, LengthDelimitedC
 
 use super::{Script, Scripted};
 use crate::adapter::{FrameDecoder, Rejection};
+use crate::bundled::Entry;
 use crate::framing::{Endian, Framing, LineEof, Wire};
+
+/// This module's decoders in the [registry](crate::registry): `LengthDelimitedCodec`,
+/// `AnyDelimiterCodec` and `LinesCodec`, each in a decode loop and through `FramedRead`.
+pub fn entries() -> Vec<Entry> {
+    // The profile each driver gives AnyDelimiterCodec: both emit an unterminated last line;
+    // the decode loop goes on after an over-long line, FramedRead ends the stream there.
+    fn lines(f: Framing, resync: bool) -> bool {
+        matches!(f.wire(), Wire::Lines(l) if l.eof == LineEof::Emit && l.resync == resync)
+    }
+    vec![
+        Entry::adapter(
+            "tokio-util07-decode",
+            "tokio-util 0.7 LengthDelimitedCodec (decode loop)",
+            |f| length_delimited(f).map(|c| DecodeLoop::new(c, |b| b.to_vec())),
+        )
+        .rank(10),
+        Entry::adapter(
+            "tokio-util07-framed",
+            "tokio-util 0.7 LengthDelimitedCodec (FramedRead)",
+            |f| length_delimited(f).map(|c| FramedReadDriver::new(c, |b| b.to_vec())),
+        )
+        .rank(10),
+        Entry::adapter(
+            "tokio-util07-lines-decode",
+            "tokio-util 0.7 AnyDelimiterCodec `\\n` (decode loop)",
+            |f| {
+                any_delimiter(f)
+                    .filter(|_| lines(f, true))
+                    .map(|c| DecodeLoop::new(c, |b| b.to_vec()))
+            },
+        )
+        .rank(30),
+        Entry::adapter(
+            "tokio-util07-lines-framed",
+            "tokio-util 0.7 AnyDelimiterCodec `\\n` (FramedRead)",
+            |f| {
+                any_delimiter(f)
+                    .filter(|_| lines(f, false))
+                    .map(|c| FramedReadDriver::new(c, |b| b.to_vec()))
+            },
+        )
+        .rank(30),
+        // LinesCodec: the decode loop goes on after an error (`:resync`); FramedRead ends the
+        // stream there.
+        Entry::adapter(
+            "tokio-util07-linescodec-decode",
+            "tokio-util 0.7 LinesCodec (decode loop)",
+            |f| {
+                lines_codec(f)
+                    .filter(|_| f.resyncs())
+                    .map(|c| DecodeLoop::new(c, String::into_bytes))
+            },
+        )
+        .rank(30),
+        Entry::adapter(
+            "tokio-util07-linescodec-framed",
+            "tokio-util 0.7 LinesCodec (FramedRead)",
+            |f| {
+                lines_codec(f)
+                    .filter(|_| !f.resyncs())
+                    .map(|c| FramedReadDriver::new(c, String::into_bytes))
+            },
+        )
+        .rank(30),
+    ]
+}
 
 /// A `LengthDelimitedCodec` configured for `framing`: its width and byte order, its maximum
 /// frame length, and a length adjustment of minus the width when the length counts the header.

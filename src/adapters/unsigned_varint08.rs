@@ -16,7 +16,28 @@
 use bytes::Bytes;
 use unsigned_varint::codec::UviBytes;
 
+use super::tokio_util07::{DecodeLoop, FramedReadDriver};
+use crate::bundled::Entry;
 use crate::framing::{Framing, Wire};
+
+/// This module's decoders in the [registry](crate::registry): `UviBytes` in tokio-util's decode
+/// loop and through `FramedRead`.
+pub fn entries() -> Vec<Entry> {
+    vec![
+        Entry::adapter(
+            "unsigned-varint08-decode",
+            "unsigned-varint 0.8 UviBytes (decode loop)",
+            |f| uvi_bytes(f).map(|c| DecodeLoop::new(c, |b| b.to_vec())),
+        )
+        .rank(20),
+        Entry::adapter(
+            "unsigned-varint08-framed",
+            "unsigned-varint 0.8 UviBytes (FramedRead)",
+            |f| uvi_bytes(f).map(|c| FramedReadDriver::new(c, |b| b.to_vec())),
+        )
+        .rank(20),
+    ]
+}
 
 /// `UviBytes` with its maximum set to the framing's; `None` unless `framing` is a varint that
 /// rejects non-minimal encodings, as unsigned-varint does.
