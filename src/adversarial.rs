@@ -3,7 +3,7 @@
 //! For a framing with maximum `max` and a field of `w` bytes, [`streams`] builds, each after one
 //! good frame (so that the frames before a bad one must still come out):
 //!
-//! | stream name | what it is | bug classes (`FRAMING-BUGS.md`) |
+//! | stream name | what it is | bug classes (`docs/bug-classes.md`) |
 //! |---|---|---|
 //! | `len=0`, `len=1`, `len=max-1`, `len=max` | valid frames at the edges | 10, 14 |
 //! | `len=max+1` | one byte over the max, then a few bytes | 10 |
@@ -156,7 +156,7 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
             );
         }
     } else if w == 0 {
-        // Varint edge cases (FRAMING-BUGS.md #15): non-minimal encodings of 0 and 1, a 10th
+        // Varint edge cases (docs/bug-classes.md #15): non-minimal encodings of 0 and 1, a 10th
         // byte that overflows u64, continuation bytes that never end, a varint cut short.
         let raw_headers: [(&str, Vec<u8>); 6] = [
             ("varint-overlong-0", vec![0x80, 0x00]),

@@ -9,7 +9,7 @@
 //! `WouldBlock` when it has nothing (more input is needed). At EOF it returns `Ok(0)`.
 //!
 //! A pull decoder built on `read_exact` loses the bytes of a partial read when the reader
-//! would block (FRAMING-BUGS.md #6, short reads treated as full ones); one that keeps its own
+//! would block (docs/bug-classes.md #6, short reads treated as full ones); one that keeps its own
 //! buffer does not:
 //!
 //! ```
@@ -167,7 +167,7 @@ mod tests {
 
     /// The naive pull decoder: `read_exact` for the header and the payload. On a non-blocking
     /// reader, a partial `read_exact` consumes bytes and then fails with `WouldBlock`: they
-    /// are lost. See: FRAMING-BUGS.md #6.
+    /// are lost. See: docs/bug-classes.md #6.
     fn read_exact_decoder() -> impl FnMut(&mut dyn Read) -> io::Result<Option<Vec<u8>>> {
         |r| {
             let mut header = [0u8; 2];

@@ -25,7 +25,7 @@ use super::{FORMAT, VERSION};
 /// The flags the generator uses, with their notes.
 pub fn flag_notes() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("worked-example", "The seed explainer's worked example (FRAMING-BUGS.md #1)."),
+        ("worked-example", "The seed explainer's worked example (docs/bug-classes.md #1)."),
         ("coalesced", "Several frames arrive in one read; every one must come out of that call (#2, the seed's \"Check yourself\")."),
         ("split-header", "A read ends inside a length header (#3, #4)."),
         ("bytewise", "The stream arrives one byte per read (#1, #3, #4)."),
