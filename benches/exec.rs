@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use framecheck::exec::ExecProgram;
-use framecheck::{check, Case, Framing, Schedule, Stream};
+use framecheck::{judge, Case, Framing, Schedule, Stream};
 
 fn round_trips(c: &mut Criterion) {
     let framing: Framing = "u32be:max=1048576".parse().unwrap();
@@ -28,7 +28,7 @@ fn round_trips(c: &mut Criterion) {
     let mut g = c.benchmark_group("exec");
     g.throughput(Throughput::Elements(2));
     g.bench_function("python_round_trip", |b| {
-        b.iter(|| assert!(check(&mut program.decoder(), &case).is_pass()))
+        b.iter(|| assert!(judge(&mut program.decoder(), &case).is_pass()))
     });
     g.finish();
 }

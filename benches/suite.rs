@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use framecheck::{check, Case, FrameDecoder, Framing, ReferenceDecoder, Schedule, Stream, Suite};
+use framecheck::{judge, Case, FrameDecoder, Framing, ReferenceDecoder, Schedule, Stream, Suite};
 
 #[global_allocator]
 static ALLOC: framecheck::CountingAlloc = framecheck::CountingAlloc;
@@ -61,7 +61,7 @@ fn whole_stream(c: &mut Criterion) {
     g.bench_function("checked", |b| {
         b.iter(|| {
             let mut d = ReferenceDecoder::new(framing);
-            assert!(check(&mut d, &case).is_pass());
+            assert!(judge(&mut d, &case).is_pass());
         })
     });
     g.finish();

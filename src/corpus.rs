@@ -3,7 +3,7 @@
 //!
 //! [`generate`] turns the golden vectors (and the suite's message sets) into seed inputs for
 //! every target in `fuzz/` (`framecheck corpus generate` writes them under `corpus/`;
-//! `fuzz/seed-corpus.sh` then minimizes each folder with `cargo fuzz cmin`). [`check`] is the
+//! `fuzz/seed-corpus.sh` then minimizes each folder with `cargo fuzz cmin`). [`replay`] is the
 //! body of each target as a function, so that `cargo test` replays every committed input, and
 //! every crash kept under `corpus/regressions/<target>/`, without nightly or libFuzzer.
 //!
@@ -13,7 +13,7 @@
 //!     .iter()
 //!     .find(|s| s.target == "replay_token" && s.name == "seed-worked-example")
 //!     .unwrap();
-//! framecheck::corpus::check("replay_token", &worked.data).unwrap();
+//! framecheck::corpus::replay("replay_token", &worked.data).unwrap();
 //! ```
 
 use std::collections::BTreeSet;
@@ -247,7 +247,7 @@ fn lines_flags(framing: Framing) -> Option<u8> {
 
 /// The check the fuzz target `target` makes on `data`, as a function: `Err` with the failure
 /// report when the target would crash. For an adapter target, its [`known_findings`] pass.
-pub fn check(target: &str, data: &[u8]) -> Result<(), String> {
+pub fn replay(target: &str, data: &[u8]) -> Result<(), String> {
     let run = || match target {
         "reference_u32be" => {
             let framing = u32be_target_framing();
@@ -299,7 +299,7 @@ mod tests {
         let case = v.case();
         let data = bytes_for_case(u32be_target_framing(), &case).unwrap();
         assert_eq!(data[0], 3, "three messages");
-        assert!(check("reference_u32be", &data).is_ok());
+        assert!(replay("reference_u32be", &data).is_ok());
     }
 
     #[test]
@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn an_unknown_target_is_an_error_not_a_pass() {
-        assert!(check("no_such_target", b"")
+        assert!(replay("no_such_target", b"")
             .unwrap_err()
             .contains("no_such_target"));
     }

@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::adapter::FrameDecoder;
 use crate::case::{Case, Stream};
 use crate::framing::Framing;
-use crate::oracle::{check, FailureKind, Verdict};
+use crate::oracle::{judge, FailureKind, Verdict};
 use crate::registry::{self, Entry};
 use crate::report::render_case;
 use crate::schedule::Schedule;
@@ -210,7 +210,7 @@ pub fn check_bundled_allowing<S: AsRef<str>>(
     let built = decoder
         .build(framing)
         .expect("supported: listed by bundled_pairs");
-    if let Verdict::Fail(f) = check(&mut { built }, &case) {
+    if let Verdict::Fail(f) = judge(&mut { built }, &case) {
         if allowed
             .iter()
             .any(|(p, k)| *k == f.kind && decoder.id().starts_with(p.as_ref()))
@@ -252,7 +252,7 @@ fn allowed() -> &'static [(String, FailureKind)] {
 
 /// Checks `case`, panicking with the readable report (reads, calls, replay token) on failure.
 fn check_or_panic<D: FrameDecoder>(case: &Case, mut decoder: D) {
-    if let Verdict::Fail(f) = check(&mut decoder, case) {
+    if let Verdict::Fail(f) = judge(&mut decoder, case) {
         panic!(
             "FAIL {}: {}\n{}  Reproduce with: framecheck::replay(&mut decoder, \"{}\")",
             f.kind,
@@ -523,7 +523,7 @@ mod tests {
             if !entry.supports(framing) {
                 return Ok(());
             }
-            let verdict = check(&mut entry.build(framing), &fc.to_case());
+            let verdict = judge(&mut entry.build(framing), &fc.to_case());
             proptest::prop_assert!(verdict.is_pass(), "{:?}", verdict.failure().map(|f| f.kind));
             Ok(())
         });

@@ -69,7 +69,9 @@ pub use alloc::CountingAlloc;
 pub use case::{Case, Stream};
 pub use error::Error;
 pub use framing::{Endian, Framing};
-pub use oracle::{check, Failure, FailureKind, Verdict};
+#[allow(deprecated)]
+pub use oracle::check;
+pub use oracle::{judge, Failure, FailureKind, Verdict};
 pub use reference::ReferenceDecoder;
 pub use schedule::Schedule;
 pub use suite::{Report, Suite};
@@ -91,7 +93,7 @@ pub mod hex {
 
 /// Replays a case from its token (as printed after `Reproduce with:`) against `decoder`.
 ///
-/// Like [`check`], this runs in the calling thread with no hang watchdog: a case that hung
+/// Like [`judge`], this runs in the calling thread with no hang watchdog: a case that hung
 /// under the suite hangs here too (`framecheck replay` on the command line has a timeout).
 ///
 /// ```
@@ -103,7 +105,7 @@ pub mod hex {
 /// ```
 pub fn replay<D: FrameDecoder + ?Sized>(decoder: &mut D, token: &str) -> Result<Verdict, Error> {
     let case = Case::from_token(token)?;
-    Ok(check(decoder, &case))
+    Ok(judge(decoder, &case))
 }
 
 /// The unit tests run with the memory-bomb check on.

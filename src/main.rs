@@ -220,7 +220,7 @@ fn parse_seed(s: &str) -> Result<u64, String> {
 #[derive(Clone)]
 enum Bundled {
     Reference,
-    Zoo(&'static zoo::Entry),
+    Zoo(&'static zoo::Specimen),
     /// A third-party adapter of the matrix.
     Adapter(framecheck::matrix::MatrixDecoder),
     /// Calls `abort()` on any chunk: only for testing `--isolate`, never in process.
@@ -428,7 +428,7 @@ fn confirm_on_fresh_process(
         if program.preflight().is_err() {
             continue;
         }
-        let verdict = framecheck::check(&mut program.decoder(), &found.minimal);
+        let verdict = framecheck::judge(&mut program.decoder(), &found.minimal);
         program.shutdown();
         if verdict.is_pass() {
             println!(
@@ -851,7 +851,7 @@ fn corpus_command(c: CorpusCommand) -> anyhow::Result<bool> {
             for path in &files {
                 let data =
                     std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                if let Err(report) = framecheck::corpus::check(&target, &data) {
+                if let Err(report) = framecheck::corpus::replay(&target, &data) {
                     println!("FAIL {}\n{report}", path.display());
                     return Ok(false);
                 }

@@ -38,8 +38,8 @@ use crate::adapter::FrameDecoder;
 use crate::case::Case;
 use crate::framing::Framing;
 use crate::oracle::{
-    catch_quietly, check_with_progress, Call, CallRecord, Failure, FailureKind, Outcome, Progress,
-    Transcript, Verdict,
+    catch_quietly, judge_with_progress, Call, CallOutcome, CallRecord, Failure, FailureKind,
+    Progress, Transcript, Verdict,
 };
 use crate::report::{CaseResult, FoundFailure, Report, Status};
 use crate::shrink::shrink;
@@ -370,7 +370,7 @@ where
                     }
                     let verdict = match catch_quietly(|| factory()) {
                         Ok(mut decoder) => {
-                            let v = check_with_progress(&mut decoder, &case, Some(&prog), slack);
+                            let v = judge_with_progress(&mut decoder, &case, Some(&prog), slack);
                             // A decoder whose drop panics is judged by what it did before.
                             let _ = catch_quietly(move || drop(decoder));
                             v
@@ -467,7 +467,7 @@ where
                                 calls: vec![CallRecord {
                                     call,
                                     frames: Vec::new(),
-                                    outcome: Outcome::Hung,
+                                    outcome: CallOutcome::Hung,
                                 }],
                             },
                         });

@@ -152,7 +152,7 @@ fn candidates(case: &Case) -> Vec<Case> {
 mod tests {
     use super::*;
     use crate::framing::Framing;
-    use crate::oracle::check;
+    use crate::oracle::judge;
     use crate::zoo;
 
     #[test]
@@ -168,7 +168,7 @@ mod tests {
         let len = stream.bytes().len();
         let case = Case::new(stream, "fixed-7", Schedule::fixed(7, len));
         let entry = zoo::by_name("no-drain-loop").unwrap();
-        let run = |c: &Case| check(&mut entry.build(framing), c);
+        let run = |c: &Case| judge(&mut entry.build(framing), c);
         let Verdict::Fail(f) = run(&case) else {
             panic!("no-drain-loop passed")
         };

@@ -1,4 +1,4 @@
-//! A zoo of buggy length-prefix decoders, one per bug class of `FRAMING-BUGS.md` that applies to
+//! A zoo of buggy length-prefix decoders, one per bug class of `docs/bug-classes.md` that applies to
 //! length prefixes.
 //!
 //! They exist to show that the harness has teeth: the default [`Suite`](crate::Suite) must catch
@@ -21,16 +21,16 @@ use crate::framing::{Endian, Framing, Wire};
 
 /// One buggy decoder of the zoo.
 #[derive(Clone, Copy)]
-pub struct Entry {
+pub struct Specimen {
     /// Stable name, such as `no-drain-loop`.
     pub name: &'static str,
-    /// The bug, in one sentence, with its number in `FRAMING-BUGS.md`.
+    /// The bug, in one sentence, with its number in `docs/bug-classes.md`.
     pub bug: &'static str,
     id: &'static str,
     kind: Bug,
 }
 
-impl Entry {
+impl Specimen {
     /// Its id in the [registry](crate::registry) and on the command line: `zoo:` and the name.
     pub fn id(&self) -> &'static str {
         self.id
@@ -45,7 +45,7 @@ impl Entry {
     /// A fresh decoder with this bug for `framing`.
     ///
     /// # Panics
-    /// If `framing` is not a fixed-width length prefix (see [`supports`](Entry::supports)).
+    /// If `framing` is not a fixed-width length prefix (see [`supports`](Specimen::supports)).
     pub fn build(&self, framing: Framing) -> Box<dyn FrameDecoder> {
         assert!(
             self.supports(framing),
@@ -60,9 +60,11 @@ impl Entry {
     }
 }
 
-impl fmt::Debug for Entry {
+impl fmt::Debug for Specimen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Entry").field("name", &self.name).finish()
+        f.debug_struct("Specimen")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -89,7 +91,7 @@ enum Bug {
 /// A zoo entry; its registry id is its name after `zoo:`.
 macro_rules! bug {
     ($name:literal, $kind:ident, $bug:literal) => {
-        Entry {
+        Specimen {
             name: $name,
             id: concat!("zoo:", $name),
             bug: $bug,
@@ -98,7 +100,7 @@ macro_rules! bug {
     };
 }
 
-const ZOO: &[Entry] = &[
+const ZOO: &[Specimen] = &[
     bug!(
         "one-recv-one-message",
         OneRecvOneMessage,
@@ -182,18 +184,18 @@ const ZOO: &[Entry] = &[
 ];
 
 /// Every buggy decoder in the zoo.
-pub fn all() -> &'static [Entry] {
+pub fn all() -> &'static [Specimen] {
     ZOO
 }
 
 /// The zoo decoder named `name`.
-pub fn by_name(name: &str) -> Option<&'static Entry> {
+pub fn by_name(name: &str) -> Option<&'static Specimen> {
     ZOO.iter().find(|e| e.name == name)
 }
 
 /// The zoo as [registry](crate::registry) entries (kind [`Zoo`](crate::bundled::Kind::Zoo), id
 /// `zoo:NAME`, display name `NAME`), in the order of [`all`]; each builds only for the framings
-/// it [`supports`](Entry::supports).
+/// it [`supports`](Specimen::supports).
 pub fn entries() -> Vec<crate::bundled::Entry> {
     ZOO.iter()
         .map(|e| {
@@ -215,7 +217,7 @@ impl Buggy {
     fn lp(&self) -> crate::framing::LengthPrefix {
         match self.framing.wire() {
             Wire::LengthPrefix(lp) => lp,
-            _ => unreachable!("checked by Entry::build"),
+            _ => unreachable!("checked by Specimen::build"),
         }
     }
 

@@ -1,5 +1,5 @@
 //! Every committed fuzz input replays on stable through the same check as its fuzz target
-//! (`framecheck::corpus::check`): the seed corpora under `corpus/<target>/` and every crash
+//! (`framecheck::corpus::replay`): the seed corpora under `corpus/<target>/` and every crash
 //! kept under `corpus/regressions/<target>/`, so that a crash found once stays fixed.
 
 use std::fs;
@@ -34,7 +34,7 @@ fn replay(target: &str, dir: &Path) -> usize {
     files.sort();
     for path in &files {
         let data = fs::read(path).unwrap();
-        if let Err(report) = framecheck::corpus::check(target, &data) {
+        if let Err(report) = framecheck::corpus::replay(target, &data) {
             panic!(
                 "{} fails the check of fuzz target {target}:\n{report}",
                 path.display()
@@ -94,7 +94,7 @@ fn a_known_finding_passes_the_replay_and_nothing_else_does() {
         .expect("the tokio-util decode loop under u32be:max=1024");
     // No messages; a truncated-frame tail of 5 payload bytes cut after its 4-byte header.
     let data = [i as u8, 0, 1, 5, 4];
-    assert!(framecheck::corpus::check("adapter_tokio_util07", &data).is_ok());
+    assert!(framecheck::corpus::replay("adapter_tokio_util07", &data).is_ok());
     let nothing: &[(&str, framecheck::FailureKind)] = &[];
     let strict = std::panic::catch_unwind(|| {
         framecheck::fuzz::check_bundled_allowing("tokio-util07", &data, nothing)

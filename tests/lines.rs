@@ -223,7 +223,7 @@ fn an_unterminated_line_is_due_at_eof_not_before_and_not_never() {
     let framing: Framing = "lines:max=16:eof=emit".parse().unwrap();
     let stream = std::sync::Arc::new(framecheck::Stream::raw(framing, "t", b"ok\nxyz".to_vec()));
     let whole = framecheck::Case::new(stream, "whole", framecheck::Schedule::from_cuts(vec![], 6));
-    let verdict = framecheck::check(&mut Lines::new(16, true, early), &whole);
+    let verdict = framecheck::judge(&mut Lines::new(16, true, early), &whole);
     let failure = verdict.failure().expect("caught");
     assert_eq!(failure.kind, FailureKind::WrongFrame);
     assert!(failure.detail.contains("before EOF"), "{}", failure.detail);
@@ -297,11 +297,11 @@ fn resync_frames_after_an_error_in_the_same_read_are_due_from_the_next_call() {
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert_eq!(calls[0].frames, [b"ab".to_vec()]);
     assert_eq!(calls[1].frames, [b"ok".to_vec()]);
-    assert!(framecheck::oracle::check(&mut ReferenceDecoder::new(framing), &whole).is_pass());
+    assert!(framecheck::oracle::judge(&mut ReferenceDecoder::new(framing), &whole).is_pass());
     // A decoder that swallows the error is caught.
     let mut lenient = Lines::new(3, false, Bugs::default());
     lenient.max = 100;
-    let verdict = framecheck::oracle::check(&mut lenient, &whole);
+    let verdict = framecheck::oracle::judge(&mut lenient, &whole);
     assert_eq!(
         verdict.failure().map(|f| f.kind),
         Some(FailureKind::ExtraFrame)
@@ -366,7 +366,7 @@ fn twenty_thousand_bad_lines_are_checked_without_recursion() {
         "whole",
         framecheck::Schedule::from_cuts(vec![], bytes.len()),
     );
-    assert!(framecheck::check(&mut ReferenceDecoder::new(framing), &whole).is_pass());
+    assert!(framecheck::judge(&mut ReferenceDecoder::new(framing), &whole).is_pass());
     let chunks = vec![bytes];
     let outcome = framecheck::vectors::spec_outcome(framing, &chunks);
     assert_eq!(outcome.resumed.len(), 20_000);

@@ -13,7 +13,7 @@ static ALLOC: CountingAlloc = CountingAlloc;
 
 /// The kind of the first failure of the generated suite (golden vectors aside, so that the
 /// order of cases, and so the kind, depends on the generators alone).
-fn first_failure(framing: Framing, entry: &'static zoo::Entry) -> Option<FailureKind> {
+fn first_failure(framing: Framing, entry: &'static zoo::Specimen) -> Option<FailureKind> {
     let report = Suite::new(framing)
         .vectors(false)
         .fail_fast(true)
@@ -206,7 +206,7 @@ fn reserving_more_than_the_address_space_is_a_verdict_not_an_abort() {
         "u64be:max=1000/0000100000000000.61/-",
     ] {
         let case = Case::from_token(token).unwrap();
-        match framecheck::check(&mut d, &case) {
+        match framecheck::judge(&mut d, &case) {
             Verdict::Fail(f) => assert_eq!(f.kind, FailureKind::MemoryBomb, "{token}: {f:?}"),
             v => panic!("{token}: {v:?}"),
         }

@@ -29,7 +29,7 @@
 //! ```
 //!
 //! # Layout: one step per contract clause
-//! The driver here ([`check`]) makes the calls and hands what each returned to small steps,
+//! The driver here ([`judge`]) makes the calls and hands what each returned to small steps,
 //! one function each, named after the clause of the [`FrameDecoder`] contract they check:
 //!
 //! | clause | what it says                                  | steps in                    |
@@ -71,15 +71,23 @@ mod verdict;
 pub use catch::Fault;
 pub(crate) use catch::{catch_quietly, Caught};
 pub use returns::{memory_budget, DEFAULT_MEMORY_SLACK, MEMORY_HARD_LIMIT};
-pub use verdict::{Call, CallRecord, Failure, FailureKind, Outcome, Transcript, Verdict};
+pub use verdict::{Call, CallOutcome, CallRecord, Failure, FailureKind, Transcript, Verdict};
 
 use judge::{Breach, Judge};
 
 /// Runs `case` against `decoder` and judges it. Panics are caught and allocations metered
 /// (when [`CountingAlloc`](crate::CountingAlloc) is installed); there is no hang watchdog here:
 /// [`Suite`](crate::Suite) adds one.
+pub fn judge<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Verdict {
+    judge_with_progress(decoder, case, None, DEFAULT_MEMORY_SLACK)
+}
+
+/// The old name of [`judge`]. In this crate `check` means "run, and panic with the report on
+/// a failure" ([`Suite::check`](crate::Suite::check), [`fuzz::check_bytes`](crate::fuzz::check_bytes));
+/// a function that returns a [`Verdict`] judges.
+#[deprecated(since = "0.2.0", note = "renamed `judge`")]
 pub fn check<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Verdict {
-    check_with_progress(decoder, case, None, DEFAULT_MEMORY_SLACK)
+    judge(decoder, case)
 }
 
 /// Where a running case is, for a watchdog on another thread.
@@ -126,11 +134,11 @@ enum Flow {
     Next(usize),
 }
 
-/// [`check`], publishing each call in `progress` before making it.
+/// [`judge`], publishing each call in `progress` before making it.
 ///
 /// Clause 1 is the driver's own: each read is fed once, in order, never empty (the schedule's
 /// ranges), and `eof` follows the last; nothing the decoder sees tells it where frames start.
-pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
+pub(crate) fn judge_with_progress<D: FrameDecoder + ?Sized>(
     decoder: &mut D,
     case: &Case,
     progress: Option<&Progress>,
@@ -142,7 +150,7 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
     let mut judge = Judge::new(case, ranges.len());
     // Earlier calls: how many frames each emitted (they matched the expected ones, so their
     // bytes need not be kept) and how it returned. A transcript is built only on failure.
-    let mut done: Vec<(usize, Outcome)> = Vec::new();
+    let mut done: Vec<(usize, CallOutcome)> = Vec::new();
     // The output vector the decoder pushes onto, kept across calls with a sentinel frame first:
     // a decoder that clears or replaces it is caught, at the cost of no allocation per call.
     let mut out: Vec<Vec<u8>> = vec![SENTINEL.to_vec()];
@@ -182,7 +190,7 @@ pub(crate) fn check_with_progress<D: FrameDecoder + ?Sized>(
 /// What call `c` returned, as the steps see it.
 struct Returned<'o> {
     c: usize,
-    outcome: &'o Outcome,
+    outcome: &'o CallOutcome,
     /// Whether the output vector still starts with the sentinel.
     kept: bool,
     /// The frames the call pushed.
@@ -209,7 +217,7 @@ fn judge_call(judge: &mut Judge, r: &Returned) -> Result<Flow, Breach> {
         judge.next += 1;
     }
     match r.outcome {
-        Outcome::Rejected(msg) => {
+        CallOutcome::Rejected(msg) => {
             frames::none_overdue(judge, c, msg)?;
             rejection::no_rejection_after_recovery(judge, c, msg)?;
             rejection::no_false_rejection(judge, c, msg)?;
@@ -220,7 +228,7 @@ fn judge_call(judge: &mut Judge, r: &Returned) -> Result<Flow, Breach> {
             rejection::recover(judge, c);
             Ok(Flow::Next((c + 1).min(judge.n)))
         }
-        Outcome::Ok => {
+        CallOutcome::Ok => {
             frames::note_overdue(judge, c);
             if c < judge.n {
                 return Ok(Flow::Next(c + 1));
@@ -230,7 +238,7 @@ fn judge_call(judge: &mut Judge, r: &Returned) -> Result<Flow, Breach> {
             rejection::rejected_at_all(judge)?;
             Ok(Flow::Pass)
         }
-        Outcome::Panicked(_) | Outcome::Fault(..) | Outcome::Hung => {
+        CallOutcome::Panicked(_) | CallOutcome::Fault(..) | CallOutcome::Hung => {
             unreachable!("handled above")
         }
     }
@@ -238,7 +246,7 @@ fn judge_call(judge: &mut Judge, r: &Returned) -> Result<Flow, Breach> {
 
 /// The verdict for `breach` at the call `r`, with the transcript of every call so far: the
 /// earlier ones rebuilt from the expected frames they emitted.
-fn failure(judge: &Judge, done: &[(usize, Outcome)], r: &Returned, breach: Breach) -> Verdict {
+fn failure(judge: &Judge, done: &[(usize, CallOutcome)], r: &Returned, breach: Breach) -> Verdict {
     let mut calls = Vec::with_capacity(done.len() + 1);
     let mut k = 0;
     for (j, (count, outcome)) in done.iter().enumerate() {
@@ -278,8 +286,8 @@ pub fn transcript<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Vec
         let call = if c < n { Call::Chunk(c) } else { Call::Eof };
         let mut frames = Vec::new();
         let outcome = call_decoder(decoder, bytes, &ranges, c, &mut frames);
-        let recovered = matches!(outcome, Outcome::Rejected(_)) && recoveries > 0;
-        let stop = outcome != Outcome::Ok && !recovered;
+        let recovered = matches!(outcome, CallOutcome::Rejected(_)) && recoveries > 0;
+        let stop = outcome != CallOutcome::Ok && !recovered;
         calls.push(CallRecord {
             call,
             frames,
@@ -304,16 +312,16 @@ fn call_decoder<D: FrameDecoder + ?Sized>(
     ranges: &[std::ops::Range<usize>],
     c: usize,
     out: &mut Vec<Vec<u8>>,
-) -> Outcome {
+) -> CallOutcome {
     let result = catch_quietly(|| match ranges.get(c) {
         Some(r) => decoder.feed(&stream[r.clone()], out),
         None => decoder.eof(out),
     });
     match result {
-        Ok(Ok(())) => Outcome::Ok,
-        Ok(Err(rejection)) => Outcome::Rejected(rejection.to_string()),
-        Err(Caught::Panic(msg)) => Outcome::Panicked(msg),
-        Err(Caught::Fault(f)) => Outcome::Fault(f.kind, f.detail),
+        Ok(Ok(())) => CallOutcome::Ok,
+        Ok(Err(rejection)) => CallOutcome::Rejected(rejection.to_string()),
+        Err(Caught::Panic(msg)) => CallOutcome::Panicked(msg),
+        Err(Caught::Fault(f)) => CallOutcome::Fault(f.kind, f.detail),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::alloc::Usage;
 use crate::framing::Framing;
 
 use super::judge::{breach, Step};
-use super::verdict::{FailureKind, Outcome};
+use super::verdict::{CallOutcome, FailureKind};
 
 /// The most a single call may allocate before the case fails as a memory bomb: twice the
 /// largest frame (a buffer that doubles as it grows), four times the chunk (the chunk copied
@@ -37,17 +37,17 @@ pub const MEMORY_HARD_LIMIT: u64 = 64 << 30;
 pub const DEFAULT_MEMORY_SLACK: u64 = 256 * 1024;
 
 /// Clause 9: the call did not panic.
-pub(super) fn no_panic(outcome: &Outcome) -> Step {
+pub(super) fn no_panic(outcome: &CallOutcome) -> Step {
     match outcome {
-        Outcome::Panicked(msg) => breach(FailureKind::Panic, format!("panicked: {msg}")),
+        CallOutcome::Panicked(msg) => breach(FailureKind::Panic, format!("panicked: {msg}")),
         _ => Ok(()),
     }
 }
 
 /// Clause 9 (and 8, for a decoder in another process): the adapter raised no fault.
-pub(super) fn no_fault(outcome: &Outcome) -> Step {
+pub(super) fn no_fault(outcome: &CallOutcome) -> Step {
     match outcome {
-        Outcome::Fault(kind, detail) => breach(*kind, detail.clone()),
+        CallOutcome::Fault(kind, detail) => breach(*kind, detail.clone()),
         _ => Ok(()),
     }
 }

@@ -9,7 +9,7 @@ use crate::adapter::{FrameDecoder, Rejection};
 use crate::case::{Case, Stream};
 use crate::schedule::Schedule;
 
-use super::{check, Call, Failure, FailureKind, Fault, Verdict};
+use super::{judge, Call, Failure, FailureKind, Fault, Verdict};
 
 /// The case of the raw `bytes` in `framing` (such as `u8:max=3`), cut at `cuts`.
 pub(super) fn case(framing: &str, bytes: &[u8], cuts: &[usize]) -> Case {
@@ -104,7 +104,7 @@ pub(super) fn fails<D: FrameDecoder>(
     kind: FailureKind,
     call: Call,
 ) -> Failure {
-    match check(&mut decoder, case) {
+    match judge(&mut decoder, case) {
         Verdict::Fail(f) => {
             assert_eq!((f.kind, f.call), (kind, call), "{}", f.detail);
             f
@@ -115,6 +115,6 @@ pub(super) fn fails<D: FrameDecoder>(
 
 /// Asserts that `decoder` passes `case`.
 pub(super) fn passes<D: FrameDecoder>(mut decoder: D, case: &Case) {
-    let verdict = check(&mut decoder, case);
+    let verdict = judge(&mut decoder, case);
     assert!(verdict.is_pass(), "{verdict:?}");
 }

@@ -1,4 +1,4 @@
-//! The harness's side of a case: what a decoder call did ([`Call`], [`Outcome`],
+//! The harness's side of a case: what a decoder call did ([`Call`], [`CallOutcome`],
 //! [`CallRecord`], [`Transcript`]) and the judgement on the case ([`Verdict`], [`Failure`],
 //! [`FailureKind`]).
 //!
@@ -127,7 +127,7 @@ impl fmt::Display for Call {
 
 /// How a call returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum CallOutcome {
     /// `Ok(())`.
     Ok,
     /// `Err`, with the decoder's message.
@@ -148,7 +148,7 @@ pub struct CallRecord {
     /// The frames it pushed.
     pub frames: Vec<Vec<u8>>,
     /// How it returned.
-    pub outcome: Outcome,
+    pub outcome: CallOutcome,
 }
 
 /// Everything the decoder did in one case, call by call.

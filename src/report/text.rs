@@ -21,7 +21,7 @@ use std::fmt::Write;
 use super::{FoundFailure, Report};
 use crate::case::Case;
 use crate::framing::End;
-use crate::oracle::{short_hex, Call, Outcome};
+use crate::oracle::{short_hex, Call, CallOutcome};
 
 /// At most this many bytes of each read are dumped.
 const DUMP_BYTES: usize = 32;
@@ -157,11 +157,11 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
                 "{} -> {}",
                 frames_str(rec.frames.iter().map(|f| f.as_slice())),
                 match &rec.outcome {
-                    Outcome::Ok => "ok".to_string(),
-                    Outcome::Rejected(m) => format!("rejected: {m}"),
-                    Outcome::Panicked(m) => format!("panicked: {m}"),
-                    Outcome::Fault(k, m) => format!("{k}: {m}"),
-                    Outcome::Hung => "did not return".to_string(),
+                    CallOutcome::Ok => "ok".to_string(),
+                    CallOutcome::Rejected(m) => format!("rejected: {m}"),
+                    CallOutcome::Panicked(m) => format!("panicked: {m}"),
+                    CallOutcome::Fault(k, m) => format!("{k}: {m}"),
+                    CallOutcome::Hung => "did not return".to_string(),
                 }
             ),
             None => "(not called)".to_string(),
