@@ -49,6 +49,12 @@ const FAULT_SHRINK_RUNS: usize = 100;
 
 /// The default seed: runs are reproducible unless a seed is chosen.
 pub const DEFAULT_SEED: u64 = 0x5eed_f4a3;
+/// How many random cases [`Suite::new`] adds to the deterministic ones.
+pub const DEFAULT_RANDOM_CASES: usize = 500;
+/// [`Suite::new`]'s timeout per call into the decoder.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+/// [`Suite::new`]'s fault limit (see [`Suite::max_faults`]).
+pub const DEFAULT_MAX_FAULTS: usize = 25;
 
 /// A configured run of the default suite for one framing.
 #[derive(Clone, Debug)]
@@ -86,12 +92,12 @@ impl Suite {
         Suite {
             framing,
             seed: DEFAULT_SEED,
-            random_cases: 500,
-            timeout: Duration::from_secs(2),
+            random_cases: DEFAULT_RANDOM_CASES,
+            timeout: DEFAULT_TIMEOUT,
             fail_fast: false,
             shrink_runs: 2000,
             max_hangs: 1,
-            max_faults: 25,
+            max_faults: DEFAULT_MAX_FAULTS,
             memory_slack: crate::oracle::DEFAULT_MEMORY_SLACK,
             reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
             progress: None,
