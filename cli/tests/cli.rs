@@ -92,7 +92,8 @@ fn selftest_catches_the_whole_zoo() {
 #[test]
 fn vectors_readme_example_file_loads_and_runs() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/README.md"))
+            .unwrap();
     let json = readme
         .split("```json\n")
         .nth(1)

@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(parse_answer(b"DONE"), Ok(Answer::Done));
         assert_eq!(parse_answer(b"FRAME"), Ok(Answer::Frame(Vec::new())));
         assert_eq!(parse_answer(b"FRAME 00ff"), Ok(Answer::Frame(vec![0, 255])));
-        assert_eq!(parse_answer(b"ERROR too long"), Ok(Answer::Error("too long".into())));
+        assert_eq!(
+            parse_answer(b"ERROR too long"),
+            Ok(Answer::Error("too long".into()))
+        );
         assert_eq!(
             parse_answer(b"ERROR"),
             Ok(Answer::Error("(ERROR without a message)".into()))
@@ -86,7 +89,9 @@ mod tests {
 
     #[test]
     fn a_bad_line_is_quoted_in_the_error() {
-        assert!(parse_answer(b"debug: x").unwrap_err().contains("\"debug: x\""));
+        assert!(parse_answer(b"debug: x")
+            .unwrap_err()
+            .contains("\"debug: x\""));
         assert!(parse_answer(&[0xff, 0xfe]).unwrap_err().contains("fffe"));
         let long = "x".repeat(100);
         assert!(show_line(&long).ends_with("(100 bytes)"));

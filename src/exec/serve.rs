@@ -74,7 +74,10 @@ mod tests {
     fn served(framing: &str, input: &str) -> String {
         let framing: Framing = framing.parse().unwrap();
         let mut out = Vec::new();
-        serve(input.as_bytes(), &mut out, || ReferenceDecoder::new(framing)).unwrap();
+        serve(input.as_bytes(), &mut out, || {
+            ReferenceDecoder::new(framing)
+        })
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -99,7 +102,10 @@ mod tests {
         assert!(out.starts_with("DONE\nERROR "), "{out}");
         assert_eq!(out.lines().count(), 2, "{out}");
         let out = served("u8", "BEGIN\nCHUNK 0361\nEOF\n");
-        assert!(out.starts_with("DONE\nDONE\nERROR "), "a truncated frame at EOF: {out}");
+        assert!(
+            out.starts_with("DONE\nDONE\nERROR "),
+            "a truncated frame at EOF: {out}"
+        );
         let multi = || {
             from_fn(
                 (),
@@ -135,8 +141,10 @@ mod tests {
 
     fn served_err(input: &str) -> String {
         let framing: Framing = "u8".parse().unwrap();
-        serve(input.as_bytes(), Vec::new(), || ReferenceDecoder::new(framing))
-            .unwrap_err()
-            .to_string()
+        serve(input.as_bytes(), Vec::new(), || {
+            ReferenceDecoder::new(framing)
+        })
+        .unwrap_err()
+        .to_string()
     }
 }
