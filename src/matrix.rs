@@ -89,31 +89,6 @@ pub const GROUPS: [Group; 6] = [
 /// The framings the matrix covers (they live with the decoders they are chosen for).
 pub use crate::registry::framings;
 
-/// Transitional, for `main.rs` until the command line reads the [registry](crate::registry):
-/// a matrix decoder as the registry's [`Entry`](registry::Entry) used to be spelled here.
-#[doc(hidden)]
-#[derive(Clone)]
-pub struct MatrixDecoder {
-    /// [`Entry::id`](registry::Entry::id).
-    pub id: &'static str,
-    /// [`Entry::name`](registry::Entry::name).
-    pub name: &'static str,
-    /// [`Entry::build`](registry::Entry::build).
-    pub build: std::sync::Arc<registry::Build>,
-}
-
-/// Transitional, as [`MatrixDecoder`]: [`registry::matrix`], converted.
-#[doc(hidden)]
-pub fn bundled_decoders() -> Vec<MatrixDecoder> {
-    registry::matrix()
-        .map(|e| MatrixDecoder {
-            id: e.id(),
-            name: e.name(),
-            build: std::sync::Arc::new(|f| e.build(f)),
-        })
-        .collect()
-}
-
 /// One row: a decoder under one framing.
 pub struct Row {
     /// The decoder's name.

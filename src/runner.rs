@@ -52,6 +52,10 @@ const FAULT_SHRINK_RUNS: usize = 100;
 
 /// The default seed: runs are reproducible unless a seed is chosen.
 pub const DEFAULT_SEED: u64 = 0x5eed_f4a3;
+/// The default timeout per call into the decoder.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The default fault limit (see [`Runner::max_faults`]).
+pub const DEFAULT_MAX_FAULTS: usize = 25;
 
 /// How cases are run: the watchdog's timeout, the limits after which the rest are skipped,
 /// the shrinking budget and the `Reproduce with:` line.
@@ -92,11 +96,11 @@ impl Runner {
     pub fn new() -> Runner {
         Runner {
             seed: DEFAULT_SEED,
-            timeout: Duration::from_secs(2),
+            timeout: DEFAULT_TIMEOUT,
             fail_fast: false,
             shrink_runs: 2000,
             max_hangs: 1,
-            max_faults: 25,
+            max_faults: DEFAULT_MAX_FAULTS,
             memory_slack: crate::oracle::DEFAULT_MEMORY_SLACK,
             reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
             progress: None,

@@ -33,7 +33,10 @@ use crate::schedule::{catalog, Schedule};
 
 pub use crate::messages::{message_sets, random_stream};
 pub use crate::report::{CaseResult, FoundFailure, Report, Status};
-pub use crate::runner::{ProgressFn, DEFAULT_SEED};
+pub use crate::runner::{ProgressFn, DEFAULT_MAX_FAULTS, DEFAULT_SEED, DEFAULT_TIMEOUT};
+
+/// How many random cases [`Suite::new`] adds to the deterministic ones.
+pub const DEFAULT_RANDOM_CASES: usize = 500;
 
 /// A configured run of the default suite for one framing.
 #[derive(Clone, Debug)]
@@ -53,7 +56,7 @@ impl Suite {
         Suite {
             framing,
             seed: DEFAULT_SEED,
-            random_cases: 500,
+            random_cases: DEFAULT_RANDOM_CASES,
             vectors: true,
             runner: Runner::new(),
         }

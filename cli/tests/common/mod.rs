@@ -14,10 +14,14 @@ pub fn temp_dir() -> std::path::PathBuf {
     dir
 }
 
-/// The `framecheck` binary, run from the crate's folder.
+/// The repository's root, where the binary's relative paths (`vectors/`, `examples/`, the
+/// adapters of `cli/tests/adapters/`) start: the folder a user runs it from.
+pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// The `framecheck` binary, run from the repository's root.
 pub fn framecheck() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("framecheck").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.current_dir(ROOT);
     c
 }
 

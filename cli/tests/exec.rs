@@ -1,5 +1,5 @@
 //! `framecheck run --exec`: the exec protocol end to end, against the example adapters (which
-//! must pass) and buggy variants of the Python one (`tests/adapters/buggy.py`), each of which
+//! must pass) and buggy variants of the Python one (`cli/tests/adapters/buggy.py`), each of which
 //! must fail with exit code 1 and the right verdict kind, with the run completing.
 
 use predicates::prelude::*;
@@ -8,7 +8,7 @@ mod common;
 use common::{assert_no_process, framecheck, temp_dir};
 
 fn run_buggy(bug: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
-    let exec = format!("python3 tests/adapters/buggy.py {bug} u32be 1000");
+    let exec = format!("python3 cli/tests/adapters/buggy.py {bug} u32be 1000");
     let mut args = vec![
         "run",
         "--framing",
@@ -92,7 +92,7 @@ fn a_program_that_crashes_is_a_crash_and_the_run_goes_on() {
         .stdout(predicate::str::contains("FAIL crash"))
         .stdout(predicate::str::contains("SIGSEGV"));
     // Without --fail-fast, the run continues with fresh processes until the fault limit.
-    let exec = "python3 tests/adapters/buggy.py exit-at-eof u32be 1000";
+    let exec = "python3 cli/tests/adapters/buggy.py exit-at-eof u32be 1000";
     framecheck()
         .args([
             "run",
@@ -255,7 +255,7 @@ fn json_and_junit_reports_are_written() {
 #[test]
 fn a_program_that_stops_reading_is_a_hang_and_leaves_no_process() {
     let marker = format!("deaf-{}", std::process::id());
-    let exec = format!("python3 tests/adapters/buggy.py deaf u32be 1048576 {marker}");
+    let exec = format!("python3 cli/tests/adapters/buggy.py deaf u32be 1048576 {marker}");
     framecheck()
         .args(["run", "--framing", "u32be:max=1048576", "--exec", &exec])
         .args(["--cases", "0", "--timeout-ms", "500", "--fail-fast"])
@@ -292,7 +292,7 @@ fn output_after_an_answer_is_a_protocol_error() {
 /// alone passes on a fresh process.
 #[test]
 fn state_carried_across_begin_is_pointed_out() {
-    let exec = "python3 tests/adapters/buggy.py noreset u32be 1000";
+    let exec = "python3 cli/tests/adapters/buggy.py noreset u32be 1000";
     framecheck()
         .args([
             "run",
@@ -314,9 +314,9 @@ fn state_carried_across_begin_is_pointed_out() {
 fn an_interrupted_run_leaves_no_process() {
     use std::process::{Command, Stdio};
     let marker = format!("sigint-{}", std::process::id());
-    let exec = format!("python3 tests/adapters/buggy.py hang-on-empty u32be 1000 {marker}");
+    let exec = format!("python3 cli/tests/adapters/buggy.py hang-on-empty u32be 1000 {marker}");
     let child = Command::new(assert_cmd::cargo::cargo_bin("framecheck"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(common::ROOT)
         .args(["run", "--framing", "u32be:max=1000", "--exec", &exec])
         .args(["--timeout-ms", "60000"])
         .stdout(Stdio::null())

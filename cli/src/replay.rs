@@ -1,0 +1,84 @@
+//! `framecheck replay`: one case, from the token printed after `Reproduce with:`, against a
+//! bundled decoder or a program (`--exec`), with the bytes of every read shown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use framecheck::exec::{self, ExecProgram};
+use framecheck::{Case, FrameDecoder, Suite};
+
+use crate::bundled::Bundled;
+
+#[derive(clap::Args)]
+pub(crate) struct ReplayArgs {
+    /// The decoder: `reference` or `zoo:NAME`.
+    #[arg(long, default_value = "reference", conflicts_with = "exec")]
+    decoder: String,
+    /// A program speaking the exec protocol, run with `sh -c`.
+    #[arg(long)]
+    exec: Option<String>,
+    /// Timeout per request, in milliseconds (with --exec).
+    #[arg(
+        long,
+        default_value_t = exec::DEFAULT_TIMEOUT.as_millis() as u64,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    timeout_ms: u64,
+    /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
+    #[arg(long, default_value_t = exec::DEFAULT_MEMORY_SLACK >> 20)]
+    memory_slack_mb: u64,
+    /// The case token: `framing/stream-hex/cuts`.
+    token: String,
+}
+
+/// Replays the case, exiting 1 if it fails.
+pub(crate) fn run(args: ReplayArgs) -> anyhow::Result<bool> {
+    let case = Case::from_token(&args.token)?;
+    let framing = case.stream.framing();
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let mut program: Option<Arc<ExecProgram>> = None;
+    let make: Arc<dyn Fn() -> Box<dyn FrameDecoder> + Send + Sync> = match &args.exec {
+        Some(cmd) => {
+            let p = Arc::new(
+                ExecProgram::new(cmd.clone(), framing, timeout)
+                    .memory_slack(args.memory_slack_mb << 20),
+            );
+            p.preflight()?;
+            program = Some(p.clone());
+            Arc::new(move || Box::new(p.decoder()) as Box<dyn FrameDecoder>)
+        }
+        None => {
+            let decoder = Bundled::parse(&args.decoder)?;
+            Arc::new(move || decoder.build(framing))
+        }
+    };
+    // Through the runner, so that a case that hangs is reported as a hang, not waited on.
+    let m = make.clone();
+    let report = Suite::new(framing)
+        .vectors(false)
+        .shrink_runs(0)
+        .timeout(program.as_ref().map_or(timeout, |p| p.suite_timeout()))
+        .run_cases(vec![case.clone()], move || m());
+    let pass = match report.failures.first() {
+        None => {
+            println!("PASS {}", case.token());
+            // Show what happened anyway: a replay is for looking.
+            let calls = framecheck::oracle::transcript(&mut make(), &case);
+            print!("{}", framecheck::report::render_case(&case, &calls));
+            true
+        }
+        Some(found) => {
+            let f = &found.failure;
+            println!("FAIL {}: {}", f.kind, f.detail);
+            print!(
+                "{}",
+                framecheck::report::render_case(&case, &f.transcript.calls)
+            );
+            false
+        }
+    };
+    if let Some(p) = program {
+        p.shutdown();
+    }
+    Ok(pass)
+}

@@ -1,0 +1,243 @@
+//! `framecheck run`: the default suite against a bundled decoder, in process or isolated in a
+//! child process (`--isolate`), or against a program speaking the exec protocol (`--exec`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use framecheck::exec::{self, ExecProgram};
+use framecheck::{suite, Framing, Report, Suite};
+
+use crate::bundled::Bundled;
+use crate::progress::with_progress;
+
+#[derive(clap::Args)]
+pub(crate) struct RunArgs {
+    /// Framings to test, comma-separated (`u8`, `u16be`, `u32be:max=1024:incl`, ...), or `all`
+    /// (bundled decoders only; with --exec, name the one framing the program decodes).
+    #[arg(long, default_value = "all")]
+    framing: String,
+    /// Maximum frame length, overriding the framing's (inclusive).
+    #[arg(long)]
+    max_frame: Option<u64>,
+    /// A bundled decoder: `reference` or `zoo:NAME` (see `framecheck selftest`).
+    #[arg(long, default_value = "reference", conflicts_with = "exec")]
+    decoder: String,
+    /// Test a program instead: run with `sh -c`, spoken to in the exec protocol (README).
+    #[arg(long)]
+    exec: Option<String>,
+    /// Run the bundled decoder in a child process (`framecheck serve`), so that an abort or a
+    /// stack overflow is a `crash` verdict instead of the end of the run.
+    #[arg(long, conflicts_with = "exec")]
+    isolate: bool,
+    /// Seed of the random cases.
+    #[arg(long, value_parser = crate::parse_seed)]
+    seed: Option<u64>,
+    /// Number of random cases per framing.
+    #[arg(long, default_value_t = suite::DEFAULT_RANDOM_CASES)]
+    cases: usize,
+    /// Timeout per request (per call into the decoder) in milliseconds; past it, a hang.
+    #[arg(
+        long,
+        default_value_t = suite::DEFAULT_TIMEOUT.as_millis() as u64,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    timeout_ms: u64,
+    /// Stop at the first failing case (then shrink it).
+    #[arg(long)]
+    fail_fast: bool,
+    /// Stop (skipping the rest) after this many hangs (default: 1 in process, where each hang
+    /// leaves a thread behind; the fault limit for a program, which is killed instead).
+    #[arg(long)]
+    max_hangs: Option<usize>,
+    /// Stop (skipping the rest) after this many faults: hangs, crashes, protocol errors, memory
+    /// bombs.
+    #[arg(long, default_value_t = suite::DEFAULT_MAX_FAULTS)]
+    max_faults: usize,
+    /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
+    #[arg(long, default_value_t = exec::DEFAULT_MEMORY_SLACK >> 20)]
+    memory_slack_mb: u64,
+    /// Write a JSON report here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<std::path::PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<std::path::PathBuf>,
+}
+
+pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let framings = framings(&args.framing, args.max_frame)?;
+    let mut reports = Vec::new();
+    // The programs to run through the exec protocol, one per framing: the user's, or this
+    // binary serving a bundled decoder (--isolate).
+    let mut programs: Vec<(Framing, String)> = Vec::new();
+    if let Some(cmd) = &args.exec {
+        let [framing] = framings[..] else {
+            anyhow::bail!(
+                "--exec needs the one framing the program decodes, as in --framing u32be \
+                 (got {:?})",
+                args.framing
+            );
+        };
+        programs.push((framing, cmd.clone()));
+    }
+    let decoder = Bundled::parse(&args.decoder)?;
+    if matches!(decoder, Bundled::TestAbort) && !args.isolate {
+        anyhow::bail!("test:abort aborts the process that runs it: use it with --isolate");
+    }
+    let framings: Vec<Framing> = if args.exec.is_some() {
+        Vec::new()
+    } else if args.framing == "all" {
+        framings
+            .into_iter()
+            .filter(|f| decoder.supports(*f))
+            .collect()
+    } else {
+        if let Some(f) = framings.iter().find(|f| !decoder.supports(**f)) {
+            anyhow::bail!("{} cannot decode {f}", decoder.name());
+        }
+        framings
+    };
+    if args.isolate {
+        let exe = std::env::current_exe()?;
+        for framing in &framings {
+            let cmd = exec::serve_command(&exe.display().to_string(), &decoder.name(), *framing);
+            programs.push((*framing, cmd));
+        }
+    }
+    for (framing, cmd) in programs {
+        let program = Arc::new(
+            ExecProgram::new(cmd.clone(), framing, timeout)
+                .memory_slack(args.memory_slack_mb << 20),
+        );
+        program.preflight()?;
+        let started = Instant::now();
+        let p = program.clone();
+        let suite = configure(Suite::new(framing), &args)
+            .timeout(program.suite_timeout())
+            // A hung program is killed, not left behind: hangs are faults like any other.
+            .max_hangs(args.max_hangs.unwrap_or(args.max_faults))
+            .shrink_hangs(true)
+            .reproduce_with(exec::replay_template(
+                &cmd,
+                timeout,
+                args.memory_slack_mb << 20,
+            ));
+        let report = with_progress(suite).run(move || p.decoder());
+        program.shutdown();
+        print!("{report}");
+        confirm_on_fresh_process(&cmd, framing, timeout, args.memory_slack_mb, &report);
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "  exec: {} round trips in {secs:.2} s ({:.0}/s), {} program start(s)",
+            program.round_trips(),
+            program.round_trips() as f64 / secs.max(1e-9),
+            program.starts()
+        );
+        reports.push(report);
+    }
+    if args.exec.is_none() && !args.isolate {
+        for framing in framings {
+            let d = decoder;
+            let suite = configure(suite_for(framing, &decoder, args.seed), &args).timeout(timeout);
+            let report = with_progress(suite).run(move || d.build(framing));
+            print!("{report}");
+            reports.push(report);
+        }
+    }
+    write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
+    Ok(reports.iter().all(|r| r.is_pass()))
+}
+
+/// The framings of `--framing` (`all` is the catalog), with `--max-frame` applied.
+fn framings(spec: &str, max: Option<u64>) -> anyhow::Result<Vec<Framing>> {
+    let list = if spec == "all" {
+        Framing::catalog()
+    } else {
+        spec.split(',')
+            .map(|s| s.trim().parse::<Framing>())
+            .collect::<Result<_, _>>()?
+    };
+    Ok(match max {
+        Some(m) => list.into_iter().map(|f| f.with_max_frame_len(m)).collect(),
+        None => list,
+    })
+}
+
+/// The default suite for a bundled decoder run in process, whose failures replay with
+/// `framecheck replay --decoder NAME`.
+pub(crate) fn suite_for(framing: Framing, decoder: &Bundled, seed: Option<u64>) -> Suite {
+    let mut suite = Suite::new(framing).reproduce_with(replay_in_process(&decoder.name()));
+    if let Some(s) = seed {
+        suite = suite.seed(s);
+    }
+    suite
+}
+
+/// The `Reproduce with:` template for bundled decoder `name` run in process.
+pub(crate) fn replay_in_process(name: &str) -> String {
+    format!("framecheck replay --decoder {name} '{{token}}'")
+}
+
+/// Replays each minimal case on a fresh process and says when it does not fail there: the
+/// failure then depends on what earlier streams left in the program (state kept across
+/// `BEGIN`), and the replay line alone will not show it.
+fn confirm_on_fresh_process(
+    cmd: &str,
+    framing: Framing,
+    timeout: Duration,
+    slack_mb: u64,
+    report: &Report,
+) {
+    for found in &report.failures {
+        let program = Arc::new(
+            ExecProgram::new(cmd.to_string(), framing, timeout).memory_slack(slack_mb << 20),
+        );
+        if program.preflight().is_err() {
+            continue;
+        }
+        let verdict = framecheck::judge(&mut program.decoder(), &found.minimal);
+        program.shutdown();
+        if verdict.is_pass() {
+            println!(
+                "  note: the minimal {} case passes on a fresh process: it fails only after \
+                 earlier streams (does the program keep state across BEGIN?); run the suite \
+                 with --fail-fast to see the first case that failed",
+                found.failure.kind
+            );
+        }
+    }
+}
+
+/// The options every run shares: seed, case count, limits, fail-fast.
+fn configure(mut suite: Suite, args: &RunArgs) -> Suite {
+    if let Some(s) = args.seed {
+        suite = suite.seed(s);
+    }
+    if let Some(n) = args.max_hangs {
+        suite = suite.max_hangs(n);
+    }
+    suite
+        .random_cases(args.cases)
+        .max_faults(args.max_faults)
+        .fail_fast(args.fail_fast)
+}
+
+fn write_reports(
+    reports: &[Report],
+    json: Option<&std::path::Path>,
+    junit: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&framecheck::report::to_json(reports))?;
+        std::fs::write(path, text + "\n").map_err(|e| {
+            anyhow::anyhow!("{}: cannot write the JSON report: {e}", path.display())
+        })?;
+    }
+    if let Some(path) = junit {
+        std::fs::write(path, framecheck::report::to_junit("framecheck", reports)).map_err(|e| {
+            anyhow::anyhow!("{}: cannot write the JUnit report: {e}", path.display())
+        })?;
+    }
+    Ok(())
+}

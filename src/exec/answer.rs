@@ -1,0 +1,99 @@
+//! The program's side of the wire: one line of an answer, parsed.
+//!
+//! Contract: [`parse_answer`] reads any bytes a program under test may print and never panics;
+//! a line that is not `FRAME`, `DONE` or `ERROR` comes back as a message quoting it, which the
+//! runner turns into a `protocol-error` verdict. The parser is kept apart from the process
+//! runner so that the fuzz target `exec_answer` and the corpus check can call it alone.
+
+use crate::error::{decode_hex, hex};
+
+/// One line of a program's answer (protocol v1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// `DONE`: the call returned `Ok`.
+    Done,
+    /// `FRAME <hex>` (or `FRAME` alone, an empty frame).
+    Frame(Vec<u8>),
+    /// `ERROR <message>` (or `ERROR` alone): the call returned `Err`.
+    Error(String),
+}
+
+/// Reads one line of an answer, without its `\n` (a trailing `\r` is allowed). The error says
+/// what is wrong with the line, quoting it: a `protocol-error` verdict. Never panics, whatever
+/// the bytes (`fuzz/fuzz_targets/exec_answer.rs` checks that).
+///
+/// ```
+/// use framecheck::exec::{parse_answer, Answer};
+///
+/// assert_eq!(parse_answer(b"FRAME 6869"), Ok(Answer::Frame(b"hi".to_vec())));
+/// assert_eq!(parse_answer(b"DONE\r"), Ok(Answer::Done));
+/// assert!(parse_answer(b"FRAME 6g").unwrap_err().contains("FRAME 6g"));
+/// ```
+pub fn parse_answer(bytes: &[u8]) -> Result<Answer, String> {
+    let Ok(line) = std::str::from_utf8(bytes) else {
+        return Err(format!(
+            "a line that is not text: {}",
+            hex(&bytes[..bytes.len().min(32)])
+        ));
+    };
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line == "DONE" {
+        return Ok(Answer::Done);
+    }
+    if line == "FRAME" {
+        return Ok(Answer::Frame(Vec::new()));
+    }
+    if let Some(h) = line.strip_prefix("FRAME ") {
+        return decode_hex("FRAME", h)
+            .map(Answer::Frame)
+            .map_err(|e| format!("{} ({e})", show_line(line)));
+    }
+    if line == "ERROR" {
+        return Ok(Answer::Error("(ERROR without a message)".to_string()));
+    }
+    if let Some(m) = line.strip_prefix("ERROR ") {
+        return Ok(Answer::Error(m.to_string()));
+    }
+    Err(format!("{} is not FRAME, DONE or ERROR", show_line(line)))
+}
+
+pub(super) fn show_line(line: &str) -> String {
+    if line.len() <= 80 {
+        format!("{line:?}")
+    } else {
+        let cut = (0..=80)
+            .rev()
+            .find(|&i| line.is_char_boundary(i))
+            .unwrap_or(0);
+        format!("{:?}… ({} bytes)", &line[..cut], line.len())
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::{parse_answer, show_line, Answer};
+
+    #[test]
+    fn every_answer_form_parses() {
+        assert_eq!(parse_answer(b"DONE"), Ok(Answer::Done));
+        assert_eq!(parse_answer(b"FRAME"), Ok(Answer::Frame(Vec::new())));
+        assert_eq!(parse_answer(b"FRAME 00ff"), Ok(Answer::Frame(vec![0, 255])));
+        assert_eq!(
+            parse_answer(b"ERROR too long"),
+            Ok(Answer::Error("too long".into()))
+        );
+        assert_eq!(
+            parse_answer(b"ERROR"),
+            Ok(Answer::Error("(ERROR without a message)".into()))
+        );
+    }
+
+    #[test]
+    fn a_bad_line_is_quoted_in_the_error() {
+        assert!(parse_answer(b"debug: x")
+            .unwrap_err()
+            .contains("\"debug: x\""));
+        assert!(parse_answer(&[0xff, 0xfe]).unwrap_err().contains("fffe"));
+        let long = "x".repeat(100);
+        assert!(show_line(&long).ends_with("(100 bytes)"));
+    }
+}

@@ -1,0 +1,56 @@
+//! The exec protocol (version 1): a decoder in any language, driven through a child process.
+//!
+//! The harness starts the user's command with `sh -c` and talks to it over stdin/stdout in
+//! ASCII lines ending in `\n`.
+//!
+//! ```text
+//! harness -> program            program -> harness (per request)
+//! BEGIN                         zero or more  FRAME <hex>   (one per frame completed, in order;
+//! CHUNK <hex>                                               `FRAME` alone is an empty frame)
+//! EOF                           then exactly  DONE  or  ERROR <message>
+//! ```
+//!
+//! `BEGIN` starts a new stream with a fresh decoder (answered by `DONE`); `CHUNK` carries the
+//! bytes of one `recv()` in lowercase hex (at least one byte); `EOF` says the peer closed the
+//! stream. After `ERROR` the harness starts the next stream with `BEGIN`, except under a
+//! framing whose errors the decoder recovers from (`lines:resync`): there it goes on with the
+//! same stream (`CHUNK`, or `EOF` again), as it does in process. Anything the program writes to
+//! stderr is kept (the last 4 KiB) for the report.
+//!
+//! [`ExecProgram`] keeps one process alive across cases and restarts it only after a fault.
+//! Each fault is a verdict on the case ([`Fault`]), and the run goes on:
+//!
+//! | what the program does | verdict |
+//! |---|---|
+//! | exits, or is killed by a signal | `crash`, with the exit status or signal and the stderr tail |
+//! | does not answer a request within the timeout | `hang` (the process group is killed) |
+//! | writes a line that is not `FRAME`/`DONE`/`ERROR`, or bad hex | `protocol-error`, with the line |
+//! | grows its peak resident memory beyond the budget | `memory-bomb` (read from `/proc/PID/status`, reset through `/proc/PID/clear_refs` at each `BEGIN`) |
+//!
+//! # Where each part lives
+//!
+//! | file | side | what |
+//! |---|---|---|
+//! | `request.rs` | both | [`Request`]: the three requests, written by the runner, read by [`serve`] |
+//! | `answer.rs` | both | [`Answer`] and [`parse_answer`]: one line of an answer (the fuzz target `exec_answer`) |
+//! | `program.rs` | harness | [`ExecProgram`] and its per-stream [`ExecDecoder`] |
+//! | `process.rs` | harness | the child process: spawn, write, read, watch memory, kill ([`kill_all`]) |
+//! | `serve.rs` | program | [`serve`]: a decoder in this process, answering over any reader and writer |
+//! | `command_line.rs` | harness | the `serve` command of `run --isolate`, and the replay line for a program |
+//!
+//! Both ends sit in one module so that what the harness writes and what [`serve`] reads are
+//! checked against each other by unit tests, and the bytes on the wire stay pinned in one place.
+
+mod answer;
+mod command_line;
+mod process;
+mod program;
+mod request;
+mod serve;
+
+pub use answer::{parse_answer, Answer};
+pub use command_line::{replay_template, serve_command, shell_quote};
+pub use process::{kill_all, kill_all_on_signals};
+pub use program::{ExecDecoder, ExecProgram, DEFAULT_MEMORY_SLACK, DEFAULT_TIMEOUT};
+pub use request::Request;
+pub use serve::serve;

@@ -1,0 +1,270 @@
+//! The harness's side of a running program: [`ExecProgram`] keeps one process alive across
+//! cases, and each stream gets an [`ExecDecoder`] that turns `feed`/`eof` into requests.
+//!
+//! Contract: one request is in flight at a time (a lock around the process); a fault kills the
+//! process, becomes the verdict of the case that met it, and the next request starts a fresh
+//! process. What this process allocates to talk to the program is not metered as the
+//! decoder's memory: the program's own resident memory is, through `/proc`.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::process::Proc;
+use crate::adapter::{FrameDecoder, Rejection};
+use crate::alloc::unmetered;
+use crate::error::Error;
+use crate::framing::Framing;
+use crate::oracle::{FailureKind, Fault};
+
+/// Resident memory a program may grow by beyond four frames, by default.
+pub const DEFAULT_MEMORY_SLACK: u64 = 64 * 1024 * 1024;
+
+/// How long a program may take to answer one request, by default (`framecheck replay
+/// --exec`'s `--timeout-ms`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How much longer than the program's own timeout a suite waits on one call: the program's
+/// timeout fires first, and the suite's watchdog only guards the harness.
+const WATCHDOG_MARGIN: Duration = Duration::from_secs(5);
+
+/// A decoder program, started on demand and kept alive across cases.
+pub struct ExecProgram {
+    command: String,
+    framing: Framing,
+    timeout: Duration,
+    memory_slack: u64,
+    proc: Mutex<Option<Proc>>,
+    /// Set by [`ExecProgram::shutdown`]: no process is started after it.
+    closed: AtomicBool,
+    starts: AtomicU64,
+    round_trips: AtomicU64,
+}
+
+impl ExecProgram {
+    /// A program run as `sh -c command`, decoding `framing`, with `timeout` per request.
+    pub fn new(command: impl Into<String>, framing: Framing, timeout: Duration) -> ExecProgram {
+        ExecProgram {
+            command: command.into(),
+            framing,
+            timeout,
+            memory_slack: DEFAULT_MEMORY_SLACK,
+            proc: Mutex::new(None),
+            closed: AtomicBool::new(false),
+            starts: AtomicU64::new(0),
+            round_trips: AtomicU64::new(0),
+        }
+    }
+
+    /// The resident-memory growth allowed beyond four maximum-size frames.
+    #[must_use]
+    pub fn memory_slack(mut self, bytes: u64) -> ExecProgram {
+        self.memory_slack = bytes;
+        self
+    }
+
+    /// The resident-memory budget: four maximum-size frames and the slack.
+    pub fn memory_budget(&self) -> u64 {
+        let max = self.framing.max_frame_len();
+        max.saturating_add(self.framing.header_len(max) as u64)
+            .saturating_mul(4)
+            .saturating_add(self.memory_slack)
+    }
+
+    /// The command.
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    /// The timeout for a [`Suite`](crate::Suite) that runs this program: the program's own
+    /// per-request timeout, and a margin, so that a hang is the program's timeout (which kills
+    /// it) and not the suite's watchdog (which could only leave it behind).
+    pub fn suite_timeout(&self) -> Duration {
+        self.timeout + WATCHDOG_MARGIN
+    }
+
+    /// Stops the program (its whole process group), if it is running, for good: a request
+    /// after this fails at once instead of starting it again (a case still running on a
+    /// worker thread when a run ends must not leave a process behind).
+    pub fn shutdown(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        let mut guard = self.proc.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = guard.take() {
+            p.kill();
+        }
+    }
+
+    /// How many times the program was started.
+    pub fn starts(&self) -> u64 {
+        self.starts.load(Ordering::Relaxed)
+    }
+
+    /// How many requests were answered.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
+    }
+
+    /// Starts the program and checks that it answers `BEGIN` with `DONE`; the error says why
+    /// not (command not found, exit status, stderr). Run this before a suite, so that a program
+    /// that cannot run at all is a usage error and not ten thousand failed cases.
+    pub fn preflight(&self) -> Result<(), Error> {
+        let mut guard = self.proc.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = guard.take() {
+            p.kill();
+        }
+        let mut p = self
+            .spawn()
+            .map_err(|e| Error::new(format!("cannot start `sh -c {:?}`: {e}", self.command)))?;
+        let answer = p
+            .send(false, "BEGIN", None, self.timeout)
+            .and_then(|_| p.response("BEGIN", &mut Vec::new(), self.timeout, u64::MAX));
+        match answer {
+            Ok(Ok(())) => {
+                *guard = Some(p);
+                Ok(())
+            }
+            Ok(Err(rejection)) => {
+                p.kill();
+                Err(Error::new(format!(
+                    "`{}` answered BEGIN with ERROR {rejection}; it must answer DONE",
+                    self.command
+                )))
+            }
+            Err(fault) => {
+                p.kill();
+                Err(Error::new(format!(
+                    "`{}` did not answer BEGIN: {}",
+                    self.command, fault.detail
+                )))
+            }
+        }
+    }
+
+    /// A decoder for one stream; its first call sends `BEGIN`.
+    pub fn decoder(self: &Arc<Self>) -> ExecDecoder {
+        ExecDecoder {
+            program: self.clone(),
+            begun: false,
+        }
+    }
+
+    /// The longest answer line read: twice the largest frame in hex, and a MiB more.
+    fn max_line(&self) -> usize {
+        self.framing
+            .max_frame_len()
+            .saturating_mul(2)
+            .saturating_add(1 << 20)
+            .min(usize::MAX as u64) as usize
+    }
+
+    fn spawn(&self) -> io::Result<Proc> {
+        Proc::spawn(&self.command, self.max_line(), &self.starts)
+    }
+
+    /// Sends one request, `what` with an optional hex argument (after `BEGIN` on a stream's
+    /// first call), and reads its answer.
+    fn request(
+        &self,
+        begun: &mut bool,
+        what: &str,
+        arg: Option<&[u8]>,
+        frames: &mut Vec<Vec<u8>>,
+    ) -> Result<Result<(), Rejection>, Fault> {
+        let mut guard = self.proc.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Fault {
+                kind: FailureKind::Crash,
+                detail: "the program was shut down: the run is over".to_string(),
+            });
+        }
+        if guard.is_none() {
+            let p = self.spawn().map_err(|e| Fault {
+                kind: FailureKind::Crash,
+                detail: format!("cannot start `sh -c {:?}`: {e}", self.command),
+            })?;
+            *guard = Some(p);
+        }
+        let p = guard.as_mut().expect("started above");
+        let budget = self.memory_budget();
+        let result = (|| {
+            // The previous answer must have been all the program said.
+            p.check_quiet(what)?;
+            if !*begun {
+                p.reset_peak();
+            }
+            let deadline = Instant::now() + self.timeout;
+            p.send(!*begun, what, arg, self.timeout)?;
+            if !*begun {
+                let mut none = Vec::new();
+                match p.response_by("BEGIN", &mut none, deadline, self.timeout, budget)? {
+                    Ok(()) if none.is_empty() => {}
+                    other => {
+                        return Err(Fault {
+                            kind: FailureKind::ProtocolError,
+                            detail: format!(
+                                "BEGIN must be answered by DONE alone; the answer was {} \
+                                 frame(s) and {:?}",
+                                none.len(),
+                                other
+                            ),
+                        })
+                    }
+                }
+                *begun = true;
+                p.watch();
+            }
+            let answer = p.response_by(what, frames, deadline, self.timeout, budget)?;
+            self.round_trips.fetch_add(1, Ordering::Relaxed);
+            p.check_memory(budget)?;
+            Ok(answer)
+        })();
+        if result.is_err() {
+            if let Some(p) = guard.take() {
+                p.kill();
+            }
+        }
+        result
+    }
+}
+
+impl Drop for ExecProgram {
+    fn drop(&mut self) {
+        if let Some(p) = self.proc.get_mut().ok().and_then(|p| p.take()) {
+            p.kill();
+        }
+    }
+}
+
+/// One stream's decoder in an [`ExecProgram`]: `feed` sends `CHUNK`, `eof` sends `EOF`.
+pub struct ExecDecoder {
+    program: Arc<ExecProgram>,
+    begun: bool,
+}
+
+impl ExecDecoder {
+    fn call(
+        &mut self,
+        what: &str,
+        arg: Option<&[u8]>,
+        frames: &mut Vec<Vec<u8>>,
+    ) -> Result<(), Rejection> {
+        // The program's memory is its resident set, read from /proc; what this process
+        // allocates to talk to it is the harness's, not the decoder's.
+        let answer = unmetered(|| self.program.request(&mut self.begun, what, arg, frames));
+        match answer {
+            Ok(answer) => answer,
+            Err(fault) => fault.raise(),
+        }
+    }
+}
+
+impl FrameDecoder for ExecDecoder {
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.call("CHUNK", Some(chunk), frames)
+    }
+
+    fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        self.call("EOF", None, frames)
+    }
+}
