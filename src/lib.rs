@@ -16,24 +16,37 @@
 //! ```
 //!
 //! # Architecture
+//! From the bottom up; each module imports only modules above it in this table, never one
+//! below (`tests/architecture.rs` checks that the graph has no cycle).
+//!
 //! | module | what lives there |
 //! |---|---|
-//! | [`adapter`] | the [`FrameDecoder`] trait a decoder under test implements, and its contract |
-//! | `exec` | the exec protocol: a decoder in any language, as a child process (unix) |
-//! | [`framing`] | wire formats: reference encoder, the specification, [`ReferenceDecoder`] |
+//! | [`framing`] | wire formats, one file each behind the [`Format`](framing::Format) trait: string form, encoder, incremental header parse, the whole-stream specification, vector JSON |
 //! | [`schedule`] | chunk schedules: how a stream is cut into reads; the named catalog |
-//! | [`case`] | a [`Stream`] with its expectation, and a [`Case`] = stream × schedule |
-//! | [`adversarial`] | hostile lengths, truncations and edge sizes for each framing |
-//! | [`oracle`] | runs one case and returns a [`Verdict`] |
-//! | [`shrink`] | minimal failing cases |
-//! | [`suite`] | the default suite, the runner with its hang watchdog, the [`Report`] |
-//! | [`report`] | text rendering of failures |
+//! | [`adapter`] | the [`FrameDecoder`] trait a decoder under test implements, its contract, and declared profiles |
 //! | [`alloc`] | the counting allocator behind the memory-bomb check |
+//! | [`bundled`] | a bundled decoder as the registry lists it (id, name, kind, builder) |
+//! | [`reference`](mod@reference) | [`ReferenceDecoder`]: the strict incremental decoder every decoder is held to |
+//! | [`case`] | a [`Stream`] with its expectation and its [`StreamKind`](case::StreamKind), and a [`Case`] = stream × schedule |
+//! | [`adversarial`] | hostile lengths, truncations and edge sizes for each framing |
+//! | [`messages`] | the valid message sets and seeded random streams |
+//! | [`oracle`] | runs one case ([`judge`]) and returns a [`Verdict`]: one small step per contract clause |
+//! | [`shrink`] | minimal failing cases |
+//! | [`report`] | the report model ([`Report`]) and its renderings: text, JSON, JUnit |
+//! | [`runner`] | runs cases with a hang watchdog, fault limits and shrinking |
+//! | [`vectors`] | golden vectors: model, JSON (both directions), spec cross-check, generator, runner |
+//! | [`suite`] | the default suite: vectors, messages × schedules, adversarial and random cases |
+//! | `exec` | the exec protocol, both sides: a decoder in any language as a child process, and `serve` (unix) |
 //! | [`zoo`] | buggy decoders that show the harness catches what it claims to |
-//! | [`fuzz`] | fuzz-target entry points: raw bytes to a checked case |
-//! | [`vectors`] | golden vectors: load, check, generate and run `vectors/*.json` |
+//! | [`adapters`] | third-party decoders (tokio-util, unsigned-varint, prost, asynchronous-codec, actix-codec), each behind a feature |
+//! | [`registry`] | the one list of bundled decoders: reference, adapters, zoo |
+//! | [`fuzz`] | fuzz-target entry points: raw bytes or `arbitrary` cases to a checked case |
 //! | [`matrix`] | the conformance matrix: bundled decoders × framings × case groups |
-//! | [`adapters`] | third-party decoders (tokio-util 0.7), each behind a feature |
+//! | [`corpus`] | seed corpora for the fuzz targets, and replaying them |
+//!
+//! The command line is the `framecheck-cli` package in `cli/`: one file per subcommand, over
+//! this library's public API. The bug classes the harness exists to catch, and how each is
+//! exposed, are in `docs/bug-classes.md`.
 //!
 //! Three kinds of outcome are kept apart: the decoder's own [`Rejection`], the harness's
 //! [`Verdict`] on a case, and this library's [`Error`] for input it cannot use.

@@ -30,7 +30,7 @@
 //! - [`all`] lists the reference first, then the adapters (in the matrix's row order), then the
 //!   zoo; [`Entry::build`] returns `None` for a framing the decoder cannot be configured for.
 //! - An adapter is built declaring the framing it was configured for as its profile
-//!   ([`declare`]): maximum, empty frames, and for lines the EOF and recovery policies.
+//!   ([`declare`](crate::adapter::declare)): maximum, empty frames, and for lines the EOF and recovery policies.
 //!
 //! # Adding a decoder
 //! Each variant declares its own entries beside its code: each adapter module has an

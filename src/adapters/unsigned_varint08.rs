@@ -1,6 +1,6 @@
 //! unsigned-varint 0.8's `codec::UviBytes`: a varint length prefix, then the payload, as a
-//! tokio-util decoder; driven by [`DecodeLoop`](super::tokio_util07::DecodeLoop) and
-//! [`FramedReadDriver`](super::tokio_util07::FramedReadDriver).
+//! tokio-util decoder; driven by [`DecodeLoop`] and
+//! [`FramedReadDriver`].
 //!
 //! ```
 //! use framecheck::adapters::{tokio_util07::DecodeLoop, unsigned_varint08::uvi_bytes};

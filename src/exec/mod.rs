@@ -18,7 +18,7 @@
 //! stderr is kept (the last 4 KiB) for the report.
 //!
 //! [`ExecProgram`] keeps one process alive across cases and restarts it only after a fault.
-//! Each fault is a verdict on the case ([`Fault`]), and the run goes on:
+//! Each fault is a verdict on the case ([`Fault`](crate::oracle::Fault)), and the run goes on:
 //!
 //! | what the program does | verdict |
 //! |---|---|
