@@ -21,6 +21,7 @@
 //!
 //! | module | what lives there |
 //! |---|---|
+//! | [`kind`] | stream kinds: what a generated stream tests, as data |
 //! | [`framing`] | wire formats, one file each behind the [`Format`](framing::Format) trait: string form, encoder, incremental header parse, the whole-stream specification, vector JSON |
 //! | [`schedule`] | chunk schedules: how a stream is cut into reads; the named catalog |
 //! | [`adapter`] | the [`FrameDecoder`] trait a decoder under test implements, its contract, and declared profiles |
@@ -64,6 +65,7 @@ mod error;
 pub mod exec;
 pub mod framing;
 pub mod fuzz;
+pub mod kind;
 pub mod matrix;
 pub mod messages;
 pub mod oracle;

@@ -24,7 +24,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::adversary::{pattern, truncations, Adversary, LARGEST_MESSAGE};
 use super::format::{Format, Registered};
+use crate::kind::StreamKind;
 use super::json::{u64_field, FieldError};
 use super::spec::{truncated, End, ExpectedFrame, Expectation, HeaderParse};
 use super::{Framing, Wire};
@@ -150,6 +152,28 @@ impl Format for Fixed {
         }
         out.extend_from_slice(message);
         Ok(())
+    }
+
+    /// `trunc@K`: three frames cut off inside the first frame's first bytes and at every
+    /// frame seam ±1 (bug class 13), and `one-extra-byte`: a frame and one byte more.
+    fn adversaries(&self, _framing: &Framing) -> Vec<Adversary> {
+        let size = self.size;
+        let mut out = Vec::new();
+        if size.saturating_mul(3) <= LARGEST_MESSAGE {
+            let three = pattern(3 * size as usize);
+            let s = size as usize;
+            let mut cuts: Vec<usize> = (1..8)
+                .chain([s - 1, s, s + 1, 2 * s - 1, 2 * s + 1])
+                .collect();
+            cuts.retain(|&k| k > 0 && k < three.len());
+            cuts.sort_unstable();
+            cuts.dedup();
+            out.extend(truncations(&three, cuts));
+            let mut extra = pattern(s);
+            extra.push(0xff);
+            out.push(Adversary::raw("one-extra-byte", StreamKind::WireEdge, extra));
+        }
+        out
     }
 
     fn parse_header(&self, _framing: &Framing, _avail: &[u8]) -> HeaderParse {

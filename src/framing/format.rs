@@ -12,6 +12,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::adversary::Adversary;
 use super::json::FieldError;
 use super::spec::{expect_headers, ErrorClass, Expectation, HeaderParse};
 use super::{Framing, LineEof};
@@ -20,9 +21,9 @@ use crate::error::Error;
 /// One wire format: its string form, its geometry, its encoder, its incremental header parse
 /// and its whole-stream specification.
 ///
-/// Five methods are required ([`name`](Format::name), [`options_help`](Format::options_help),
-/// [`json_type`](Format::json_type),
-/// [`largest_payload`](Format::largest_payload), [`parse_header`](Format::parse_header)); the
+/// Six methods are required ([`name`](Format::name), [`options_help`](Format::options_help),
+/// [`json_type`](Format::json_type), [`largest_payload`](Format::largest_payload),
+/// [`parse_header`](Format::parse_header), [`adversaries`](Format::adversaries)); the
 /// rest have defaults that fit a header-delimited format. Methods that depend on the shared
 /// limits take the whole [`Framing`], whose [`max_frame_len`](Framing::max_frame_len) and
 /// [`empty_frames`](Framing::empty_frames) they read.
@@ -174,6 +175,12 @@ pub trait Format: fmt::Debug + Send + Sync {
 
     /// Reads the header at the start of `avail`, which may hold less than a header or more.
     fn parse_header(&self, framing: &Framing, avail: &[u8]) -> HeaderParse;
+
+    /// The adversarial streams of this format: the lengths, headers, delimiters and cuts that
+    /// decoders get wrong. Formats with a length field build on
+    /// [`header_adversaries`](super::header_adversaries). Required, so that a new format
+    /// says what is hostile to it.
+    fn adversaries(&self, framing: &Framing) -> Vec<Adversary>;
 
     /// Reads a complete header: the payload length it announces, or why it is invalid. The
     /// default reads it with [`parse_header`](Format::parse_header), and says that formats

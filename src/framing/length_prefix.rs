@@ -43,7 +43,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::adversary::{header_adversaries, Adversary, HeaderEdges};
 use super::format::{Format, Registered};
+use crate::kind::Hostile;
 use super::json::{bool_field, choice_field, u64_field, FieldError};
 use super::spec::{ErrorClass, HeaderParse};
 use super::{Framing, Wire};
@@ -276,6 +278,33 @@ impl Format for LengthPrefix {
             ));
         }
         Ok(payload)
+    }
+
+    /// The shared length-field streams ([`header_adversaries`]), and two of a fixed width's
+    /// own: `top-bit` and `top-bit+1`, a field with only its top bit set (bug class 8), and
+    /// under `:incl` `incl-below-header=V`, a field smaller than the header (class 17).
+    fn adversaries(&self, framing: &Framing) -> Vec<Adversary> {
+        let w = self.width as u64;
+        let edges = HeaderEdges {
+            framing,
+            width: w,
+            overhead: if self.includes_header { w } else { 0 },
+        };
+        let top = 1u64 << (8 * w - 1);
+        let top_bit = |plus_one| Hostile::TopBit { plus_one };
+        let mut extras: Vec<Adversary> = [
+            edges.header_then_few("top-bit".into(), top_bit(false), top),
+            edges.header_then_few("top-bit+1".into(), top_bit(true), top | 1),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if self.includes_header {
+            extras.extend((0..w).filter_map(|v| {
+                edges.header_then_few(format!("incl-below-header={v}"), Hostile::BelowHeader(v), v)
+            }));
+        }
+        header_adversaries(&edges, extras)
     }
 
     fn parse_header(&self, framing: &Framing, avail: &[u8]) -> HeaderParse {

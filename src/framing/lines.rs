@@ -35,7 +35,9 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
+use super::adversary::{length_edges, pattern, truncations, Adversary, LARGEST_MESSAGE};
 use super::format::{Format, Registered};
+use crate::kind::{Hostile, LengthEdge, StreamKind};
 use super::json::{bool_field, choice_field, FieldError};
 use super::spec::{truncated, At, End, ErrorClass, ExpectedFrame, Expectation, HeaderParse};
 use super::{Framing, Wire};
@@ -257,6 +259,74 @@ impl Format for Lines {
 
     fn expect(&self, framing: &Framing, stream: &[u8]) -> Expectation {
         self.expect_lines(framing, stream)
+    }
+
+    /// The streams of lines, built around the newline:
+    ///
+    /// | stream name | what it is | bug classes |
+    /// |---|---|---|
+    /// | `len=0`, `len=1`, `len=max-1`, `len=max` | lines at the edges, then a short line | 10, 14 |
+    /// | `len=max+1-complete` | a line one byte too long with its newline, then a good line: an error, then (under `:resync`) the good line | 10, 12 |
+    /// | `len=max+1-unterminated` | a line one byte too long, then EOF | 10, 13 |
+    /// | `overlong-x2` | two over-long lines back to back, then a good line | 12 |
+    /// | `unterminated` | a last line without its newline (the `:eof` policy) | 13 |
+    /// | `cr-lf`, `cr-cr-lf`, `lone-cr-at-eof` | `\r\n` line ends: the `\r` is payload, unless `:crlf` strips one | 4 |
+    /// | `not-utf8`, `not-utf8-at-eof`, `utf8-2-byte` | bytes that are not UTF-8, and a character a read may split: errors, or not, under `:text` | |
+    /// | `empty-x100` | a hundred empty lines | 14 |
+    /// | `trunc@K` | two lines cut off after K bytes | 13 |
+    fn adversaries(&self, framing: &Framing) -> Vec<Adversary> {
+        let max = framing.max_frame_len();
+        let line = |len: u64| framing.conform(pattern(len as usize));
+        let mut out = Vec::new();
+        for (name, edge, len) in length_edges(max) {
+            // With a tiny max (0) some of these do not fit: they are left out.
+            if len <= LARGEST_MESSAGE && len <= max && max >= 1 {
+                let msgs = vec![line(len), b"z".to_vec()];
+                out.push(Adversary::messages(
+                    name,
+                    StreamKind::LengthEdge(edge),
+                    msgs,
+                    Vec::new(),
+                ));
+            }
+        }
+        if let Some(over) = max.checked_add(1).filter(|&v| v <= LARGEST_MESSAGE) {
+            let good = b"ok\n".to_vec();
+            let long = line(over);
+            let raw = |name: &str, hostile: Hostile, parts: &[&[u8]]| {
+                Adversary::raw(name, StreamKind::HostileHeader(hostile), parts.concat())
+            };
+            let complete: &[&[u8]] = &[&good, &long, b"\nz\n"];
+            out.push(raw("len=max+1-complete", Hostile::OverMaxComplete, complete));
+            let unterminated: &[&[u8]] = &[&good, &long];
+            out.push(raw(
+                "len=max+1-unterminated",
+                Hostile::OverMaxUnterminated,
+                unterminated,
+            ));
+            let twice: &[&[u8]] = &[&good, &long, b"\n", &long, b"\nz\n"];
+            out.push(raw("overlong-x2", Hostile::OverlongTwice, twice));
+        }
+        let edge =
+            |name: &str, bytes: &[u8]| Adversary::raw(name, StreamKind::WireEdge, bytes.to_vec());
+        out.push(edge("unterminated", b"ok\nxyz"));
+        out.push(edge("cr-lf", b"ok\r\nz\r\n"));
+        out.push(edge("cr-cr-lf", b"a\r\r\nz\n"));
+        out.push(edge("lone-cr-at-eof", b"ok\n\r"));
+        // Text: a line that is not UTF-8 between two good ones, and a two-byte character (é)
+        // that the catalog's cuts split.
+        out.push(edge("not-utf8", b"ok\n\xff\xfe\nz\n"));
+        out.push(edge("utf8-2-byte", "caf\u{e9}\n\u{e9}\n".as_bytes()));
+        out.push(edge("not-utf8-at-eof", b"ok\n\xc3"));
+        out.push(Adversary::messages(
+            "empty-x100",
+            StreamKind::LengthEdge(LengthEdge::EmptyRun(100)),
+            vec![Vec::new(); 100],
+            Vec::new(),
+        ));
+        let two = b"abc\nhello\n";
+        out.extend(truncations(two, 1..two.len()));
+        out
     }
 
     fn line_eof(&self) -> Option<LineEof> {

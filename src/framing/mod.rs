@@ -52,10 +52,15 @@ use std::str::FromStr;
 
 use crate::error::Error;
 
+mod adversary;
 mod format;
 mod json;
 mod spec;
 
+pub use adversary::{
+    header_adversaries, length_edges, pattern, truncations, Adversary, AdversaryBytes, HeaderEdges,
+    LARGEST_MESSAGE,
+};
 pub use fixed::{Fixed, LARGEST_FIXED_SIZE};
 pub use format::{Format, Registered};
 pub use json::FieldError;
@@ -369,6 +374,11 @@ impl Framing {
     /// The specification: what the whole stream `stream` must decode to.
     pub fn expect(&self, stream: &[u8]) -> Expectation {
         self.format().expect(self, stream)
+    }
+
+    /// The format's adversarial streams, as descriptions ([`Format::adversaries`]).
+    pub fn adversaries(&self) -> Vec<Adversary> {
+        self.format().adversaries(self)
     }
 }
 

@@ -29,7 +29,9 @@
 
 use serde_json::{Map, Value};
 
+use super::adversary::{header_adversaries, Adversary, HeaderEdges};
 use super::format::{Format, Registered};
+use crate::kind::{Hostile, StreamKind};
 use super::json::FieldError;
 use super::spec::{ErrorClass, HeaderParse};
 use super::{Framing, Wire};
@@ -111,6 +113,35 @@ impl Format for Netstring {
 
     fn header_for_field(&self, value: u64) -> Option<Vec<u8>> {
         Some(format!("{value}:").into_bytes())
+    }
+
+    /// The shared length-field streams ([`header_adversaries`]), and a netstring's own edge
+    /// cases (`netstring-*`): a leading zero, an empty length, a byte that is not a digit, a
+    /// length longer than any `u64`, a missing comma, a payload then EOF before the comma, and
+    /// the empty netstring.
+    fn adversaries(&self, framing: &Framing) -> Vec<Adversary> {
+        let edges = HeaderEdges {
+            framing,
+            width: 0,
+            overhead: 0,
+        };
+        let raw: [(&str, &[u8]); 7] = [
+            ("netstring-leading-zero", b"01:a,"),
+            ("netstring-empty-length", b":,"),
+            ("netstring-non-digit", b"3x:abc,"),
+            ("netstring-huge-length", b"99999999999999999999999:"),
+            ("netstring-missing-comma", b"3:abcX"),
+            ("netstring-no-comma-at-eof", b"3:abc"),
+            ("netstring-zero", b"0:,"),
+        ];
+        let extras = raw
+            .into_iter()
+            .map(|(name, tail)| {
+                let kind = StreamKind::HostileHeader(Hostile::Netstring);
+                Adversary::messages(name, kind, edges.good(), tail.to_vec())
+            })
+            .collect();
+        header_adversaries(&edges, extras)
     }
 
     /// A netstring's `<digits>:`, at the start of `avail`. The header is complete at its colon

@@ -27,7 +27,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::adversary::{header_adversaries, Adversary, HeaderEdges};
 use super::format::{Format, Registered};
+use crate::kind::{Hostile, StreamKind, Truncation};
 use super::json::{bool_field, FieldError};
 use super::spec::{ErrorClass, HeaderParse};
 use super::{Framing, Wire};
@@ -138,6 +140,44 @@ impl Format for Varint {
 
     fn header_for_field(&self, value: u64) -> Option<Vec<u8>> {
         Some(varint(value))
+    }
+
+    /// The shared length-field streams ([`header_adversaries`]), and a varint's own edge
+    /// cases (bug class 15): non-minimal encodings of 0 and 1, a 10th byte that overflows
+    /// `u64`, continuation bytes that never end, the largest ten-byte varint, a varint cut
+    /// short (`varint-*`).
+    fn adversaries(&self, framing: &Framing) -> Vec<Adversary> {
+        let edges = HeaderEdges {
+            framing,
+            width: 0,
+            overhead: 0,
+        };
+        let raw_headers: [(&str, Vec<u8>); 6] = [
+            ("varint-overlong-0", vec![0x80, 0x00]),
+            ("varint-overlong-1", vec![0x81, 0x00]),
+            ("varint-overlong-1-x3", vec![0x81, 0x80, 0x00]),
+            (
+                "varint-10th-byte-overflow",
+                [vec![0x80; 9], vec![0x02]].concat(),
+            ),
+            ("varint-endless", vec![0x80; 12]),
+            ("varint-max-10-bytes", [vec![0xff; 9], vec![0x01]].concat()),
+        ];
+        let mut extras: Vec<Adversary> = raw_headers
+            .into_iter()
+            .map(|(name, mut tail)| {
+                tail.extend(edges.few());
+                let kind = StreamKind::HostileHeader(Hostile::Varint);
+                Adversary::messages(name, kind, edges.good(), tail)
+            })
+            .collect();
+        extras.push(Adversary::messages(
+            "varint-truncated",
+            StreamKind::Truncation(Truncation::VarintHeader),
+            edges.good(),
+            vec![0x80, 0x80],
+        ));
+        header_adversaries(&edges, extras)
     }
 
     fn parse_header(&self, framing: &Framing, avail: &[u8]) -> HeaderParse {
