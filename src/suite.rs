@@ -26,7 +26,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::adapter::FrameDecoder;
 use crate::adversarial;
 use crate::case::Case;
-use crate::framing::{Framing, LineEof, Wire};
+use crate::framing::{Framing, LineEof};
 use crate::oracle::catch_quietly;
 use crate::runner::Runner;
 use crate::schedule::{catalog, Schedule};
@@ -208,25 +208,26 @@ impl Suite {
                     declared.push("no empty frames".to_string());
                 }
             }
-            if let Wire::Lines(l) = self.framing.wire() {
-                if let Some(e) = eof.filter(|&e| e != l.eof) {
-                    suite.framing = suite.framing.with_line_eof(e);
-                    declared.push(
-                        match e {
-                            LineEof::Emit => "an unterminated last line is a frame (eof=emit)",
-                            LineEof::Reject => "an unterminated last line is an error (eof=reject)",
-                        }
-                        .to_string(),
-                    );
-                }
-                if let Some(r) = resync.filter(|&r| r != l.resync) {
-                    suite.framing = suite.framing.with_resync(r);
-                    declared.push(if r {
-                        "goes on after an error, from the next newline (resync)".to_string()
-                    } else {
-                        "an error ends the stream (no resync)".to_string()
-                    });
-                }
+            // The line policies, for formats that have them (`None` elsewhere).
+            let current_eof = self.framing.line_eof();
+            if let Some(e) = eof.filter(|&e| current_eof.is_some_and(|c| c != e)) {
+                suite.framing = suite.framing.with_line_eof(e);
+                declared.push(
+                    match e {
+                        LineEof::Emit => "an unterminated last line is a frame (eof=emit)",
+                        LineEof::Reject => "an unterminated last line is an error (eof=reject)",
+                    }
+                    .to_string(),
+                );
+            }
+            let current_resync = self.framing.line_resync();
+            if let Some(r) = resync.filter(|&r| current_resync.is_some_and(|c| c != r)) {
+                suite.framing = suite.framing.with_resync(r);
+                declared.push(if r {
+                    "goes on after an error, from the next newline (resync)".to_string()
+                } else {
+                    "an error ends the stream (no resync)".to_string()
+                });
             }
         }
         let mut report = suite.run_cases(suite.cases(), factory);
