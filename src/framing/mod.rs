@@ -23,19 +23,51 @@
 //! ```
 //!
 //! # Adding a format
-//! A format is one file in this folder holding a small `Copy` type that implements
-//! [`Format`] (what the harness asks of it) and [`Registered`] (how it is found by name, in a
-//! framing string or a vector file), and one line in the `formats!` list below, which declares the module, adds the variant to
-//! [`Wire`] and registers the name. Nothing else in the crate matches on formats: the
-//! generators, the oracle, the schedules and the vectors all go through [`Framing`]'s methods.
+//! A format is one file in this folder and one line of the `formats!` list below.
+//! - **The file** holds a small `Copy` type that implements two traits: [`Format`], what the
+//!   harness asks of it, and [`Registered`], how it is found by name in a framing string or a
+//!   vector file.
+//! - **The line** declares the module, adds the variant to [`Wire`] and registers the names.
+//!
+//! The generators, the oracle, the schedules, the vectors and the CLI reach a format only
+//! through [`Framing`]'s methods. Three places look at a format's own options, each for a
+//! reason of its own:
+//! - the [reference decoder](crate::reference) scans lines itself, for linear time on long
+//!   lines, and decodes every other format through [`Framing::parse_header`];
+//! - the zoo's decoders are length prefixes by design;
+//! - each third-party adapter maps a framing onto its codec's settings.
+//!
 //! For a format `crc` in `src/framing/crc.rs`:
 //!
 //! ```text
+//! // src/framing/crc.rs
+//! #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+//! pub struct Crc { /* its options */ }
+//!
+//! impl Registered for Crc {
+//!     const NAMES: &'static str = "crc32";
+//!     const JSON_TYPE: &'static str = "crc";
+//!     const JSON_FIELDS: &'static [&'static str] = &[];
+//!     fn from_name(name: &str) -> Option<Crc> { (name == "crc32").then_some(Crc {}) }
+//!     fn from_json(o: &Map<String, Value>) -> Result<Crc, FieldError> { Ok(Crc {}) }
+//! }
+//!
+//! impl Format for Crc {
+//!     fn name(&self) -> String { "crc32".into() }
+//!     fn options_help(&self) -> &'static str { "max=N and noempty" }
+//!     fn json_type(&self) -> &'static str { Self::JSON_TYPE }
+//!     fn largest_payload(&self) -> u64 { u32::MAX.into() }
+//!     fn parse_header(&self, framing: &Framing, avail: &[u8]) -> HeaderParse { … }
+//!     fn adversaries(&self, framing: &Framing) -> Vec<Adversary> { … }
+//!     // and, as the format needs: header_for_field, trailer, check_trailer, expect, …
+//! }
+//!
+//! // src/framing/mod.rs
 //! formats! {
-//!     ...
+//!     …
 //!     /// Frames of one fixed size.
 //!     Fixed(fixed::Fixed),
-//!     /// Frames with a CRC trailer.
+//!     /// Frames with a CRC-32 trailer.
 //!     Crc(crc::Crc),          // <- the one line
 //! }
 //! ```
@@ -493,6 +525,101 @@ mod tests {
                 Wire::from_name(&f.name()).map(|w| w.format().name()),
                 Some(f.name())
             );
+        }
+    }
+
+    /// Every built-in format with each of its options, as the suite runs them.
+    fn every_framing() -> Vec<Framing> {
+        let mut all = Framing::catalog();
+        for s in [
+            "u8:max=3",
+            "u16be:max=300:incl:noempty",
+            "u32le:max=1000:incl",
+            "varint:max=1000:overlong",
+            "varint:max=200:noempty",
+            "netstring:max=100",
+            "lines:max=16:eof=emit:resync:text:crlf",
+            "lines:max=0:noempty",
+            "fixed:size=1",
+        ] {
+            all.push(s.parse().unwrap());
+        }
+        all
+    }
+
+    /// The [`Format`] contract, clause 1: what the encoder writes, the specification reads
+    /// back, and the header parse sees a header of `header_len` bytes at each frame.
+    #[test]
+    fn every_format_reads_back_what_it_writes() {
+        for f in every_framing() {
+            let messages: Vec<Vec<u8>> = [vec![], b"a".to_vec(), pattern(300), b"\n\r".to_vec()]
+                .into_iter()
+                .map(|m| f.conform(m))
+                .filter(|m| {
+                    (f.empty_frames() || !m.is_empty()) && m.len() as u64 <= f.max_frame_len()
+                })
+                .collect();
+            let enc = f.encode(&messages).unwrap_or_else(|e| panic!("{f}: {e}"));
+            let spec = f.expect(&enc.bytes);
+            assert_eq!(spec.end, End::Clean, "{f}");
+            let payloads: Vec<&[u8]> = spec
+                .frames
+                .iter()
+                .map(|x| &enc.bytes[x.payload.clone()])
+                .collect();
+            let want: Vec<&[u8]> = messages.iter().map(|m| &m[..]).collect();
+            assert_eq!(payloads, want, "{f}");
+            for (range, m) in enc.frames.iter().zip(&messages) {
+                match f.parse_header(&enc.bytes[range.clone()]) {
+                    HeaderParse::Frame {
+                        header_len,
+                        payload,
+                    } => {
+                        assert_eq!(header_len, f.header_len(m.len() as u64), "{f}");
+                        assert_eq!(payload, m.len() as u64, "{f}");
+                    }
+                    other => panic!("{f}: {other:?} at a frame it wrote"),
+                }
+            }
+        }
+    }
+
+    /// The [`Format`] contract, clause 2: the header parse is incremental. Byte by byte, a
+    /// header's prefix is `NeedMore` until the header is whole, and once a prefix proves it
+    /// bad, every longer prefix says the same number of bytes prove it.
+    #[test]
+    fn every_header_parse_is_incremental() {
+        for f in every_framing() {
+            let max = f.max_frame_len();
+            let mut headers: Vec<Vec<u8>> = [0, 1, max, max + 1, f.field_max()]
+                .into_iter()
+                .filter_map(|v| f.header_for_field(v))
+                .collect();
+            headers.extend(f.adversaries().into_iter().filter_map(|a| match a.bytes {
+                AdversaryBytes::Raw(b) => Some(b),
+                AdversaryBytes::Messages { tail, .. } => Some(tail),
+            }));
+            for h in headers {
+                let mut proof: Option<usize> = None;
+                let mut whole: Option<usize> = None;
+                for k in 0..=h.len() {
+                    let (now, done) = match f.parse_header(&h[..k]) {
+                        HeaderParse::NeedMore { proven } => (proven, None),
+                        HeaderParse::Bad {
+                            proven, header_len, ..
+                        } => (Some(proven), Some(header_len)),
+                        HeaderParse::Frame { header_len, .. } => (None, Some(header_len)),
+                    };
+                    if proof.is_some() {
+                        assert_eq!(now, proof, "{f}: {} bytes of {h:02x?}", k);
+                    }
+                    if let Some(w) = whole {
+                        assert_eq!(done, Some(w), "{f}: {} bytes of {h:02x?}", k);
+                    }
+                    proof = proof.or(now);
+                    whole = whole.or(done);
+                }
+            }
         }
     }
 
