@@ -595,9 +595,9 @@ mod tests {
                 .into_iter()
                 .filter_map(|v| f.header_for_field(v))
                 .collect();
-            headers.extend(f.adversaries().into_iter().filter_map(|a| match a.bytes {
-                AdversaryBytes::Raw(b) => Some(b),
-                AdversaryBytes::Messages { tail, .. } => Some(tail),
+            headers.extend(f.adversaries().into_iter().map(|a| match a.bytes {
+                AdversaryBytes::Raw(b) => b,
+                AdversaryBytes::Messages { tail, .. } => tail,
             }));
             for h in headers {
                 let mut proof: Option<usize> = None;
