@@ -221,6 +221,21 @@ pub trait Format: fmt::Debug + Send + Sync {
     }
 }
 
+/// Sets `field` if `opt` is the flag `name`: for [`Format::set_option`].
+pub fn set_flag(opt: &str, name: &str, field: &mut bool) -> bool {
+    let hit = opt == name;
+    *field |= hit;
+    hit
+}
+
+/// Writes `:name` if `on`: for [`Format::fmt_options`].
+pub fn write_flag(f: &mut fmt::Formatter<'_>, name: &str, on: bool) -> fmt::Result {
+    if on {
+        write!(f, ":{name}")?;
+    }
+    Ok(())
+}
+
 /// How a format is found by name: what the `formats!` list in `framing/mod.rs` needs of each
 /// format it registers, beyond [`Format`].
 pub trait Registered: Format + Copy + Sized {

@@ -44,7 +44,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::adversary::{header_adversaries, Adversary, HeaderEdges};
-use super::format::{Format, Registered};
+use super::format::{set_flag, write_flag, Format, Registered};
 use crate::kind::Hostile;
 use super::json::{bool_field, choice_field, u64_field, FieldError};
 use super::spec::{ErrorClass, HeaderParse};
@@ -183,20 +183,11 @@ impl Format for LengthPrefix {
     }
 
     fn fmt_options(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.includes_header {
-            f.write_str(":incl")?;
-        }
-        Ok(())
+        write_flag(f, "incl", self.includes_header)
     }
 
     fn set_option(&mut self, _spec: &str, opt: &str) -> Result<bool, crate::Error> {
-        Ok(match opt {
-            "incl" => {
-                self.includes_header = true;
-                true
-            }
-            _ => false,
-        })
+        Ok(set_flag(opt, "incl", &mut self.includes_header))
     }
 
     fn largest_payload(&self) -> u64 {

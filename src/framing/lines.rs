@@ -36,7 +36,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use super::adversary::{length_edges, pattern, truncations, Adversary, LARGEST_MESSAGE};
-use super::format::{Format, Registered};
+use super::format::{set_flag, write_flag, Format, Registered};
 use crate::kind::{Hostile, LengthEdge, StreamKind};
 use super::json::{bool_field, choice_field, FieldError};
 use super::spec::{truncated, At, End, ErrorClass, ExpectedFrame, Expectation, HeaderParse};
@@ -166,26 +166,20 @@ impl Format for Lines {
         if self.eof == LineEof::Emit {
             f.write_str(":eof=emit")?;
         }
-        if self.resync {
-            f.write_str(":resync")?;
-        }
-        if self.text {
-            f.write_str(":text")?;
-        }
-        if self.crlf {
-            f.write_str(":crlf")?;
-        }
-        Ok(())
+        write_flag(f, "resync", self.resync)?;
+        write_flag(f, "text", self.text)?;
+        write_flag(f, "crlf", self.crlf)
     }
 
     fn set_option(&mut self, _spec: &str, opt: &str) -> Result<bool, Error> {
         match opt {
             "eof=emit" => self.eof = LineEof::Emit,
             "eof=reject" => self.eof = LineEof::Reject,
-            "resync" => self.resync = true,
-            "text" => self.text = true,
-            "crlf" => self.crlf = true,
-            _ => return Ok(false),
+            _ => {
+                return Ok(set_flag(opt, "resync", &mut self.resync)
+                    || set_flag(opt, "text", &mut self.text)
+                    || set_flag(opt, "crlf", &mut self.crlf))
+            }
         }
         Ok(true)
     }

@@ -94,7 +94,7 @@ pub use adversary::{
     LARGEST_MESSAGE,
 };
 pub use fixed::{Fixed, LARGEST_FIXED_SIZE};
-pub use format::{Format, Registered};
+pub use format::{set_flag, write_flag, Format, Registered};
 pub use json::FieldError;
 pub use length_prefix::{Endian, LengthPrefix};
 pub use lines::{LineEof, Lines};

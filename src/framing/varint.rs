@@ -28,7 +28,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::adversary::{header_adversaries, Adversary, HeaderEdges};
-use super::format::{Format, Registered};
+use super::format::{set_flag, write_flag, Format, Registered};
 use crate::kind::{Hostile, StreamKind, Truncation};
 use super::json::{bool_field, FieldError};
 use super::spec::{ErrorClass, HeaderParse};
@@ -102,20 +102,11 @@ impl Format for Varint {
     }
 
     fn fmt_options(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.overlong {
-            f.write_str(":overlong")?;
-        }
-        Ok(())
+        write_flag(f, "overlong", self.overlong)
     }
 
     fn set_option(&mut self, _spec: &str, opt: &str) -> Result<bool, crate::Error> {
-        Ok(match opt {
-            "overlong" => {
-                self.overlong = true;
-                true
-            }
-            _ => false,
-        })
+        Ok(set_flag(opt, "overlong", &mut self.overlong))
     }
 
     fn largest_payload(&self) -> u64 {
