@@ -19,9 +19,10 @@
 //! A token is text, and its repeat syntax (`00*1000`) makes a few bytes of it a long stream:
 //! a stream that would pass [`MAX_STREAM_LEN`] (16 MiB) is a usage error that names the limit,
 //! before anything that large is allocated. At the worst (a frame in every byte, such as
-//! `u8/00*16777216/-`) that is 16 Mi frames, and the case still fits in about 1 GiB; the
-//! largest stream the default suite makes, a frame of the largest adversarial size (8 MiB),
-//! fits with room to spare.
+//! `u8/00*16777216/-`) that is 16 Mi frames, whose case takes 0.7 GiB; the largest stream
+//! the default suite makes, a frame of the largest adversarial size (8 MiB), fits with room
+//! to spare. Under a framing that recovers from errors (`lines:resync`), where every line can
+//! start a new segment of the expectation, a stream holds at most [`MAX_RESYNC_LINES`] lines.
 
 use std::fmt;
 use std::io::Read;
@@ -36,6 +37,35 @@ pub use crate::kind::{Hostile, LengthEdge, StreamKind, Truncation};
 /// The longest stream a replay token or a golden vector may hold: 16 MiB. (See the module
 /// docs: a stream with a frame in every byte costs about 64 bytes per frame to hold and judge.)
 pub const MAX_STREAM_LEN: usize = 1 << 24;
+
+/// The most lines a stream may hold under a framing that recovers from errors
+/// (`lines:resync`): 4 Mi. Each line there can be an error the decoder recovers from, and each
+/// such error starts a new segment of the [`Expectation`] (about 200 bytes), so a stream of
+/// 16 Mi newlines would cost the specification 3 GiB.
+pub const MAX_RESYNC_LINES: usize = 1 << 22;
+
+/// Checks `bytes` against [`MAX_STREAM_LEN`] and [`MAX_RESYNC_LINES`] under `framing`: the
+/// reason, naming the limit, if it passes one. `what` names the stream (`a replay token`).
+pub(crate) fn check_stream_limits(framing: Framing, bytes: &[u8], what: &str) -> Result<(), String> {
+    if bytes.len() > MAX_STREAM_LEN {
+        return Err(format!(
+            "the stream is {} bytes long; {what} may hold at most {MAX_STREAM_LEN} bytes \
+             (16 MiB, MAX_STREAM_LEN)",
+            bytes.len()
+        ));
+    }
+    if framing.line_resync() == Some(true) {
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        if lines > MAX_RESYNC_LINES {
+            return Err(format!(
+                "the stream holds {lines} lines under {framing}, which recovers from errors; \
+                 {what} may hold at most {MAX_RESYNC_LINES} lines there (4 Mi, \
+                 MAX_RESYNC_LINES), as each can start a new segment of the expectation"
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// The longest replay token a file given as `@FILE` may hold: 64 MiB of text.
 pub const MAX_TOKEN_FILE_LEN: u64 = 1 << 26;
@@ -332,6 +362,8 @@ impl Case {
             .parse()
             .map_err(|e| Error::new(format!("replay token: {e}")))?;
         let bytes = expand_hex(stream)?;
+        check_stream_limits(framing, &bytes, "a replay token")
+            .map_err(|e| Error::new(format!("replay token: {e}")))?;
         let schedule: Schedule = cuts
             .parse()
             .map_err(|e| Error::new(format!("replay token: {e}")))?;
@@ -470,6 +502,53 @@ mod tests {
             let e = Case::from_token(token).unwrap_err().to_string();
             assert!(e.contains(needle), "{token}: {e}");
         }
+    }
+
+    /// The token that `replay_token` found (see `corpus/regressions/replay_token/`): its runs
+    /// add up to 19 million one-byte frames, and it is refused before they are allocated.
+    #[test]
+    fn a_token_past_the_stream_limit_is_an_error_naming_it() {
+        let e = Case::from_token("fixed:size=1/00*9.00*16777216/-")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("part 1: 00*16777216 makes the stream longer than 16777216 bytes")
+                && e.contains("MAX_STREAM_LEN"),
+            "{e}"
+        );
+        let e = Case::from_token("u8/00*99999999999999999999999/-")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the repeat count 9999"), "{e}");
+        let at_the_limit = format!("u8/00*{MAX_STREAM_LEN}/-");
+        assert_eq!(
+            Case::from_token(&at_the_limit).unwrap().stream.bytes().len(),
+            MAX_STREAM_LEN
+        );
+    }
+
+    #[test]
+    fn a_resync_token_past_the_line_limit_is_an_error_naming_it() {
+        let token = format!("lines:max=16:noempty:resync/0a*{}/-", MAX_RESYNC_LINES + 1);
+        let e = Case::from_token(&token).unwrap_err().to_string();
+        assert!(
+            e.contains("holds 4194305 lines") && e.contains("MAX_RESYNC_LINES"),
+            "{e}"
+        );
+        // Without `:resync` the same lines are only frames.
+        let token = format!("lines:max=16/0a*{}/-", MAX_RESYNC_LINES + 1);
+        assert!(Case::from_token(&token).is_ok());
+    }
+
+    #[test]
+    fn a_raw_stream_is_taken_apart_on_first_use() {
+        let f: Framing = "u8".parse().unwrap();
+        let raw = Stream::raw(f, "r", vec![2, b'a', b'b', 0, 5, b'x']);
+        assert!(raw.parts.get().is_none(), "taken apart before use");
+        assert_eq!(raw.messages(), [b"ab".to_vec(), Vec::new()]);
+        assert_eq!(raw.tail(), [5, b'x']);
+        let built = Stream::with_tail(f, "r", vec![b"ab".to_vec(), vec![]], vec![5, b'x']);
+        assert_eq!(raw, built.unwrap());
     }
 
     #[test]

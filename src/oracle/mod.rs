@@ -414,6 +414,55 @@ pub(crate) fn short_hex(bytes: &[u8]) -> String {
     }
 }
 
+/// The watchdog times the decoder's calls, not the harness's work between them.
+#[cfg(test)]
+mod progress_tests {
+    use std::time::Duration;
+
+    use super::{judge_with_progress, testing::two_frames, Progress, DEFAULT_MEMORY_SLACK};
+    use crate::adapter::{FrameDecoder, Rejection};
+
+    #[test]
+    fn the_clock_stops_while_the_harness_works_and_runs_in_calls() {
+        let p = Progress::new();
+        p.pause();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(p.age(), Duration::ZERO);
+        p.begin(3);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(p.age() >= Duration::from_millis(5));
+    }
+
+    /// A decoder that notes how long the watchdog thinks its call has run, on entry.
+    struct Watched<'p>(&'p Progress, Vec<Duration>);
+
+    impl FrameDecoder for Watched<'_> {
+        fn feed(&mut self, _: &[u8], _: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            self.1.push(self.0.age());
+            Ok(())
+        }
+
+        fn eof(&mut self, _: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            self.1.push(self.0.age());
+            Ok(())
+        }
+    }
+
+    /// Built 50 ms before the case, the clock would say the first call had run 50 ms; the
+    /// case's judge starts it only with the call. After the case it runs again (the decoder's
+    /// drop is its own code).
+    #[test]
+    fn a_case_starts_the_clock_with_each_call_and_leaves_it_running() {
+        let p = Progress::new();
+        std::thread::sleep(Duration::from_millis(50));
+        let mut d = Watched(&p, Vec::new());
+        let _ = judge_with_progress(&mut d, &two_frames(&[3]), Some(&p), DEFAULT_MEMORY_SLACK);
+        assert!(d.1.iter().all(|&a| a < Duration::from_millis(50)), "{:?}", d.1);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(p.age() >= Duration::from_millis(5));
+    }
+}
+
 /// Clause 1: the driver feeds each read once, in order, never empty, then calls `eof`; nothing
 /// but the bytes tells the decoder where frames start.
 #[cfg(test)]

@@ -137,6 +137,43 @@ mod clause8_tests {
     }
 }
 
+/// Clause 8 at scale: the output vector a read's frames are pushed onto is in the budget.
+#[cfg(test)]
+mod clause8_scale_tests {
+    use std::sync::Arc;
+
+    use crate::oracle::testing::{fails, passes, Script, Then};
+    use crate::oracle::{Call, FailureKind};
+    use crate::{Case, ReferenceDecoder, Schedule, Stream};
+
+    /// 100,000 empty frames (a zero length byte each) in one read.
+    fn bulk() -> Case {
+        let f = "u8".parse().unwrap();
+        let stream = Stream::raw(f, "bulk", vec![0; 100_000]);
+        Case::new(Arc::new(stream), "whole", Schedule::whole())
+    }
+
+    /// Without the frames in the budget (about 4.6 MB here, for a 0.7 MB read), the
+    /// reference decoder itself was a memory bomb.
+    #[test]
+    fn a_read_that_completes_a_hundred_thousand_frames_passes_within_budget() {
+        passes(ReferenceDecoder::new("u8".parse().unwrap()), &bulk());
+    }
+
+    #[test]
+    fn holding_far_more_than_the_frames_need_is_still_caught_by_within_budget() {
+        let frames: Vec<&[u8]> = vec![&[]; 100_000];
+        let script = Script::new().call(&frames, Then::Hold(64 << 20));
+        let f = fails(script, &bulk(), FailureKind::MemoryBomb, Call::Chunk(0));
+        assert!(
+            f.detail
+                .ends_with("and a 100000-byte read that completes 100000 frames"),
+            "{}",
+            f.detail
+        );
+    }
+}
+
 /// Clause 9: the decoder does not panic and returns from every call (an adapter around another
 /// process raises a fault when it does not).
 #[cfg(test)]
