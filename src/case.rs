@@ -46,7 +46,11 @@ pub const MAX_RESYNC_LINES: usize = 1 << 22;
 
 /// Checks `bytes` against [`MAX_STREAM_LEN`] and [`MAX_RESYNC_LINES`] under `framing`: the
 /// reason, naming the limit, if it passes one. `what` names the stream (`a replay token`).
-pub(crate) fn check_stream_limits(framing: Framing, bytes: &[u8], what: &str) -> Result<(), String> {
+pub(crate) fn check_stream_limits(
+    framing: Framing,
+    bytes: &[u8],
+    what: &str,
+) -> Result<(), String> {
     if bytes.len() > MAX_STREAM_LEN {
         return Err(format!(
             "the stream is {} bytes long; {what} may hold at most {MAX_STREAM_LEN} bytes \
@@ -522,7 +526,11 @@ mod tests {
         assert!(e.contains("the repeat count 9999"), "{e}");
         let at_the_limit = format!("u8/00*{MAX_STREAM_LEN}/-");
         assert_eq!(
-            Case::from_token(&at_the_limit).unwrap().stream.bytes().len(),
+            Case::from_token(&at_the_limit)
+                .unwrap()
+                .stream
+                .bytes()
+                .len(),
             MAX_STREAM_LEN
         );
     }

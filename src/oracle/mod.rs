@@ -457,7 +457,11 @@ mod progress_tests {
         std::thread::sleep(Duration::from_millis(50));
         let mut d = Watched(&p, Vec::new());
         let _ = judge_with_progress(&mut d, &two_frames(&[3]), Some(&p), DEFAULT_MEMORY_SLACK);
-        assert!(d.1.iter().all(|&a| a < Duration::from_millis(50)), "{:?}", d.1);
+        assert!(
+            d.1.iter().all(|&a| a < Duration::from_millis(50)),
+            "{:?}",
+            d.1
+        );
         std::thread::sleep(Duration::from_millis(5));
         assert!(p.age() >= Duration::from_millis(5));
     }
