@@ -8,9 +8,25 @@
 //! A [`Case`] is a shared stream plus a [`Schedule`] and a label such as
 //! `u8:max=255 worked-example / seam+1`. Its *token* (`u8:max=255/03616263/1,2`: framing,
 //! stream hex, cuts) is all it takes to replay it, and is what failure reports print.
+//!
+//! # Cost per frame, and limits
+//! A stream of a million tiny frames must stay cheap to hold and to judge. The expectation
+//! holds each frame as offsets into the stream's bytes (no allocation per frame), and a
+//! [`raw`](Stream::raw) stream (a replayed token, a golden vector) takes its messages apart
+//! only when something asks for them ([`Stream::messages`], the shrinker): replaying or
+//! judging it never makes an allocation per frame.
+//!
+//! A token is text, and its repeat syntax (`00*1000`) makes a few bytes of it a long stream:
+//! a stream that would pass [`MAX_STREAM_LEN`] (16 MiB) is a usage error that names the limit,
+//! before anything that large is allocated. At the worst (a frame in every byte, such as
+//! `u8/00*16777216/-`) that is 16 Mi frames, whose case takes 0.7 GiB; the largest stream
+//! the default suite makes, a frame of the largest adversarial size (8 MiB), fits with room
+//! to spare. Under a framing that recovers from errors (`lines:resync`), where every line can
+//! start a new segment of the expectation, a stream holds at most [`MAX_RESYNC_LINES`] lines.
 
 use std::fmt;
-use std::sync::Arc;
+use std::io::Read;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::{decode_hex, hex, Error};
 use crate::framing::{Expectation, Framing};
@@ -18,12 +34,52 @@ use crate::schedule::{Layout, Schedule};
 
 pub use crate::kind::{Hostile, LengthEdge, StreamKind, Truncation};
 
+/// The longest stream a replay token or a golden vector may hold: 16 MiB. (See the module
+/// docs: a stream with a frame in every byte costs about 64 bytes per frame to hold and judge.)
+pub const MAX_STREAM_LEN: usize = 1 << 24;
+
+/// The most lines a stream may hold under a framing that recovers from errors
+/// (`lines:resync`): 4 Mi. Each line there can be an error the decoder recovers from, and each
+/// such error starts a new segment of the [`Expectation`] (about 200 bytes), so a stream of
+/// 16 Mi newlines would cost the specification 3 GiB.
+pub const MAX_RESYNC_LINES: usize = 1 << 22;
+
+/// Checks `bytes` against [`MAX_STREAM_LEN`] and [`MAX_RESYNC_LINES`] under `framing`: the
+/// reason, naming the limit, if it passes one. `what` names the stream (`a replay token`).
+pub(crate) fn check_stream_limits(
+    framing: Framing,
+    bytes: &[u8],
+    what: &str,
+) -> Result<(), String> {
+    if bytes.len() > MAX_STREAM_LEN {
+        return Err(format!(
+            "the stream is {} bytes long; {what} may hold at most {MAX_STREAM_LEN} bytes \
+             (16 MiB, MAX_STREAM_LEN)",
+            bytes.len()
+        ));
+    }
+    if framing.line_resync() == Some(true) {
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        if lines > MAX_RESYNC_LINES {
+            return Err(format!(
+                "the stream holds {lines} lines under {framing}, which recovers from errors; \
+                 {what} may hold at most {MAX_RESYNC_LINES} lines there (4 Mi, \
+                 MAX_RESYNC_LINES), as each can start a new segment of the expectation"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The longest replay token a file given as `@FILE` may hold: 64 MiB of text.
+pub const MAX_TOKEN_FILE_LEN: u64 = 1 << 26;
+
 /// A stream of bytes in some framing, and what it must decode to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Stream {
     framing: Framing,
-    messages: Vec<Vec<u8>>,
-    tail: Vec<u8>,
+    /// The messages and the tail; for a raw stream, taken apart on first use.
+    parts: OnceLock<Parts>,
     bytes: Vec<u8>,
     expectation: Expectation,
     name: String,
@@ -52,8 +108,7 @@ impl Stream {
         let expectation = framing.expect(&bytes);
         Ok(Stream {
             framing,
-            messages,
-            tail,
+            parts: OnceLock::from(Parts { messages, tail }),
             bytes,
             expectation,
             name: name.into(),
@@ -90,32 +145,44 @@ impl Stream {
     /// whenever encoding those messages gives back the same bytes, so that the shrinker can
     /// work on a replayed or golden-vector stream as well as on a generated one.
     pub fn raw(framing: Framing, name: impl Into<String>, bytes: Vec<u8>) -> Stream {
-        let name = name.into();
         let expectation = framing.expect(&bytes);
-        let messages: Vec<Vec<u8>> = expectation
-            .frames
-            .iter()
-            .map(|f| bytes[f.payload.clone()].to_vec())
-            .collect();
-        let split = expectation.frames.last().map_or(0, |f| f.last_byte + 1);
-        let canonical = framing
-            .with_empty_frames(true)
-            .encode(&messages)
-            .is_ok_and(|e| e.bytes == bytes[..split]);
-        let (messages, tail) = if canonical {
-            (messages, bytes[split..].to_vec())
-        } else {
-            (Vec::new(), bytes.clone())
-        };
         Stream {
             framing,
-            messages,
-            tail,
+            parts: OnceLock::new(),
             bytes,
             expectation,
-            name,
+            name: name.into(),
             kind: StreamKind::Other,
         }
+    }
+
+    /// The messages and the tail: as given, or for a raw stream its complete frames taken
+    /// apart (see [`raw`](Stream::raw)).
+    fn parts(&self) -> &Parts {
+        self.parts.get_or_init(|| {
+            let (framing, bytes) = (self.framing, &self.bytes);
+            let frames = &self.expectation.frames;
+            let messages: Vec<Vec<u8>> = frames
+                .iter()
+                .map(|f| bytes[f.payload.clone()].to_vec())
+                .collect();
+            let split = frames.last().map_or(0, |f| f.last_byte + 1);
+            let canonical = framing
+                .with_empty_frames(true)
+                .encode(&messages)
+                .is_ok_and(|e| e.bytes == bytes[..split]);
+            if canonical {
+                Parts {
+                    messages,
+                    tail: bytes[split..].to_vec(),
+                }
+            } else {
+                Parts {
+                    messages: Vec::new(),
+                    tail: bytes.clone(),
+                }
+            }
+        })
     }
 
     /// The same stream, with `kind` saying what it tests.
@@ -130,14 +197,15 @@ impl Stream {
         self.framing
     }
 
-    /// The messages encoded at the start of the stream.
+    /// The messages encoded at the start of the stream. (For a [`raw`](Stream::raw) stream
+    /// they are taken apart on the first call, one allocation per frame.)
     pub fn messages(&self) -> &[Vec<u8>] {
-        &self.messages
+        &self.parts().messages
     }
 
     /// The raw bytes after the encoded messages.
     pub fn tail(&self) -> &[u8] {
-        &self.tail
+        &self.parts().tail
     }
 
     /// All of the stream's bytes.
@@ -187,6 +255,28 @@ impl Stream {
             header_lens: headers,
         }
     }
+}
+
+/// Two streams are equal when everything they say is: bytes, messages, tail, name and kind
+/// (taking a raw stream apart if need be).
+impl PartialEq for Stream {
+    fn eq(&self, other: &Stream) -> bool {
+        self.framing == other.framing
+            && self.bytes == other.bytes
+            && self.name == other.name
+            && self.kind == other.kind
+            && self.expectation == other.expectation
+            && self.parts() == other.parts()
+    }
+}
+
+impl Eq for Stream {}
+
+/// A stream's messages and the raw tail after them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Parts {
+    messages: Vec<Vec<u8>>,
+    tail: Vec<u8>,
 }
 
 /// One run of a decoder: a stream cut by a schedule.
@@ -243,10 +333,26 @@ impl Case {
     }
 
     /// Reads a replay token (see [`token`](Case::token)); `@FILE` reads it from a file.
+    ///
+    /// A token whose stream would pass [`MAX_STREAM_LEN`] bytes, or a file longer than
+    /// [`MAX_TOKEN_FILE_LEN`], is an error that names the limit.
     pub fn from_token(token: &str) -> Result<Case, Error> {
         if let Some(path) = token.strip_prefix('@') {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::new(format!("replay token file {path}: {e}")))?;
+            let read = |path: &str| -> std::io::Result<String> {
+                let mut text = String::new();
+                std::fs::File::open(path)?
+                    .take(MAX_TOKEN_FILE_LEN + 1)
+                    .read_to_string(&mut text)?;
+                Ok(text)
+            };
+            let text =
+                read(path).map_err(|e| Error::new(format!("replay token file {path}: {e}")))?;
+            if text.len() as u64 > MAX_TOKEN_FILE_LEN {
+                return Err(Error::new(format!(
+                    "replay token file {path}: longer than {MAX_TOKEN_FILE_LEN} bytes, the most \
+                     a token file may hold (MAX_TOKEN_FILE_LEN)"
+                )));
+            }
             return Case::from_token(text.trim());
         }
         let parts: Vec<&str> = token.trim().split('/').collect();
@@ -260,6 +366,8 @@ impl Case {
             .parse()
             .map_err(|e| Error::new(format!("replay token: {e}")))?;
         let bytes = expand_hex(stream)?;
+        check_stream_limits(framing, &bytes, "a replay token")
+            .map_err(|e| Error::new(format!("replay token: {e}")))?;
         let schedule: Schedule = cuts
             .parse()
             .map_err(|e| Error::new(format!("replay token: {e}")))?;
@@ -278,10 +386,6 @@ impl Case {
         ))
     }
 }
-
-/// The longest run a token may expand to (64 MiB), so that a hostile token cannot exhaust
-/// memory.
-const MAX_RUN: usize = 1 << 26;
 
 /// Runs at least this long are written `HH*N`.
 const RUN: usize = 16;
@@ -310,26 +414,46 @@ fn compact_hex(bytes: &[u8]) -> String {
     parts.join(".")
 }
 
+/// The stream of a token: hex, with runs written `HH*N`, at most [`MAX_STREAM_LEN`] bytes in
+/// all. The length is checked before anything is allocated for it.
 fn expand_hex(text: &str) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     for (i, part) in text.split('.').enumerate() {
         let field = format!("replay token stream, part {i}");
+        let too_long = |what: String| {
+            Error::new(format!(
+                "{field}: {what} makes the stream longer than {MAX_STREAM_LEN} bytes (16 MiB), \
+                 the most a replay token may hold (MAX_STREAM_LEN)"
+            ))
+        };
         match part.split_once('*') {
             Some((byte, count)) => {
                 let b = decode_hex(&field, byte)?;
                 let n: usize = count.parse().map_err(|_| {
-                    Error::new(format!(
-                        "{field}: repeat count {count:?} is not a whole number"
-                    ))
+                    if !count.is_empty() && count.bytes().all(|c| c.is_ascii_digit()) {
+                        too_long(format!("the repeat count {count}"))
+                    } else {
+                        Error::new(format!(
+                            "{field}: repeat count {count:?} is not a whole number"
+                        ))
+                    }
                 })?;
-                if b.len() != 1 || n > MAX_RUN {
+                if b.len() != 1 {
                     return Err(Error::new(format!(
-                        "{field}: a run is one byte and a count up to 2^26, as in 00*64"
+                        "{field}: a run is one byte and a count, as in 00*64"
                     )));
+                }
+                if n > MAX_STREAM_LEN - out.len() {
+                    return Err(too_long(format!("{byte}*{count}")));
                 }
                 out.resize(out.len() + n, b[0]);
             }
-            None => out.extend(decode_hex(&field, part)?),
+            None => {
+                if part.len() / 2 > MAX_STREAM_LEN - out.len() {
+                    return Err(too_long(format!("{} hex digits", part.len())));
+                }
+                out.extend(decode_hex(&field, part)?)
+            }
         }
     }
     Ok(out)
@@ -382,6 +506,57 @@ mod tests {
             let e = Case::from_token(token).unwrap_err().to_string();
             assert!(e.contains(needle), "{token}: {e}");
         }
+    }
+
+    /// The token that `replay_token` found (see `corpus/regressions/replay_token/`): its runs
+    /// add up to 19 million one-byte frames, and it is refused before they are allocated.
+    #[test]
+    fn a_token_past_the_stream_limit_is_an_error_naming_it() {
+        let e = Case::from_token("fixed:size=1/00*9.00*16777216/-")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("part 1: 00*16777216 makes the stream longer than 16777216 bytes")
+                && e.contains("MAX_STREAM_LEN"),
+            "{e}"
+        );
+        let e = Case::from_token("u8/00*99999999999999999999999/-")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the repeat count 9999"), "{e}");
+        let at_the_limit = format!("u8/00*{MAX_STREAM_LEN}/-");
+        assert_eq!(
+            Case::from_token(&at_the_limit)
+                .unwrap()
+                .stream
+                .bytes()
+                .len(),
+            MAX_STREAM_LEN
+        );
+    }
+
+    #[test]
+    fn a_resync_token_past_the_line_limit_is_an_error_naming_it() {
+        let token = format!("lines:max=16:noempty:resync/0a*{}/-", MAX_RESYNC_LINES + 1);
+        let e = Case::from_token(&token).unwrap_err().to_string();
+        assert!(
+            e.contains("holds 4194305 lines") && e.contains("MAX_RESYNC_LINES"),
+            "{e}"
+        );
+        // Without `:resync` the same lines are only frames.
+        let token = format!("lines:max=16/0a*{}/-", MAX_RESYNC_LINES + 1);
+        assert!(Case::from_token(&token).is_ok());
+    }
+
+    #[test]
+    fn a_raw_stream_is_taken_apart_on_first_use() {
+        let f: Framing = "u8".parse().unwrap();
+        let raw = Stream::raw(f, "r", vec![2, b'a', b'b', 0, 5, b'x']);
+        assert!(raw.parts.get().is_none(), "taken apart before use");
+        assert_eq!(raw.messages(), [b"ab".to_vec(), Vec::new()]);
+        assert_eq!(raw.tail(), [5, b'x']);
+        let built = Stream::with_tail(f, "r", vec![b"ab".to_vec(), vec![]], vec![5, b'x']);
+        assert_eq!(raw, built.unwrap());
     }
 
     #[test]

@@ -73,8 +73,8 @@ fn every_seed_corpus_replays_through_its_target() {
     }
 }
 
-/// No crash has been found in framecheck's own targets yet, so `corpus/regressions/` holds only
-/// its README: this replays whatever `fuzz/campaign.sh` puts there from now on.
+/// Every crash kept under `corpus/regressions/<target>/` replays through its target's check,
+/// and whatever `fuzz/campaign.sh` puts there from now on.
 #[test]
 fn every_kept_crash_replays_and_passes() {
     let root = corpus_root().join("regressions");
@@ -128,4 +128,18 @@ fn the_ci_smoke_allows_the_known_findings_and_nothing_more() {
         let allowed = in_ci[line.len()..].trim();
         assert_eq!(allowed, known, "{target}: .ci/run allows {allowed:?}");
     }
+}
+
+/// The token `replay_token` found in issue 11 (`fixed:size=1/…00*18911011…`): 19 million
+/// one-byte frames, 5.5 GB to read. It is kept, and now refused as too long, naming the limit.
+#[test]
+fn the_nineteen_million_frame_token_is_kept_and_refused_by_its_limit() {
+    let path = corpus_root().join("regressions/replay_token/fixed-size-1-19m-frames");
+    let data = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(data.len(), 195);
+    assert!(framecheck::corpus::replay("replay_token", &data).is_ok());
+    let e = framecheck::Case::from_token(std::str::from_utf8(&data).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("MAX_STREAM_LEN"), "{e}");
 }

@@ -76,7 +76,7 @@ impl<'a> Judge<'a> {
             })
             .collect();
         let end = &segments[0].end;
-        let due = frames.iter().map(|f| call_of(case, n, f.due())).collect();
+        let due = due_calls(case, n, &frames);
         Judge {
             case,
             framing: case.stream.framing(),
@@ -93,6 +93,13 @@ impl<'a> Judge<'a> {
             next: 0,
             overdue: None,
         }
+    }
+
+    /// How many frames, from the next one the decoder owes to the end of the current
+    /// segment, are due by call `c`: what a decoder keeping the contract pushes in it.
+    pub(super) fn due_by(&self, c: usize) -> usize {
+        let rest = &self.due[self.next.min(self.seg_end)..self.seg_end];
+        rest.partition_point(|&d| d <= c)
     }
 
     /// Call `c`: a chunk, or EOF.
@@ -161,4 +168,26 @@ impl<'a> Judge<'a> {
             f.start
         )
     }
+}
+
+/// The call each frame is due from: [`call_of`] for each, in one pass over the cuts while the
+/// frames' last bytes go up (they do: frames are in stream order), rather than a search each.
+fn due_calls(case: &Case, n: usize, frames: &[&ExpectedFrame]) -> Vec<usize> {
+    use crate::framing::At;
+    let cuts = case.schedule.cuts();
+    let mut k = 0;
+    let mut last = 0;
+    frames
+        .iter()
+        .map(|f| match f.due() {
+            At::Byte(b) if b >= last => {
+                last = b;
+                while k < cuts.len() && cuts[k] <= b {
+                    k += 1;
+                }
+                k
+            }
+            at => call_of(case, n, at),
+        })
+        .collect()
 }

@@ -70,7 +70,10 @@ mod verdict;
 
 pub use catch::Fault;
 pub(crate) use catch::{catch_quietly, Caught};
-pub use returns::{memory_budget, DEFAULT_MEMORY_SLACK, MEMORY_HARD_LIMIT};
+pub use returns::{
+    memory_budget, memory_budget_for_frames, DEFAULT_MEMORY_SLACK, MEMORY_HARD_LIMIT,
+    OUTPUT_BYTES_PER_FRAME,
+};
 pub use verdict::{Call, CallOutcome, CallRecord, Failure, FailureKind, Transcript, Verdict};
 
 use judge::{Breach, Judge};
@@ -115,13 +118,28 @@ impl Progress {
         self.started.store(now, Ordering::SeqCst);
     }
 
-    /// How long the latest call has been running (or ran, if it returned since).
+    /// Stops the clock while the harness works between calls (building the judge of a case,
+    /// checking a million frames that one call pushed, writing a failure's transcript): the
+    /// watchdog times the decoder, and the harness's own work is never a hang. The next
+    /// [`begin`](Progress::begin) starts it again.
+    fn pause(&self) {
+        self.started.store(PAUSED, Ordering::SeqCst);
+    }
+
+    /// How long the latest call has been running (or ran, if it returned since); zero while
+    /// the harness works between calls.
     pub(crate) fn age(&self) -> std::time::Duration {
         let started = self.started.load(Ordering::SeqCst);
+        if started == PAUSED {
+            return std::time::Duration::ZERO;
+        }
         let now = self.base.elapsed().as_nanos() as u64;
         std::time::Duration::from_nanos(now.saturating_sub(started))
     }
 }
+
+/// [`Progress::started`] while the harness works between calls.
+const PAUSED: u64 = u64::MAX;
 
 /// The bytes always in the output vector before a call: a decoder must push, never clear.
 const SENTINEL: &[u8] = b"\xf0framecheck: a frame pushed by an earlier call\xf0";
@@ -144,6 +162,25 @@ pub(crate) fn judge_with_progress<D: FrameDecoder + ?Sized>(
     progress: Option<&Progress>,
     memory_slack: u64,
 ) -> Verdict {
+    if let Some(p) = progress {
+        p.pause();
+    }
+    let verdict = judge_calls(decoder, case, progress, memory_slack);
+    if let Some(p) = progress {
+        // The clock runs again for what follows in the decoder's own code (its drop, the next
+        // case's constructor), counted against the last call, as before.
+        p.begin(p.call.load(Ordering::SeqCst));
+    }
+    verdict
+}
+
+/// The body of [`judge_with_progress`], with the watchdog's clock paused but during calls.
+fn judge_calls<D: FrameDecoder + ?Sized>(
+    decoder: &mut D,
+    case: &Case,
+    progress: Option<&Progress>,
+    memory_slack: u64,
+) -> Verdict {
     let stream = case.stream.bytes();
     let framing = case.stream.framing();
     let ranges = case.schedule.ranges(stream.len());
@@ -157,13 +194,17 @@ pub(crate) fn judge_with_progress<D: FrameDecoder + ?Sized>(
     let mut c = 0;
     loop {
         let chunk_len = ranges.get(c).map_or(0, |r| r.len());
-        let budget = memory_budget(&framing, chunk_len, memory_slack);
+        let completes = judge.due_by(c);
+        let budget = memory_budget_for_frames(&framing, chunk_len, completes, memory_slack);
         if let Some(p) = progress {
             p.begin(c);
         }
         let (outcome, usage) = metered_with_ceiling(budget, || {
             call_decoder(decoder, stream, &ranges, c, &mut out)
         });
+        if let Some(p) = progress {
+            p.pause();
+        }
         let kept = out.first().is_some_and(|f| f.as_slice() == SENTINEL);
         let current: &[Vec<u8>] = if kept { &out[1..] } else { &out[..] };
         let returned = Returned {
@@ -174,6 +215,7 @@ pub(crate) fn judge_with_progress<D: FrameDecoder + ?Sized>(
             usage,
             budget,
             chunk_len,
+            completes,
         };
         match judge_call(&mut judge, &returned) {
             Err(breach) => return failure(&judge, &done, &returned, breach),
@@ -198,6 +240,8 @@ struct Returned<'o> {
     usage: Option<Usage>,
     budget: u64,
     chunk_len: usize,
+    /// The frames the call completes, by the expectation.
+    completes: usize,
 }
 
 /// Runs the clause steps on what call `r.c` returned, in the order that decides which kind a
@@ -207,7 +251,7 @@ fn judge_call(judge: &mut Judge, r: &Returned) -> Result<Flow, Breach> {
     returns::no_panic(r.outcome)?;
     returns::no_fault(r.outcome)?;
     frames::pushes_only(r.kept)?;
-    returns::within_budget(r.usage, r.budget, &judge.framing, r.chunk_len)?;
+    returns::within_budget(r.usage, r.budget, &judge.framing, r.chunk_len, r.completes)?;
     for f in r.current {
         eof::no_partial_frame(judge, c, f)?;
         frames::expected_frame(judge, f)?;
@@ -367,6 +411,59 @@ pub(crate) fn short_hex(bytes: &[u8]) -> String {
         hex(bytes)
     } else {
         format!("{}… (+{} bytes)", hex(&bytes[..16]), bytes.len() - 16)
+    }
+}
+
+/// The watchdog times the decoder's calls, not the harness's work between them.
+#[cfg(test)]
+mod progress_tests {
+    use std::time::Duration;
+
+    use super::{judge_with_progress, testing::two_frames, Progress, DEFAULT_MEMORY_SLACK};
+    use crate::adapter::{FrameDecoder, Rejection};
+
+    #[test]
+    fn the_clock_stops_while_the_harness_works_and_runs_in_calls() {
+        let p = Progress::new();
+        p.pause();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(p.age(), Duration::ZERO);
+        p.begin(3);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(p.age() >= Duration::from_millis(5));
+    }
+
+    /// A decoder that notes how long the watchdog thinks its call has run, on entry.
+    struct Watched<'p>(&'p Progress, Vec<Duration>);
+
+    impl FrameDecoder for Watched<'_> {
+        fn feed(&mut self, _: &[u8], _: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            self.1.push(self.0.age());
+            Ok(())
+        }
+
+        fn eof(&mut self, _: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            self.1.push(self.0.age());
+            Ok(())
+        }
+    }
+
+    /// Built 50 ms before the case, the clock would say the first call had run 50 ms; the
+    /// case's judge starts it only with the call. After the case it runs again (the decoder's
+    /// drop is its own code).
+    #[test]
+    fn a_case_starts_the_clock_with_each_call_and_leaves_it_running() {
+        let p = Progress::new();
+        std::thread::sleep(Duration::from_millis(50));
+        let mut d = Watched(&p, Vec::new());
+        let _ = judge_with_progress(&mut d, &two_frames(&[3]), Some(&p), DEFAULT_MEMORY_SLACK);
+        assert!(
+            d.1.iter().all(|&a| a < Duration::from_millis(50)),
+            "{:?}",
+            d.1
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(p.age() >= Duration::from_millis(5));
     }
 }
 

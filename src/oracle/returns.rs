@@ -30,6 +30,26 @@ pub fn memory_budget(framing: &Framing, chunk_len: usize, slack: u64) -> u64 {
         .min(MEMORY_HARD_LIMIT)
 }
 
+/// [`memory_budget`] for a call that completes `frames` frames: [`OUTPUT_BYTES_PER_FRAME`]
+/// more for each, for the output vector they are pushed onto. A read that completes a million
+/// one-byte frames makes the best decoder push a million `Vec`s; that is no memory bomb.
+pub fn memory_budget_for_frames(
+    framing: &Framing,
+    chunk_len: usize,
+    frames: usize,
+    slack: u64,
+) -> u64 {
+    memory_budget(framing, chunk_len, slack)
+        .saturating_add((frames as u64).saturating_mul(OUTPUT_BYTES_PER_FRAME))
+        .min(MEMORY_HARD_LIMIT)
+}
+
+/// What each frame a call completes adds to its memory budget: three `Vec` headers (24 bytes
+/// each on 64-bit targets), for an output vector that doubles as it grows, holding its old
+/// and its new buffer at once while it moves. (The frames' bytes are in the budget already:
+/// they are the read's, and at most one frame begun before it.)
+pub const OUTPUT_BYTES_PER_FRAME: u64 = 3 * std::mem::size_of::<Vec<u8>>() as u64;
+
 /// The most any call may allocate, whatever the framing declares: 64 GiB.
 pub const MEMORY_HARD_LIMIT: u64 = 64 << 30;
 
@@ -59,19 +79,27 @@ pub(super) fn within_budget(
     budget: u64,
     framing: &Framing,
     chunk_len: usize,
+    frames: usize,
 ) -> Step {
     match usage.filter(|u| u.peak > budget) {
-        Some(u) => breach(
-            FailureKind::MemoryBomb,
-            format!(
-                "held {} bytes more at its peak than before the call (largest single \
-                 request {} bytes); the budget is {budget} bytes, from the maximum frame \
-                 length {} and a {chunk_len}-byte read",
-                u.peak,
-                u.largest,
-                framing.max_frame_len()
-            ),
-        ),
+        Some(u) => {
+            let completes = match frames {
+                0 => String::new(),
+                1 => " that completes 1 frame".to_string(),
+                n => format!(" that completes {n} frames"),
+            };
+            breach(
+                FailureKind::MemoryBomb,
+                format!(
+                    "held {} bytes more at its peak than before the call (largest single \
+                     request {} bytes); the budget is {budget} bytes, from the maximum frame \
+                     length {} and a {chunk_len}-byte read{completes}",
+                    u.peak,
+                    u.largest,
+                    framing.max_frame_len()
+                ),
+            )
+        }
         None => Ok(()),
     }
 }
@@ -100,8 +128,46 @@ mod clause8_tests {
         );
         assert!(
             f.detail.ends_with(
-                "the budget is 262180 bytes, from the maximum frame length 3 and a 7-byte read"
+                "the budget is 262324 bytes, from the maximum frame length 3 and a 7-byte read \
+                 that completes 2 frames"
             ),
+            "{}",
+            f.detail
+        );
+    }
+}
+
+/// Clause 8 at scale: the output vector a read's frames are pushed onto is in the budget.
+#[cfg(test)]
+mod clause8_scale_tests {
+    use std::sync::Arc;
+
+    use crate::oracle::testing::{fails, passes, Script, Then};
+    use crate::oracle::{Call, FailureKind};
+    use crate::{Case, ReferenceDecoder, Schedule, Stream};
+
+    /// 100,000 empty frames (a zero length byte each) in one read.
+    fn bulk() -> Case {
+        let f = "u8".parse().unwrap();
+        let stream = Stream::raw(f, "bulk", vec![0; 100_000]);
+        Case::new(Arc::new(stream), "whole", Schedule::whole())
+    }
+
+    /// Without the frames in the budget (about 4.6 MB here, for a 0.7 MB read), the
+    /// reference decoder itself was a memory bomb.
+    #[test]
+    fn a_read_that_completes_a_hundred_thousand_frames_passes_within_budget() {
+        passes(ReferenceDecoder::new("u8".parse().unwrap()), &bulk());
+    }
+
+    #[test]
+    fn holding_far_more_than_the_frames_need_is_still_caught_by_within_budget() {
+        let frames: Vec<&[u8]> = vec![&[]; 100_000];
+        let script = Script::new().call(&frames, Then::Hold(64 << 20));
+        let f = fails(script, &bulk(), FailureKind::MemoryBomb, Call::Chunk(0));
+        assert!(
+            f.detail
+                .ends_with("and a 100000-byte read that completes 100000 frames"),
             "{}",
             f.detail
         );

@@ -6,6 +6,11 @@
 //! vector id and the field, see `ctx`), and against the framing's specification
 //! ([`super::spec`]), so that a vector that says something the specification does not is an
 //! error, not a silent disagreement.
+//!
+//! A vector's stream is held to the same limits as a replay token's
+//! ([`MAX_STREAM_LEN`](crate::case::MAX_STREAM_LEN) bytes, and
+//! [`MAX_RESYNC_LINES`](crate::case::MAX_RESYNC_LINES) lines under `lines:resync`): the
+//! specification's cross-check costs memory per frame, and a file is read whole.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -162,6 +167,8 @@ fn load_vector(
         }
         chunks.push(bytes);
     }
+    crate::case::check_stream_limits(framing, &chunks.concat(), "a vector")
+        .map_err(|e| ctx.err("chunks", e))?;
     let result = match ctx.str(o, "result")? {
         "valid" => Expected::Valid,
         "invalid" => Expected::Invalid,
@@ -477,6 +484,25 @@ mod tests {
         assert_eq!(
             e,
             "classid.json: vector class-emitted_by: frames[0].hex: missing"
+        );
+    }
+
+    #[test]
+    fn a_vector_past_the_resync_line_limit_is_an_error_naming_it() {
+        let lines = crate::case::MAX_RESYNC_LINES + 1;
+        let text = format!(
+            r#"{{"format": "framecheck-vectors", "version": 1, "flags": {{}}, "vectors": [
+            {{"id": "many", "comment": "", "flags": [],
+              "framing": {{"type": "lines", "max_frame_len": 16, "eof": "reject",
+                "resync": true, "text": false, "crlf": false}},
+              "chunks": ["{}"], "result": "valid", "frames": [], "error": null}}]}}"#,
+            "0a".repeat(lines)
+        );
+        let e = load(&text).unwrap_err().to_string();
+        assert!(
+            e.contains("vector many: chunks: the stream holds 4194305 lines")
+                && e.contains("MAX_RESYNC_LINES"),
+            "{e}"
         );
     }
 
