@@ -57,6 +57,7 @@ impl Specimen {
             buf: Vec::new(),
             pos: 0,
             frames_seen: 0,
+            counting: false,
             reserved: Vec::new(),
         })
     }
@@ -196,7 +197,7 @@ const ZOO: &[Specimen] = &[
     bug!(
         "counter-wrap",
         CounterWrap,
-        "#22: counts frames in one byte, and drops the frame on which the counter wraps to 0"
+        "#22: counts frames in one byte, and drops frame #256, on which the counter wraps to 0"
     ),
 ];
 
@@ -232,6 +233,8 @@ struct Buggy {
     pos: usize,
     /// Frames emitted so far, in a one-byte counter (the periodic bug's).
     frames_seen: u8,
+    /// Whether a frame was counted yet (so that a 0 is a wrap).
+    counting: bool,
     reserved: Vec<u8>,
 }
 
@@ -289,11 +292,12 @@ impl Buggy {
         if self.bug == Bug::CounterWrap {
             // BUG: the frame counter is one byte (a sequence number, as in MySQL's packets),
             // and the frame on which it wraps to 0 is taken for a fresh start and dropped.
-            let wrapped = self.frames_seen == u8::MAX;
-            self.frames_seen = self.frames_seen.wrapping_add(1);
-            if wrapped {
+            let seq = self.frames_seen;
+            self.frames_seen = seq.wrapping_add(1);
+            if seq == 0 && self.counting {
                 return;
             }
+            self.counting = true;
         }
         frames.push(self.buf[from..to].to_vec());
     }
