@@ -59,11 +59,7 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
     let Some(tiny) = tiny(framing) else {
         return Vec::new();
     };
-    let tiny_name = if tiny.is_empty() {
-        "empty"
-    } else {
-        "one-byte"
-    };
+    let tiny_name = if tiny.is_empty() { "empty" } else { "one-byte" };
     let mut out = Vec::new();
     for n in COUNTS {
         out.push(stream(
@@ -154,7 +150,11 @@ fn tiny(framing: Framing) -> Option<Vec<u8>> {
     if m.is_empty() && framing.empty_frames() {
         return Some(m);
     }
-    let m = if m.is_empty() { framing.conform(vec![b'a']) } else { m };
+    let m = if m.is_empty() {
+        framing.conform(vec![b'a'])
+    } else {
+        m
+    };
     (!m.is_empty() && m.len() as u64 <= framing.max_frame_len()).then_some(m)
 }
 
@@ -213,7 +213,8 @@ fn wraps_messages(framing: Framing, rng: &mut impl Rng) -> Vec<Vec<u8>> {
             let other = if len < max {
                 Some(len + 1)
             } else {
-                len.checked_sub(1).filter(|&l| l > 0 || framing.empty_frames())
+                len.checked_sub(1)
+                    .filter(|&l| l > 0 || framing.empty_frames())
             };
             if let Some(other) = other {
                 (m, size) = make(other, k);
@@ -319,7 +320,9 @@ pub fn long_lived(
             2 => cuts.extend((from..to).step_by(WRAP)),
             // At each of its first 100 frame starts.
             3 => cuts.extend(&starts[first..first + count.min(100)]),
-            4 => cuts.extend((0..rng.random_range(1..=10)).map(|_| rng.random_range(from..to.max(from + 1)))),
+            4 => cuts.extend(
+                (0..rng.random_range(1..=10)).map(|_| rng.random_range(from..to.max(from + 1))),
+            ),
             // In one read.
             _ => {}
         }
@@ -340,7 +343,12 @@ mod tests {
 
     fn framings() -> Vec<Framing> {
         let mut all = Framing::catalog();
-        for s in ["u8:max=0", "u8:max=0:noempty", "u16be:max=300:noempty", "lines:max=3"] {
+        for s in [
+            "u8:max=0",
+            "u8:max=0:noempty",
+            "u16be:max=300:noempty",
+            "lines:max=3",
+        ] {
             all.push(s.parse().unwrap());
         }
         all
@@ -368,7 +376,10 @@ mod tests {
                 .iter()
                 .map(|s| s.expectation().frames.len())
                 .collect();
-            assert!(counts.contains(&257) && counts.contains(&65_537), "{framing}: {counts:?}");
+            assert!(
+                counts.contains(&257) && counts.contains(&65_537),
+                "{framing}: {counts:?}"
+            );
             let Some(wraps) = streams.iter().find(|s| s.name().starts_with("wraps")) else {
                 panic!("{framing}: no wraps stream");
             };
@@ -399,12 +410,26 @@ mod tests {
             assert!(s.expectation().frames.len() >= 5000, "{framing}");
             assert_eq!(s.expectation().end, crate::framing::End::Clean, "{framing}");
             let reads = schedule.chunk_count(s.bytes().len());
-            assert!(reads > 10 && reads <= LONG_LIVED_MAX_READS, "{framing}: {reads}");
-            let sizes: Vec<usize> = schedule.ranges(s.bytes().len()).iter().map(|r| r.len()).collect();
+            assert!(
+                reads > 10 && reads <= LONG_LIVED_MAX_READS,
+                "{framing}: {reads}"
+            );
+            let sizes: Vec<usize> = schedule
+                .ranges(s.bytes().len())
+                .iter()
+                .map(|r| r.len())
+                .collect();
             assert!(sizes.iter().any(|&n| n < 8), "{framing}: no small read");
             // Frames of at most a few bytes make small segments, and smaller large reads.
-            let large = if framing.max_frame_len() >= 64 { WRAP } else { 256 };
-            assert!(sizes.iter().any(|&n| n >= large), "{framing}: no large read");
+            let large = if framing.max_frame_len() >= 64 {
+                WRAP
+            } else {
+                256
+            };
+            assert!(
+                sizes.iter().any(|&n| n >= large),
+                "{framing}: no large read"
+            );
         }
         let a = long_lived("u32be".parse().unwrap(), 1, 1 << 20, 5000).unwrap();
         let b = long_lived("u32be".parse().unwrap(), 1, 1 << 20, 5000).unwrap();

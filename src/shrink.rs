@@ -332,13 +332,23 @@ mod tests {
     fn a_bug_at_frame_257_shrinks_to_257_empty_frames() {
         // Frames that differ show the loss itself.
         let s = shrink_bulk("counter-wrap", "counting-x257", "whole");
-        assert_eq!(s.failure.kind, FailureKind::MissingFrame, "{:?}", s.failure.detail);
+        assert_eq!(
+            s.failure.kind,
+            FailureKind::MissingFrame,
+            "{:?}",
+            s.failure.detail
+        );
         assert_eq!(s.case.stream.messages(), vec![Vec::<u8>::new(); 257]);
         assert!(s.case.schedule.cuts().is_empty(), "{}", s.case.label());
         // With frames all alike, the frame after the dropped one stands in for it, and the
         // last frame of a read comes out a read late: one frame more, and a cut before it.
         let s = shrink_bulk("counter-wrap", "empty-x65537", "fixed-4096");
-        assert_eq!(s.failure.kind, FailureKind::StuckFrame, "{:?}", s.failure.detail);
+        assert_eq!(
+            s.failure.kind,
+            FailureKind::StuckFrame,
+            "{:?}",
+            s.failure.detail
+        );
         assert_eq!(s.case.stream.messages(), vec![Vec::<u8>::new(); 258]);
         assert_eq!(s.case.schedule.cuts().len(), 1, "{}", s.case.label());
         assert!(s.runs < 2000, "{} runs", s.runs);
