@@ -31,7 +31,9 @@
 //! let streams = bulk::streams(framing);
 //! let big = streams.iter().find(|s| s.name() == "empty-x65537").unwrap();
 //! assert_eq!(big.expectation().frames.len(), 65_537);
-//! assert!(bulk::schedules(big).iter().any(|(name, _)| name == "whole"));
+//! // Reads of 4096 bytes: 1024 empty frames each, never all 65,537 at once.
+//! let names: Vec<String> = bulk::schedules(big).into_iter().map(|(n, _)| n).collect();
+//! assert_eq!(names, ["fixed-4096", "fixed-4093"]);
 //! ```
 
 use rand::{Rng, SeedableRng};
