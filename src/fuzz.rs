@@ -553,15 +553,14 @@ mod tests {
     }
 
     /// Random bytes through `check_bytes` find every zoo decoder but the hanging one (a hang
-    /// is libFuzzer's timeout, not ours).
+    /// is libFuzzer's timeout, not ours) and those that need more frames than 64 random bytes
+    /// hold (a read of 129 frames, frame #256: the suite's many-frames cases find them).
     #[test]
     fn random_bytes_find_the_zoo() {
         let framing: Framing = "u32be:max=300".parse().unwrap();
         let mut missed = Vec::new();
-        for entry in zoo::all()
-            .iter()
-            .filter(|e| e.name != "hang-on-empty-frame")
-        {
+        let not_here = ["hang-on-empty-frame", "batch-limit", "counter-wrap"];
+        for entry in zoo::all().iter().filter(|e| !not_here.contains(&e.name)) {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
             let found = (0..5000).any(|_| {
                 let n = rng.random_range(0..64);

@@ -35,6 +35,12 @@ pub enum StreamKind {
     WireEdge,
     /// A seeded random stream (`random#N`).
     Random,
+    /// Many frames in one stream ([`crate::bulk`]): counts just past 2^8 and 2^16, reads of
+    /// hundreds to thousands of frames, buffers of 4, 8 and 64 KiB wrapped several times.
+    Bulk(Bulk),
+    /// One long stream of seeded mixed segments, all fed to one decoder instance
+    /// (`long-lived`, [`crate::bulk::long_lived`]).
+    LongLived,
     /// A golden vector's stream (`vector:ID`).
     Vector,
 }
@@ -95,4 +101,17 @@ pub enum Truncation {
     At(usize),
     /// Inside a varint header (`varint-truncated`).
     VarintHeader,
+}
+
+/// What a [`StreamKind::Bulk`] stream holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bulk {
+    /// This many empty frames (one-byte frames where empty ones are not allowed):
+    /// `empty-xN`, or `one-byte-xN` under `:noempty`.
+    Tiny(usize),
+    /// This many one-byte frames, the byte counting up (`counting-xN`).
+    Counting(usize),
+    /// Mixed small and medium frames over this many bytes, every multiple of 4 KiB inside a
+    /// frame (`wraps-NK`).
+    Wraps(usize),
 }

@@ -31,6 +31,7 @@
 //! | [`case`] | a [`Stream`] with its expectation and its [`StreamKind`](case::StreamKind), and a [`Case`] = stream × schedule |
 //! | [`adversarial`] | hostile lengths, truncations and edge sizes for each framing |
 //! | [`messages`] | the valid message sets and seeded random streams |
+//! | [`bulk`] | many frames: streams of thousands of frames, buffer wraps, and the long-lived stream, each with its few schedules |
 //! | [`oracle`] | runs one case ([`judge`]) and returns a [`Verdict`]: one small step per contract clause |
 //! | [`shrink`] | minimal failing cases |
 //! | [`report`] | the report model ([`Report`]) and its renderings: text, JSON, JUnit |
@@ -57,6 +58,7 @@ pub mod adapter;
 pub mod adapters;
 pub mod adversarial;
 pub mod alloc;
+pub mod bulk;
 pub mod bundled;
 pub mod case;
 pub mod corpus;

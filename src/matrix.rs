@@ -37,6 +37,9 @@ pub enum Group {
     Truncation,
     /// The seeded random cases.
     Random,
+    /// Many frames ([`crate::bulk`]): thousands of frames, reads of hundreds, buffer wraps,
+    /// and one decoder kept across megabytes.
+    ManyFrames,
 }
 
 impl Group {
@@ -49,6 +52,7 @@ impl Group {
             Group::HostileHeaders => "hostile headers",
             Group::Truncation => "truncation at EOF",
             Group::Random => "random",
+            Group::ManyFrames => "many frames",
         }
     }
 }
@@ -67,6 +71,7 @@ pub fn group_of(kind: StreamKind) -> Group {
         StreamKind::HostileHeader(_) => Group::HostileHeaders,
         StreamKind::LengthEdge(_) => Group::LengthEdges,
         StreamKind::Random => Group::Random,
+        StreamKind::Bulk(_) | StreamKind::LongLived => Group::ManyFrames,
         // A stream made outside the generators ([`StreamKind::Other`], none in the suite)
         // counts with the messages.
         StreamKind::Messages
@@ -77,13 +82,14 @@ pub fn group_of(kind: StreamKind) -> Group {
 }
 
 /// The columns, in order.
-pub const GROUPS: [Group; 6] = [
+pub const GROUPS: [Group; 7] = [
     Group::Vectors,
     Group::Messages,
     Group::LengthEdges,
     Group::HostileHeaders,
     Group::Truncation,
     Group::Random,
+    Group::ManyFrames,
 ];
 
 /// The framings the matrix covers (they live with the decoders they are chosen for).
@@ -197,6 +203,7 @@ mod tests {
     #[test]
     fn streams_fall_in_the_right_column() {
         use crate::case::{Hostile, LengthEdge, Truncation};
+        use crate::kind::Bulk;
         for (kind, group) in [
             (StreamKind::Vector, "golden vectors"),
             (StreamKind::WorkedExample, "messages × schedules"),
@@ -224,6 +231,10 @@ mod tests {
                 "truncation at EOF",
             ),
             (StreamKind::Random, "random"),
+            (StreamKind::Bulk(Bulk::Tiny(257)), "many frames"),
+            (StreamKind::Bulk(Bulk::Counting(257)), "many frames"),
+            (StreamKind::Bulk(Bulk::Wraps(4096)), "many frames"),
+            (StreamKind::LongLived, "many frames"),
             (
                 StreamKind::LengthEdge(LengthEdge::EmptyRun(100)),
                 "length edges",

@@ -1,15 +1,27 @@
 //! Minimal failing cases.
 //!
 //! When a case fails, [`shrink`] looks for the smallest case that still fails *the same way*
-//! (the same [`FailureKind`]): it removes whole messages, cuts the adversarial tail short,
-//! shortens payloads (re-encoding their headers), and removes cuts from the schedule, keeping
-//! each change that still fails, until no change does or the run budget is spent.
+//! (the same [`FailureKind`]). It runs passes over the case, each keeping every change that
+//! still fails, until a round of all of them changes nothing or the run budget is spent:
+//! - remove runs of messages, halves first, then quarters, down to single messages;
+//! - cut the adversarial tail short;
+//! - shorten messages, runs first: to empty, then to one byte, then each to half its length or
+//!   one byte less (re-encoding their headers);
+//! - remove runs of cuts from the schedule, halves first;
+//! - make payload bytes zeros, runs first.
+//!
+//! Runs before single items is what lets a stream of 65,537 frames shrink in a few hundred
+//! runs, and shortening instead of removing is what keeps the frame count that matters: a
+//! decoder that fails at frame 257 shrinks to 257 empty frames, not to fewer. A candidate is
+//! built only when it is tried.
 //!
 //! Cuts follow the bytes they were made next to: removing or shortening a frame moves the cuts
 //! after it and drops the ones that fell inside the removed bytes, so a "cut inside the header"
 //! stays inside the header.
 
+use std::ops::Range;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::case::{Case, Stream};
 use crate::oracle::{Failure, FailureKind, Verdict};
@@ -32,120 +44,239 @@ pub fn shrink(
     case: &Case,
     failure: &Failure,
     limit: usize,
-    deadline: std::time::Instant,
-    mut run: impl FnMut(&Case) -> Verdict,
+    deadline: Instant,
+    run: impl FnMut(&Case) -> Verdict,
 ) -> Shrunk {
-    let kind: FailureKind = failure.kind;
-    let mut best = Shrunk {
-        case: case.clone(),
-        failure: failure.clone(),
-        runs: 0,
+    let mut s = Shrinker {
+        best: Shrunk {
+            case: case.clone(),
+            failure: failure.clone(),
+            runs: 0,
+        },
+        kind: failure.kind,
+        limit,
+        deadline,
+        run,
     };
-    'outer: loop {
-        for cand in candidates(&best.case) {
-            if best.runs >= limit || std::time::Instant::now() >= deadline {
-                break 'outer;
-            }
-            best.runs += 1;
-            if let Verdict::Fail(f) = run(&cand) {
-                if f.kind == kind {
-                    best.case = cand;
-                    best.failure = f;
-                    continue 'outer;
-                }
-            }
+    loop {
+        let before = s.best.case.clone();
+        s.remove_messages();
+        s.trim_tail();
+        s.shorten_messages();
+        s.remove_cuts();
+        s.zero_payloads();
+        if s.spent() || s.best.case == before {
+            break;
         }
-        break;
     }
-    best
+    s.best
 }
 
-/// Every one-step simplification of `case`, the largest steps first.
-fn candidates(case: &Case) -> Vec<Case> {
+/// One change to a case's messages, tail or cuts.
+enum Edit {
+    /// Remove these messages.
+    Remove(Range<usize>),
+    /// Cut each of these messages to at most this many bytes.
+    Shorten(Range<usize>, usize),
+    /// Make these messages' bytes zeros.
+    Zero(Range<usize>),
+    /// Keep this many bytes of the tail.
+    Tail(usize),
+    /// Remove these cuts (indices into the cut list).
+    Cuts(Range<usize>),
+}
+
+struct Shrinker<R> {
+    best: Shrunk,
+    kind: FailureKind,
+    limit: usize,
+    deadline: Instant,
+    run: R,
+}
+
+impl<R: FnMut(&Case) -> Verdict> Shrinker<R> {
+    fn spent(&self) -> bool {
+        self.best.runs >= self.limit || Instant::now() >= self.deadline
+    }
+
+    fn messages(&self) -> usize {
+        self.best.case.stream.messages().len()
+    }
+
+    /// Tries `edit` on the best case; keeps it if it still fails the same way.
+    fn try_edit(&mut self, edit: Edit) -> bool {
+        if self.spent() {
+            return false;
+        }
+        let Some(cand) = apply(&self.best.case, &edit) else {
+            return false;
+        };
+        self.best.runs += 1;
+        match (self.run)(&cand) {
+            Verdict::Fail(f) if f.kind == self.kind => {
+                self.best.case = cand;
+                self.best.failure = f;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Runs of `size` items from the start, halving the size down to 1; an edit that works is
+    /// tried again at the same place (on the items that moved there).
+    fn by_runs(
+        &mut self,
+        count: impl Fn(&Self) -> usize,
+        edit: impl Fn(Range<usize>) -> Edit,
+        stays: bool,
+    ) {
+        let mut size = count(self).div_ceil(2).max(1);
+        loop {
+            let mut i = 0;
+            while i < count(self) && !self.spent() {
+                let end = (i + size).min(count(self));
+                if !(self.try_edit(edit(i..end)) && stays) {
+                    i += size;
+                }
+            }
+            if size == 1 || self.spent() {
+                return;
+            }
+            size = size.div_ceil(2);
+        }
+    }
+
+    fn remove_messages(&mut self) {
+        self.by_runs(|s| s.messages(), Edit::Remove, true);
+    }
+
+    fn trim_tail(&mut self) {
+        let len = self.best.case.stream.tail().len();
+        for keep in [0, len / 2, len.saturating_sub(1)] {
+            if keep < self.best.case.stream.tail().len() {
+                self.try_edit(Edit::Tail(keep));
+            }
+        }
+    }
+
+    fn shorten_messages(&mut self) {
+        for to in [0, 1] {
+            self.by_runs(|s| s.messages(), |r| Edit::Shorten(r, to), false);
+        }
+        let mut i = 0;
+        while i < self.messages() && !self.spent() {
+            let len = self.best.case.stream.messages()[i].len();
+            for to in [len / 2, len.saturating_sub(1)] {
+                if to < self.best.case.stream.messages()[i].len() {
+                    self.try_edit(Edit::Shorten(i..i + 1, to));
+                }
+            }
+            i += 1;
+        }
+    }
+
+    fn remove_cuts(&mut self) {
+        self.by_runs(|s| s.best.case.schedule.cuts().len(), Edit::Cuts, true);
+    }
+
+    fn zero_payloads(&mut self) {
+        self.by_runs(|s| s.messages(), Edit::Zero, false);
+    }
+}
+
+/// The case `edit` makes of `case`, or `None` if it changes nothing or cannot be encoded.
+fn apply(case: &Case, edit: &Edit) -> Option<Case> {
     let stream = &case.stream;
     let framing = stream.framing();
     let msgs = stream.messages();
-    let tail = stream.tail();
-    let cuts = case.schedule.cuts();
-    let spans = framing.encode(msgs).map(|e| e.frames).unwrap_or_default();
-    let mut out = Vec::new();
+    let mut tail = stream.tail().to_vec();
+    let mut cuts = case.schedule.cuts().to_vec();
+    // The new messages, `None` where one is removed.
+    let mut new: Vec<Option<Vec<u8>>> = msgs.iter().cloned().map(Some).collect();
+    let mut changed = false;
+    match edit {
+        Edit::Remove(r) => {
+            for m in &mut new[r.clone()] {
+                *m = None;
+            }
+            changed = !r.is_empty();
+        }
+        Edit::Shorten(r, to) => {
+            for m in new[r.clone()].iter_mut().flatten() {
+                if m.len() > *to {
+                    m.truncate(*to);
+                    changed = true;
+                }
+            }
+        }
+        Edit::Zero(r) => {
+            for m in new[r.clone()].iter_mut().flatten() {
+                if m.iter().any(|&b| b != 0) {
+                    m.fill(0);
+                    changed = true;
+                }
+            }
+        }
+        Edit::Tail(keep) => {
+            let base = stream.bytes().len() - tail.len();
+            changed = *keep < tail.len();
+            tail.truncate(*keep);
+            cuts.retain(|&c| c < base + keep);
+        }
+        Edit::Cuts(r) => {
+            changed = !r.is_empty();
+            cuts.drain(r.clone());
+        }
+    }
+    if !changed {
+        return None;
+    }
+    let lenient = framing.with_empty_frames(true);
+    let old_spans = lenient.encode(msgs).ok()?.frames;
+    let kept: Vec<Vec<u8>> = new.iter().flatten().cloned().collect();
+    let cuts = if matches!(edit, Edit::Remove(_) | Edit::Shorten(..)) {
+        // Where each old frame now starts, and how long it is (0 if removed).
+        let mut placed = Vec::with_capacity(new.len());
+        let mut at = 0;
+        for m in &new {
+            let len = m.as_ref().map_or(0, |m| {
+                framing.header_len(m.len() as u64) + m.len() + framing.trailer_len()
+            });
+            placed.push((at, len));
+            at += len;
+        }
+        let old_end = old_spans.last().map_or(0, |s| s.end);
+        cuts.into_iter()
+            .filter_map(|c| {
+                if c >= old_end {
+                    return Some(c - old_end + at);
+                }
+                let i = old_spans.partition_point(|s| s.end <= c);
+                let (start, len) = placed[i];
+                let o = c - old_spans[i].start;
+                (o == 0 || o < len).then_some(start + o)
+            })
+            .collect()
+    } else {
+        cuts
+    };
     let name = if stream.name().ends_with(" (shrunk)") {
         stream.name().to_string()
     } else {
         format!("{} (shrunk)", stream.name())
     };
-
-    let mut with = |messages: Vec<Vec<u8>>, tail: Vec<u8>, cuts: Vec<usize>| {
-        if let Ok(s) = Stream::with_tail_lenient(framing, name.clone(), messages, tail) {
-            let len = s.bytes().len();
-            let schedule = Schedule::from_cuts(cuts, len);
-            // The shrunk cuts are no longer the named schedule's: name them by themselves.
-            let schedule_name = if schedule.cuts().is_empty() {
-                "whole".to_string()
-            } else {
-                format!("cuts@{schedule}")
-            };
-            out.push(Case::new(Arc::new(s), schedule_name, schedule));
-        }
+    let s = Stream::with_tail_lenient(framing, name, kept, tail).ok()?;
+    let len = s.bytes().len();
+    let schedule = Schedule::from_cuts(cuts, len);
+    // The shrunk cuts are no longer the named schedule's: name them by themselves.
+    let schedule_name = if schedule.cuts().is_empty() {
+        "whole".to_string()
+    } else if schedule.cuts().len() <= 8 {
+        format!("cuts@{schedule}")
+    } else {
+        format!("{} cuts", schedule.cuts().len())
     };
-    // A frame [s, e) replaced by one of length `new_len`.
-    let remap = |s: usize, e: usize, new_len: usize| -> Vec<usize> {
-        let new_e = s + new_len;
-        cuts.iter()
-            .filter_map(|&c| {
-                if c <= s {
-                    Some(c)
-                } else if c < e {
-                    (c < new_e).then_some(c)
-                } else {
-                    Some(c - e + new_e)
-                }
-            })
-            .collect()
-    };
-
-    for (i, span) in spans.iter().enumerate() {
-        let mut m = msgs.to_vec();
-        m.remove(i);
-        with(m, tail.to_vec(), remap(span.start, span.end, 0));
-    }
-    if !tail.is_empty() {
-        let base = stream.bytes().len() - tail.len();
-        for keep in [0, tail.len() / 2, tail.len() - 1] {
-            let kept: Vec<usize> = cuts.iter().copied().filter(|&c| c < base + keep).collect();
-            with(msgs.to_vec(), tail[..keep].to_vec(), kept);
-        }
-    }
-    for (i, span) in spans.iter().enumerate() {
-        let len = msgs[i].len();
-        let mut targets = vec![0, len / 2, len.saturating_sub(1)];
-        targets.dedup();
-        for new_len in targets.into_iter().filter(|&n| n < len) {
-            let mut m = msgs.to_vec();
-            m[i].truncate(new_len);
-            // The header may change size with the length (a varint).
-            let header = framing.header_len(new_len as u64);
-            with(
-                m,
-                tail.to_vec(),
-                remap(span.start, span.end, header + new_len),
-            );
-        }
-    }
-    for j in 0..cuts.len() {
-        let mut c = cuts.to_vec();
-        c.remove(j);
-        with(msgs.to_vec(), tail.to_vec(), c);
-    }
-    // Make payload bytes plainer (zeros) when that still fails the same way.
-    for (i, m) in msgs.iter().enumerate() {
-        if m.iter().any(|&b| b != 0) {
-            let mut ms = msgs.to_vec();
-            ms[i] = vec![0; m.len()];
-            with(ms, tail.to_vec(), cuts.to_vec());
-        }
-    }
-    out
+    Some(Case::new(Arc::new(s), schedule_name, schedule))
 }
 
 #[cfg(test)]
@@ -180,6 +311,61 @@ mod tests {
         assert!(s.case.schedule.cuts().is_empty(), "{:?}", s.case.schedule);
     }
 
+    fn shrink_bulk(decoder: &str, stream: &str, schedule: &str) -> Shrunk {
+        let framing: Framing = "u32be:max=70000".parse().unwrap();
+        let case = crate::suite::bulk_cases(framing, 1)
+            .into_iter()
+            .find(|c| c.stream.name() == stream && c.schedule_name == schedule)
+            .unwrap();
+        let entry = zoo::by_name(decoder).unwrap();
+        let run = |c: &Case| judge(&mut entry.build(framing), c);
+        let Verdict::Fail(f) = run(&case) else {
+            panic!("{decoder} passed {}", case.label())
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        shrink(&case, &f, 2000, deadline, run)
+    }
+
+    /// The counter wraps at frame 256: removing any frame from the minimal case makes it
+    /// pass, so it keeps 257 frames, each made empty.
+    #[test]
+    fn a_bug_at_frame_257_shrinks_to_257_empty_frames() {
+        // Frames that differ show the loss itself.
+        let s = shrink_bulk("counter-wrap", "counting-x257", "whole");
+        assert_eq!(
+            s.failure.kind,
+            FailureKind::MissingFrame,
+            "{:?}",
+            s.failure.detail
+        );
+        assert_eq!(s.case.stream.messages(), vec![Vec::<u8>::new(); 257]);
+        assert!(s.case.schedule.cuts().is_empty(), "{}", s.case.label());
+        // With frames all alike, the frame after the dropped one stands in for it, and the
+        // last frame of a read comes out a read late: one frame more, and a cut before it.
+        let s = shrink_bulk("counter-wrap", "empty-x65537", "fixed-4096");
+        assert_eq!(
+            s.failure.kind,
+            FailureKind::StuckFrame,
+            "{:?}",
+            s.failure.detail
+        );
+        assert_eq!(s.case.stream.messages(), vec![Vec::<u8>::new(); 258]);
+        assert_eq!(s.case.schedule.cuts().len(), 1, "{}", s.case.label());
+        assert!(s.runs < 2000, "{} runs", s.runs);
+    }
+
+    /// 129 frames in one read is the least that a limit of 128 frames per read holds back.
+    #[test]
+    fn a_batch_limit_shrinks_to_one_read_of_one_frame_more() {
+        let s = shrink_bulk("batch-limit", "wraps-260K", "whole");
+        assert_eq!(s.failure.kind, FailureKind::StuckFrame, "{:?}", s.failure);
+        assert_eq!(
+            s.case.stream.messages(),
+            vec![Vec::<u8>::new(); zoo::BATCH_LIMIT + 1]
+        );
+        assert!(s.case.schedule.cuts().is_empty(), "{:?}", s.case.schedule);
+    }
+
     #[test]
     fn cuts_inside_a_header_stay_inside_it() {
         let framing: Framing = "u32be".parse().unwrap();
@@ -187,10 +373,9 @@ mod tests {
         let stream = Arc::new(Stream::from_messages(framing, "t", msgs).unwrap());
         // Cut inside the second header (starts at 10).
         let case = Case::new(stream, "c", Schedule::from_cuts(vec![12], 16));
-        let cands = candidates(&case);
         // Removing the first message moves the cut to 2: still inside a header.
-        assert!(cands
-            .iter()
-            .any(|c| c.stream.messages().len() == 1 && c.schedule.cuts() == [2]));
+        let c = apply(&case, &Edit::Remove(0..1)).unwrap();
+        assert_eq!(c.stream.messages().len(), 1);
+        assert_eq!(c.schedule.cuts(), [2]);
     }
 }

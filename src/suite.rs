@@ -38,6 +38,32 @@ pub use crate::runner::{ProgressFn, DEFAULT_MAX_FAULTS, DEFAULT_SEED, DEFAULT_TI
 /// How many random cases [`Suite::new`] adds to the deterministic ones.
 pub const DEFAULT_RANDOM_CASES: usize = 500;
 
+/// How long the long-lived stream is at least: a megabyte.
+pub const LONG_LIVED_BYTES: usize = 1 << 20;
+/// How many frames the long-lived stream holds at least.
+pub const LONG_LIVED_FRAMES: usize = 5000;
+
+/// The many-frames cases for `framing`: each bulk stream under its few schedules, and the
+/// long-lived stream (drawn from `seed`) under its own mixed cuts.
+///
+/// They come last in the suite so that a decoder caught earlier is reported as before.
+pub fn bulk_cases(framing: Framing, seed: u64) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for s in crate::bulk::streams(framing) {
+        let schedules = crate::bulk::schedules(&s);
+        let s = Arc::new(s);
+        for (name, schedule) in schedules {
+            cases.push(Case::new(s.clone(), name, schedule));
+        }
+    }
+    if let Some((s, mixed)) =
+        crate::bulk::long_lived(framing, seed, LONG_LIVED_BYTES, LONG_LIVED_FRAMES)
+    {
+        cases.push(Case::new(Arc::new(s), format!("mixed#{seed:x}"), mixed));
+    }
+    cases
+}
+
 /// A configured run of the default suite for one framing.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -46,6 +72,7 @@ pub struct Suite {
     seed: u64,
     random_cases: usize,
     vectors: bool,
+    bulk: bool,
     runner: Runner,
 }
 
@@ -58,6 +85,7 @@ impl Suite {
             seed: DEFAULT_SEED,
             random_cases: DEFAULT_RANDOM_CASES,
             vectors: true,
+            bulk: true,
             runner: Runner::new(),
         }
     }
@@ -128,6 +156,13 @@ impl Suite {
         self
     }
 
+    /// Whether the suite ends with the many-frames cases ([`crate::bulk`]: thousands of frames,
+    /// buffer wraps, one long-lived decoder; default: yes).
+    pub fn bulk(mut self, yes: bool) -> Suite {
+        self.bulk = yes;
+        self
+    }
+
     /// Calls `f(done, total)` after each case.
     pub fn on_progress(mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Suite {
         self.runner = self.runner.on_progress(f);
@@ -148,7 +183,7 @@ impl Suite {
 
     /// Every case of the suite, in the order they run: the golden vectors that apply to the
     /// framing (as given), generated messages under the schedule catalog, the adversarial
-    /// streams, then the random cases.
+    /// streams, the random cases, then the many-frames cases ([`bulk_cases`]).
     pub fn cases(&self) -> Vec<Case> {
         let mut cases = Vec::new();
         if self.vectors {
@@ -167,6 +202,9 @@ impl Suite {
             let s = random_stream(self.framing, &mut rng, format!("random#{i}"));
             let schedule = Schedule::random(s.bytes().len(), &mut rng);
             cases.push(Case::new(Arc::new(s), "random", schedule));
+        }
+        if self.bulk {
+            cases.extend(bulk_cases(self.framing, self.seed));
         }
         cases
     }

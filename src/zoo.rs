@@ -9,7 +9,7 @@
 //! ```
 //! use framecheck::zoo;
 //!
-//! assert!(zoo::all().len() >= 12);
+//! assert!(zoo::all().len() >= 18);
 //! let entry = zoo::by_name("leftover-dropped").unwrap();
 //! assert!(entry.bug.contains("leftover"));
 //! ```
@@ -55,6 +55,9 @@ impl Specimen {
             framing,
             bug: self.kind,
             buf: Vec::new(),
+            pos: 0,
+            frames_seen: 0,
+            counting: false,
             reserved: Vec::new(),
         })
     }
@@ -86,7 +89,12 @@ enum Bug {
     PartialFrameAtEof,
     EmptyFramesSkipped,
     HangOnEmptyFrame,
+    BatchLimit,
+    CounterWrap,
 }
+
+/// How many frames the `batch-limit` decoder emits per read at most.
+pub const BATCH_LIMIT: usize = 128;
 
 /// A zoo entry; its registry id is its name after `zoo:`.
 macro_rules! bug {
@@ -181,6 +189,16 @@ const ZOO: &[Specimen] = &[
         HangOnEmptyFrame,
         "#14: loops forever on a zero-length frame without consuming it"
     ),
+    bug!(
+        "batch-limit",
+        BatchLimit,
+        "#21: emits at most 128 frames per read \"for fairness\"; the rest wait for more bytes"
+    ),
+    bug!(
+        "counter-wrap",
+        CounterWrap,
+        "#22: counts frames in one byte, and drops frame #256, on which the counter wraps to 0"
+    ),
 ];
 
 /// Every buggy decoder in the zoo.
@@ -209,7 +227,14 @@ pub fn entries() -> Vec<crate::bundled::Entry> {
 struct Buggy {
     framing: Framing,
     bug: Bug,
+    /// Received bytes; those before `pos` are consumed, and removed once per call (a drain
+    /// per frame would make a read of thousands of frames quadratic).
     buf: Vec<u8>,
+    pos: usize,
+    /// Frames emitted so far, in a one-byte counter (the periodic bug's).
+    frames_seen: u8,
+    /// Whether a frame was counted yet (so that a 0 is a wrap).
+    counting: bool,
     reserved: Vec<u8>,
 }
 
@@ -225,12 +250,17 @@ impl Buggy {
         self.lp().width as usize
     }
 
-    /// The raw field value of the header at the start of the buffer.
+    /// The bytes received and not yet consumed.
+    fn avail(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// The raw field value of the header at the start of the unconsumed bytes.
     fn field(&self) -> u64 {
         let lp = self.lp();
         let w = lp.width as usize;
         let mut be = [0u8; 8];
-        be[8 - w..].copy_from_slice(&self.buf[..w]);
+        be[8 - w..].copy_from_slice(&self.avail()[..w]);
         if lp.endian == Endian::Little {
             be[8 - w..].reverse();
         }
@@ -253,23 +283,38 @@ impl Buggy {
     }
 }
 
-impl FrameDecoder for Buggy {
-    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+impl Buggy {
+    /// Emits the frame at `avail()[start..end]` (most bugs emit every frame) and consumes the
+    /// bytes up to `end`.
+    fn emit(&mut self, start: usize, end: usize, frames: &mut Vec<Vec<u8>>) {
+        let (from, to) = (self.pos + start, self.pos + end);
+        self.pos = to;
+        if self.bug == Bug::CounterWrap {
+            // BUG: the frame counter is one byte (a sequence number, as in MySQL's packets),
+            // and the frame on which it wraps to 0 is taken for a fresh start and dropped.
+            let seq = self.frames_seen;
+            self.frames_seen = seq.wrapping_add(1);
+            if seq == 0 && self.counting {
+                return;
+            }
+            self.counting = true;
+        }
+        frames.push(self.buf[from..to].to_vec());
+    }
+
+    /// Takes the complete frames out of the buffer, at most `limit` of them.
+    fn decode(&mut self, frames: &mut Vec<Vec<u8>>, limit: usize) -> Result<(), Rejection> {
         let w = self.width();
         let max = self.framing.max_frame_len();
-        if self.bug == Bug::OneRecvOneMessage {
-            // BUG: one read, one message.
-            if chunk.len() >= w {
-                frames.push(chunk[w..].to_vec());
-            }
-            return Ok(());
-        }
-        self.buf.extend_from_slice(chunk);
+        let mut taken = 0;
         loop {
-            if self.buf.len() < w {
-                if self.bug == Bug::HeaderAssumedWhole && !self.buf.is_empty() {
+            if taken == limit {
+                break;
+            }
+            if self.avail().len() < w {
+                if self.bug == Bug::HeaderAssumedWhole && !self.avail().is_empty() {
                     // BUG: a partial header is taken as the whole header.
-                    self.buf.resize(w, 0);
+                    self.buf.resize(self.pos + w, 0);
                 } else {
                     break;
                 }
@@ -298,12 +343,10 @@ impl FrameDecoder for Buggy {
                     if total > max + w as u64 {
                         return Err(Self::too_long(field));
                     }
-                    if (self.buf.len() as u64) < total {
+                    if (self.avail().len() as u64) < total {
                         break;
                     }
-                    let end = total as usize;
-                    frames.push(self.buf[w..end].to_vec());
-                    self.buf.drain(..end);
+                    self.emit(w, total as usize, frames);
                     continue;
                 }
                 _ => self.payload_len(field)?,
@@ -338,10 +381,10 @@ impl FrameDecoder for Buggy {
                     std::thread::sleep(std::time::Duration::from_millis(5));
                 }
             }
-            if ((self.buf.len() - w) as u64) < len {
+            if ((self.avail().len() - w) as u64) < len {
                 if self.bug == Bug::ConsumeHeaderOnNeedMore {
                     // BUG: the header was consumed before knowing the frame is complete.
-                    self.buf.drain(..w);
+                    self.pos += w;
                 }
                 break;
             }
@@ -351,22 +394,53 @@ impl FrameDecoder for Buggy {
             let end = w + len as usize;
             if len == 0 && self.bug == Bug::EmptyFramesSkipped {
                 // BUG: nothing to emit, so nothing is emitted.
-                self.buf.drain(..end);
+                self.pos += end;
                 continue;
             }
-            frames.push(self.buf[w..end].to_vec());
+            self.emit(w, end, frames);
+            taken += 1;
             self.reserved = Vec::new();
             if self.bug == Bug::LeftoverDropped {
                 // BUG: the buffer is cleared, not drained.
                 self.buf.clear();
+                self.pos = 0;
                 break;
             }
-            self.buf.drain(..end);
             if self.bug == Bug::NoDrainLoop {
                 // BUG: no loop around the frame extraction.
                 break;
             }
         }
+        Ok(())
+    }
+
+    /// Removes the consumed bytes from the buffer.
+    fn compact(&mut self) {
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+    }
+}
+
+impl FrameDecoder for Buggy {
+    fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        let w = self.width();
+        if self.bug == Bug::OneRecvOneMessage {
+            // BUG: one read, one message.
+            if chunk.len() >= w {
+                frames.push(chunk[w..].to_vec());
+            }
+            return Ok(());
+        }
+        self.buf.extend_from_slice(chunk);
+        // BUG (batch-limit): at most BATCH_LIMIT frames per read, "for fairness".
+        let limit = if self.bug == Bug::BatchLimit {
+            BATCH_LIMIT
+        } else {
+            usize::MAX
+        };
+        let decoded = self.decode(frames, limit);
+        self.compact();
+        decoded?;
         if self.bug == Bug::ErrorOnIncomplete && !self.buf.is_empty() {
             // BUG: an incomplete frame is treated as an error.
             return Err(Rejection::new("incomplete frame"));
@@ -390,11 +464,27 @@ impl FrameDecoder for Buggy {
                 self.buf.clear();
                 Ok(())
             }
-            _ if self.buf.is_empty() => Ok(()),
-            _ => Err(Rejection::new(format!(
+            Bug::BatchLimit => {
+                // The frames held back come out at last, too late.
+                self.decode(frames, usize::MAX)?;
+                self.compact();
+                self.eof_rest()
+            }
+            _ => self.eof_rest(),
+        }
+    }
+}
+
+impl Buggy {
+    /// EOF with `buf` holding what is left: an error unless it is empty.
+    fn eof_rest(&self) -> Result<(), Rejection> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(Rejection::new(format!(
                 "EOF inside a frame ({} bytes buffered)",
                 self.buf.len()
-            ))),
+            )))
         }
     }
 }

@@ -47,6 +47,9 @@ fn every_zoo_decoder_is_caught_under_u32be_with_the_right_kind() {
         ("partial-frame-at-eof", PartialFrameAtEof),
         ("empty-frames-skipped", MissingFrame),
         ("hang-on-empty-frame", Hang),
+        // Caught only by the many-frames cases (`framecheck::bulk`), which come last.
+        ("batch-limit", StuckFrame),
+        ("counter-wrap", MissingFrame),
     ];
     assert_eq!(
         expected.len(),
@@ -161,13 +164,15 @@ fn seed_explainer_decoder_passes() {
 }
 
 /// Every zoo decoder fails at least one bundled golden vector (the table in
-/// `vectors/README.md` lists which).
+/// `vectors/README.md` lists which), but those whose bug needs more frames than a vector holds
+/// (classes #21 and #22: a read of 129 frames, frame #256), which the many-frames cases catch.
 #[test]
 fn every_zoo_decoder_fails_a_golden_vector() {
     use framecheck::vectors::{self, Profile};
     let all = vectors::bundled().unwrap();
     let mut missed = Vec::new();
-    for entry in zoo::all() {
+    let many_frames = ["batch-limit", "counter-wrap"];
+    for entry in zoo::all().iter().filter(|e| !many_frames.contains(&e.name)) {
         let report = vectors::run_with(
             &all,
             Profile::default(),

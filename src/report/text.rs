@@ -73,7 +73,12 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
         exp.frames.len(),
         if exp.frames.len() == 1 { "" } else { "s" },
     );
-    for (i, r) in ranges.iter().enumerate().take(DUMP_READS) {
+    // Runs of reads with the same bytes (and headers at the same places) print once.
+    let mut lines: Vec<(usize, usize, std::ops::Range<usize>, String)> = Vec::new();
+    for (i, r) in ranges.iter().enumerate() {
+        if lines.len() >= DUMP_READS {
+            break;
+        }
         let mut line = String::new();
         for o in r.clone().take(DUMP_BYTES) {
             if header_end[o] && o > r.start {
@@ -94,16 +99,44 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
         if r.len() > DUMP_BYTES {
             let _ = write!(line, " … (+{} bytes)", r.len() - DUMP_BYTES);
         }
-        let _ = writeln!(
-            s,
-            "    {:<10} [{}..{})  {line}",
-            format!("chunk {i}"),
-            r.start,
-            r.end
-        );
+        match lines.last_mut() {
+            Some((_, last, range, l))
+                if *l == line
+                    && stream[r.clone()]
+                        == stream[range.start..range.start + r.len().min(range.len())]
+                    && range.len() == r.len() =>
+            {
+                *last = i;
+            }
+            _ => lines.push((i, i, r.clone(), line)),
+        }
     }
-    if n > DUMP_READS {
-        let _ = writeln!(s, "    … {} more reads", n - DUMP_READS);
+    let mut shown = 0;
+    for (first, last, r, line) in &lines {
+        shown = last + 1;
+        if first == last {
+            let _ = writeln!(
+                s,
+                "    {:<10} [{}..{})  {line}",
+                format!("chunk {first}"),
+                r.start,
+                r.end
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "    {:<10} [{}..{})  {} × {}: {line}",
+                format!("chunks {first}..{last}"),
+                r.start,
+                ranges[*last].end,
+                last - first + 1,
+                plural_bytes(r.len()),
+            );
+        }
+    }
+    let n_shown = shown;
+    if n > n_shown {
+        let _ = writeln!(s, "    … {} more reads", n - n_shown);
     }
     if let End::Reject { why, .. } = &exp.end {
         let _ = writeln!(s, "  the stream is invalid: {why}");
@@ -168,6 +201,24 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
         };
         rows.push((call.to_string(), exp_s, act_s));
     }
+    // Runs of calls with the same expected and actual frames print once: `chunks 3..258`.
+    let mut grouped: Vec<(String, String, String)> = Vec::new();
+    let mut run_start: Option<String> = None;
+    for (call, e, a) in rows {
+        match grouped.last_mut() {
+            Some((last_call, le, la)) if *le == e && *la == a && call.starts_with("chunk ") => {
+                let first = run_start
+                    .get_or_insert_with(|| last_call.trim_start_matches("chunk ").to_string())
+                    .clone();
+                *last_call = format!("chunks {first}..{}", call.trim_start_matches("chunk "));
+            }
+            _ => {
+                run_start = None;
+                grouped.push((call, e, a));
+            }
+        }
+    }
+    let rows = grouped;
     let skip = rows.len().saturating_sub(DUMP_READS);
     if skip > 0 {
         let _ = writeln!(s, "    … {skip} earlier calls as expected or not shown");
@@ -180,8 +231,37 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
     s
 }
 
+fn plural_bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".to_string()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 fn frames_str<'a>(frames: impl Iterator<Item = &'a [u8]>) -> String {
     let v: Vec<String> = frames.map(short_hex).collect();
+    // Runs of four or more equal frames print once: `257 frames: 257 × (empty)`.
+    let mut runs: Vec<(usize, &String)> = Vec::new();
+    for f in &v {
+        match runs.last_mut() {
+            Some((k, last)) if *last == f => *k += 1,
+            _ => runs.push((1, f)),
+        }
+    }
+    if runs.iter().any(|(k, _)| *k >= 4) && runs.len() <= 4 {
+        let parts: Vec<String> = runs
+            .iter()
+            .map(|(k, f)| {
+                if *k == 1 {
+                    f.to_string()
+                } else {
+                    format!("{k} × {f}")
+                }
+            })
+            .collect();
+        return format!("{} frames: {}", v.len(), parts.join(", "));
+    }
     match v.len() {
         0 => "nothing".to_string(),
         1 => format!("1 frame: {}", v[0]),
@@ -216,4 +296,44 @@ pub fn summary(r: &Report) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oracle::judge;
+    use crate::{zoo, Framing, Schedule, Stream};
+    use std::sync::Arc;
+
+    /// 257 one-byte reads of empty frames print as a few lines, not 257.
+    #[test]
+    fn runs_of_identical_reads_and_calls_print_once() {
+        let framing: Framing = "u32be:max=100".parse().unwrap();
+        let stream = Stream::from_messages(framing, "t", vec![Vec::new(); 257]).unwrap();
+        let len = stream.bytes().len();
+        let case = crate::Case::new(Arc::new(stream), "fixed-4", Schedule::fixed(4, len));
+        let crate::Verdict::Fail(f) = judge(
+            &mut zoo::by_name("counter-wrap").unwrap().build(framing),
+            &case,
+        ) else {
+            panic!("counter-wrap passed")
+        };
+        let text = render_case(&case, &f.transcript.calls);
+        assert!(
+            text.contains("chunks 0..256") && text.contains("257 × 4 bytes"),
+            "{text}"
+        );
+        assert!(text.contains("chunks 0..255"), "{text}");
+        assert!(text.lines().count() < 12, "{text}");
+        let whole = crate::Case::new(case.stream.clone(), "whole", Schedule::whole());
+        let crate::Verdict::Fail(f) = judge(
+            &mut zoo::by_name("counter-wrap").unwrap().build(framing),
+            &whole,
+        ) else {
+            panic!("counter-wrap passed")
+        };
+        let text = render_case(&whole, &f.transcript.calls);
+        assert!(text.contains("257 frames: 257 × (empty)"), "{text}");
+        assert!(text.contains("256 frames: 256 × (empty)"), "{text}");
+    }
 }
