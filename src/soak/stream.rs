@@ -227,7 +227,12 @@ pub(crate) struct Window {
     /// The next frame to encode.
     pub next: u64,
     scratch: Vec<u8>,
+    /// For each length under [`SHAPED`]: the bytes before and after a payload of that length.
+    shapes: Vec<Option<(Vec<u8>, Vec<u8>)>>,
 }
+
+/// Messages shorter than this are framed from a cached header and trailer.
+const SHAPED: usize = 128;
 
 /// Bytes that may pile up before the part already read is dropped from the window.
 const COMPACT_AT: usize = 4 << 20;
@@ -243,6 +248,7 @@ impl Window {
             pending: VecDeque::new(),
             next: 0,
             scratch: Vec::new(),
+            shapes: vec![None; SHAPED],
         }
     }
 
@@ -265,11 +271,34 @@ impl Window {
         while self.encoded() < to && !self.exhausted() {
             self.gen.message(self.next, &mut self.scratch);
             let start = self.encoded();
-            let header = framing.header_len(self.scratch.len() as u64) as u64;
-            let index = usize::try_from(self.next).unwrap_or(usize::MAX);
-            framing
-                .format()
-                .encode_frame(&framing, index, &self.scratch, &mut self.buf)?;
+            let len = self.scratch.len();
+            let header = if len < SHAPED {
+                // The frame's shape for this length, encoded once: no allocation per frame.
+                let shape = match &self.shapes[len] {
+                    Some(s) => s,
+                    None => {
+                        let mut frame = Vec::new();
+                        let index = usize::try_from(self.next).unwrap_or(usize::MAX);
+                        framing
+                            .format()
+                            .encode_frame(&framing, index, &self.scratch, &mut frame)?;
+                        let h = framing.header_len(len as u64);
+                        let suffix = frame.split_off(h + len);
+                        frame.truncate(h);
+                        self.shapes[len].insert((frame, suffix))
+                    }
+                };
+                self.buf.extend_from_slice(&shape.0);
+                self.buf.extend_from_slice(&self.scratch);
+                self.buf.extend_from_slice(&shape.1);
+                shape.0.len() as u64
+            } else {
+                let index = usize::try_from(self.next).unwrap_or(usize::MAX);
+                framing
+                    .format()
+                    .encode_frame(&framing, index, &self.scratch, &mut self.buf)?;
+                framing.header_len(len as u64) as u64
+            };
             self.pending.push_back(Pending {
                 start: start + header,
                 len: self.scratch.len(),
