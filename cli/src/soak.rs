@@ -102,7 +102,11 @@ pub(crate) fn run(args: SoakArgs) -> anyhow::Result<bool> {
                 who += &format!(" --timeout-ms {}", args.timeout_ms);
             }
             let replay = exec::replay_template(cmd, timeout, slack);
-            (Arc::new(move || Box::new(p.decoder()) as Box<dyn FrameDecoder>), who, replay)
+            (
+                Arc::new(move || Box::new(p.decoder()) as Box<dyn FrameDecoder>),
+                who,
+                replay,
+            )
         }
         None if args.decoder == WRAP_AT_257 => (
             Arc::new(move || Box::new(WrapAt257::new(framing)) as Box<dyn FrameDecoder>),
@@ -112,7 +116,9 @@ pub(crate) fn run(args: SoakArgs) -> anyhow::Result<bool> {
         None => {
             let decoder = Bundled::parse(&args.decoder)?;
             if matches!(decoder, Bundled::TestAbort) {
-                anyhow::bail!("test:abort aborts the process that runs it: use it with `run --isolate`");
+                anyhow::bail!(
+                    "test:abort aborts the process that runs it: use it with `run --isolate`"
+                );
             }
             if !decoder.supports(framing) {
                 anyhow::bail!("{} cannot decode {framing}", decoder.name());
@@ -152,7 +158,10 @@ pub(crate) fn run(args: SoakArgs) -> anyhow::Result<bool> {
         End::Interrupted => {
             shutdown(&program);
             println!("INTERRUPTED after {}", outcome.covered);
-            println!("  no failure in what was covered (read {} was the last)", outcome.covered.reads);
+            println!(
+                "  no failure in what was covered (read {} was the last)",
+                outcome.covered.reads
+            );
             std::process::exit(130);
         }
         End::Fail(failed) => {
@@ -168,9 +177,16 @@ pub(crate) fn run(args: SoakArgs) -> anyhow::Result<bool> {
                     shrunk.frames
                 )
             } else if shrunk.minimal {
-                format!("minimal: {} frames fail, {} pass", shrunk.frames, shrunk.frames - 1)
+                format!(
+                    "minimal: {} frames fail, {} pass",
+                    shrunk.frames,
+                    shrunk.frames - 1
+                )
             } else {
-                format!("{} frames still fail (the search stopped there)", shrunk.frames)
+                format!(
+                    "{} frames still fail (the search stopped there)",
+                    shrunk.frames
+                )
             };
             println!(
                 "  shrunk in {} runs, {:.1} s: {how}",
@@ -311,11 +327,18 @@ fn parse_size(s: &str, bytes: bool) -> Result<u64, String> {
     } else {
         "k, M, G, T, Ki, Mi, Gi or Ti, as in 10M"
     };
-    let bad = || format!("{s:?} is not a size: expected a number or A^B with an optional unit ({units})");
+    let bad =
+        || format!("{s:?} is not a size: expected a number or A^B with an optional unit ({units})");
     let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '^').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '^')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let unit = if bytes { unit.strip_suffix('B').unwrap_or(unit) } else { unit };
+    let unit = if bytes {
+        unit.strip_suffix('B').unwrap_or(unit)
+    } else {
+        unit
+    };
     let scale: u64 = match unit {
         "" => 1,
         "k" | "K" => 1_000,
@@ -328,7 +351,12 @@ fn parse_size(s: &str, bytes: bool) -> Result<u64, String> {
         "Ti" => 1 << 40,
         _ => return Err(bad()),
     };
-    let too_big = || format!("{s:?} is more than {} (2^64 - 1), the most a soak can count", u64::MAX);
+    let too_big = || {
+        format!(
+            "{s:?} is more than {} (2^64 - 1), the most a soak can count",
+            u64::MAX
+        )
+    };
     let value = match num.split_once('^') {
         Some((base, exp)) => {
             let base: u64 = base.parse().map_err(|_| bad())?;
@@ -358,7 +386,9 @@ mod tests {
         assert!(parse_bytes("GiB").is_err());
         assert!(parse_count("10MiB").is_err());
         assert!(parse_bytes("16EiB").is_err());
-        assert!(parse_bytes("99999999999999999999").unwrap_err().contains("2^64"));
+        assert!(parse_bytes("99999999999999999999")
+            .unwrap_err()
+            .contains("2^64"));
         assert!(parse_count("2^64").unwrap_err().contains("2^64"));
         assert!(parse_bytes("20000000TiB").unwrap_err().contains("2^64"));
     }

@@ -9,7 +9,15 @@ use common::{assert_no_process, framecheck};
 #[test]
 fn a_small_soak_of_the_reference_decoder_passes() {
     framecheck()
-        .args(["soak", "--framing", "u16be", "--bytes", "4MiB", "--seed", "7"])
+        .args([
+            "soak",
+            "--framing",
+            "u16be",
+            "--bytes",
+            "4MiB",
+            "--seed",
+            "7",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("PASS "))
@@ -20,10 +28,20 @@ fn a_small_soak_of_the_reference_decoder_passes() {
 #[test]
 fn empty_frames_in_bulk_pass() {
     framecheck()
-        .args(["soak", "--framing", "u8", "--frames", "1M", "--sizes", "empty"])
+        .args([
+            "soak",
+            "--framing",
+            "u8",
+            "--frames",
+            "1M",
+            "--sizes",
+            "empty",
+        ])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("PASS 1000000 frames, 1000000 bytes"));
+        .stdout(predicate::str::contains(
+            "PASS 1000000 frames, 1000000 bytes",
+        ));
 }
 
 #[test]
@@ -44,7 +62,9 @@ fn a_counter_that_wraps_at_frame_257_is_caught_with_an_exact_reproduce_line() {
         .code(1)
         .stdout(predicate::str::contains("FAIL after "))
         .stdout(predicate::str::contains("frame #256"))
-        .stdout(predicate::str::contains("minimal: 257 frames fail, 256 pass"))
+        .stdout(predicate::str::contains(
+            "minimal: 257 frames fail, 256 pass",
+        ))
         .get_output()
         .stdout
         .clone();
@@ -63,7 +83,12 @@ fn a_counter_that_wraps_at_frame_257_is_caught_with_an_exact_reproduce_line() {
     );
     // The line replays: 257 frames fail, 256 pass.
     let args: Vec<&str> = line.split_whitespace().skip(1).collect();
-    framecheck().args(&args).arg("--shrink-secs").arg("0").assert().code(1);
+    framecheck()
+        .args(&args)
+        .arg("--shrink-secs")
+        .arg("0")
+        .assert()
+        .code(1);
     let mut shorter = args.clone();
     *shorter.last_mut().unwrap() = "256";
     framecheck().args(&shorter).assert().code(0);
@@ -123,7 +148,15 @@ fn a_size_that_does_not_parse_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("a read is held in memory whole"));
     framecheck()
-        .args(["soak", "--framing", "fixed:size=8", "--frames", "10", "--sizes", "empty"])
+        .args([
+            "soak",
+            "--framing",
+            "fixed:size=8",
+            "--frames",
+            "10",
+            "--sizes",
+            "empty",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("does not carry them"));
@@ -177,6 +210,9 @@ fn ctrl_c_prints_what_was_covered_and_kills_the_program() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(130), "{stdout}");
     assert!(stdout.contains("INTERRUPTED after "), "{stdout}");
-    assert!(stdout.contains("no failure in what was covered"), "{stdout}");
+    assert!(
+        stdout.contains("no failure in what was covered"),
+        "{stdout}"
+    );
     assert_no_process(marker);
 }

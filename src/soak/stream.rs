@@ -279,9 +279,12 @@ impl Window {
                     None => {
                         let mut frame = Vec::new();
                         let index = usize::try_from(self.next).unwrap_or(usize::MAX);
-                        framing
-                            .format()
-                            .encode_frame(&framing, index, &self.scratch, &mut frame)?;
+                        framing.format().encode_frame(
+                            &framing,
+                            index,
+                            &self.scratch,
+                            &mut frame,
+                        )?;
                         let h = framing.header_len(len as u64);
                         let suffix = frame.split_off(h + len);
                         frame.truncate(h);
