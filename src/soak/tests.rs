@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::adapter::Rejection;
+use crate::case::Case;
 use crate::ReferenceDecoder;
 
 fn framing(s: &str) -> Framing {
