@@ -17,6 +17,7 @@ mod replay;
 mod run;
 mod selftest;
 mod serve;
+mod soak;
 mod vectors;
 
 #[global_allocator]
@@ -54,6 +55,9 @@ enum Command {
     /// vectors, `corpus check` replays a folder through its target's check.
     #[command(subcommand)]
     Corpus(corpus::CorpusCommand),
+    /// Stream gigabytes or billions of frames through one decoder, checking every frame
+    /// without storing the stream; a failure is shrunk to the smallest `--frames` that fails.
+    Soak(soak::SoakArgs),
 }
 
 /// Parses a seed: decimal or `0x` hex (the form a report prints).
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
         Command::Matrix(a) => matrix::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Corpus(c) => corpus::run(c),
+        Command::Soak(a) => soak::run(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
