@@ -132,14 +132,14 @@ impl Trend {
 }
 
 impl fmt::Display for Trend {
-    /// `12.0 MiB at stream 3, 51.4 MiB at stream 9870 (9868 streams), 4.1 KiB per stream; the
-    /// median of each quarter: 13.1, 22.8, 32.5, 42.2 MiB`
+    /// `from 12.0 MiB at stream 3 to 51.4 MiB at stream 9870 (9868 streams sampled), 4.1 KiB
+    /// per stream; the median of each quarter after a warm-up of 986: 13.1 MiB, 22.8 MiB, …`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let q: Vec<String> = self.quarters.iter().map(|&b| size(b as f64)).collect();
         write!(
             f,
-            "{} at stream {}, {} at stream {} ({} streams sampled), {} per stream; the median \
-             of each quarter after a warm-up of {}: {}",
+            "from {} at stream {} to {} at stream {} ({} streams sampled), {} per stream; the \
+             median of each quarter after a warm-up of {}: {}",
             size(self.first.bytes as f64),
             self.first.stream,
             size(self.last.bytes as f64),
