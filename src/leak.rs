@@ -232,7 +232,10 @@ mod tests {
 
     /// A small deterministic noise in [0, amplitude).
     fn noise(i: usize, amplitude: u64) -> u64 {
-        (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(17) % amplitude
+        (i as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(17)
+            % amplitude
     }
 
     #[test]
@@ -265,8 +268,10 @@ mod tests {
     #[test]
     fn growth_that_levels_off_is_no_leak() {
         // A cache that fills up over the first half, then stays full.
-        let t = Trend::measure(&series(1000, |i| 20 * MIB + (i.min(500) as u64) * 64 * 1024))
-            .unwrap();
+        let t = Trend::measure(&series(1000, |i| {
+            20 * MIB + (i.min(500) as u64) * 64 * 1024
+        }))
+        .unwrap();
         assert!(!t.leaks(SLACK), "{t}");
     }
 
@@ -281,8 +286,10 @@ mod tests {
 
     #[test]
     fn noisy_linear_growth_is_a_leak() {
-        let t = Trend::measure(&series(4000, |i| 20 * MIB + i as u64 * 4096 + noise(i, 2 * MIB)))
-            .unwrap();
+        let t = Trend::measure(&series(4000, |i| {
+            20 * MIB + i as u64 * 4096 + noise(i, 2 * MIB)
+        }))
+        .unwrap();
         assert!(t.leaks(SLACK), "{t}");
         assert!((t.per_stream - 4096.0).abs() < 100.0, "{t}");
     }

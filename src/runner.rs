@@ -575,7 +575,10 @@ impl Memory {
             self.live.push((i, self.level));
         }
         if let Some(r) = taken.resident {
-            let series = self.resident.entry(r.process).or_insert((r.slack, Vec::new()));
+            let series = self
+                .resident
+                .entry(r.process)
+                .or_insert((r.slack, Vec::new()));
             series.1.push(Sample::new(i, r.bytes));
         }
     }
@@ -624,7 +627,12 @@ fn add_leak(report: &mut Report, cases: &[Case], leak: Leak) {
     );
     let at = (0..=trend.last.stream.min(cases.len().saturating_sub(1)))
         .rev()
-        .find(|&i| report.results.get(i).is_some_and(|r| r.status == Status::Pass));
+        .find(|&i| {
+            report
+                .results
+                .get(i)
+                .is_some_and(|r| r.status == Status::Pass)
+        });
     let Some(at) = at else {
         return;
     };
@@ -774,20 +782,24 @@ mod tests {
         let detail = &found.failure.detail;
         assert!(detail.contains("16.0 KiB per stream"), "{detail}");
         assert!(detail.contains("600 streams sampled"), "{detail}");
-        assert!(detail.contains("replaying that stream alone passes"), "{detail}");
+        assert!(
+            detail.contains("replaying that stream alone passes"),
+            "{detail}"
+        );
         let text = report.to_string();
         assert!(text.contains("FAIL memory-leak: the live bytes"), "{text}");
         assert!(text.contains("memory-leak: 1"), "{text}");
         // A slack above the growth lets it pass.
-        let report = Runner::new()
-            .leak_slack(64 << 20)
-            .run_cases(framing, cases(framing, 600), move || {
-                LEAKED
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(vec![7; 16 << 10]);
-                Wrapped(ReferenceDecoder::new(framing))
-            });
+        let report =
+            Runner::new()
+                .leak_slack(64 << 20)
+                .run_cases(framing, cases(framing, 600), move || {
+                    LEAKED
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(vec![7; 16 << 10]);
+                    Wrapped(ReferenceDecoder::new(framing))
+                });
         assert!(report.is_pass(), "{report}");
         LEAKED.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }

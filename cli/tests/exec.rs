@@ -166,15 +166,22 @@ fn a_program_that_leaks_at_every_begin_is_a_memory_leak() {
         "FAIL memory-leak: the program's resident memory at BEGIN grew steadily",
     ))
     .stdout(predicate::str::contains("memory-leak: 1"))
-    .stdout(predicate::str::contains("replaying that stream alone passes"))
-    .stdout(predicate::str::contains("memory-leak is a verdict on the whole run"))
+    .stdout(predicate::str::contains(
+        "replaying that stream alone passes",
+    ))
+    .stdout(predicate::str::contains(
+        "memory-leak is a verdict on the whole run",
+    ))
     .get_output()
     .stdout
     .clone();
     let out = String::from_utf8(out).unwrap();
     // The growth: first and last samples, the stream count, bytes per stream (16 KiB and a
     // little of Python's own).
-    let growth = out.lines().find(|l| l.starts_with("FAIL memory-leak")).unwrap();
+    let growth = out
+        .lines()
+        .find(|l| l.starts_with("FAIL memory-leak"))
+        .unwrap();
     assert!(
         predicate::str::is_match(r"from [\d.]+ MiB at stream \d+ to [\d.]+ MiB at stream \d+ \(\d+ streams sampled\), 1[6-9]\.\d KiB per stream")
             .unwrap()
