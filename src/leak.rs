@@ -45,12 +45,25 @@
 //! assert!(!Trend::measure(&once).unwrap().leaks(256 << 10));
 //! ```
 //!
+//! # In a report
+//! A leak is a verdict on the run, not on one case. The report carries it on the last passing
+//! stream sampled: that case's status becomes `memory-leak` (so the counts, the JSON and JUnit
+//! reports and the matrix cells all see one failed case), and its failure's detail gives the
+//! growth (first and last samples, streams sampled, bytes per stream, the quarter medians)
+//! and says that replaying that stream alone passes. It is not shrunk: no single stream shows
+//! it.
+//!
 //! The rule looks at levels, not at a least-squares slope, because a slope over a one-time
 //! step is steep (a 10 MiB step halfway through fits a line that climbs 15 MiB); the slope is
 //! still what the report gives as bytes per stream.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::fmt;
+
+use crate::case::Case;
+use crate::oracle::{Call, CallOutcome, CallRecord, Failure, FailureKind, Transcript};
+use crate::report::{FoundFailure, Report, Status};
 
 /// How much steady growth across a run is tolerated by default: 4 MiB.
 pub const DEFAULT_LEAK_SLACK: u64 = 4 << 20;
@@ -218,6 +231,164 @@ pub(crate) fn take_resident() -> Option<Resident> {
     RESIDENT.try_with(|r| r.take()).ok().flatten()
 }
 
+/// What the worker measured around one case, for the leak check.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Taken {
+    /// Bytes the case left allocated after its decoder was dropped (a passing case, with the
+    /// counting allocator installed).
+    pub(crate) held: Option<i64>,
+    /// The resident memory of the decoder's process as the stream began (an exec program).
+    pub(crate) resident: Option<Resident>,
+}
+
+/// The run's memory samples, one per stream.
+#[derive(Default)]
+pub(crate) struct Memory {
+    /// Live bytes left behind, summed over the run, after each passing case.
+    live: Vec<(usize, i64)>,
+    level: i64,
+    /// Resident memory at each stream's start, per process: its slack and its samples.
+    resident: BTreeMap<u64, (u64, Vec<Sample>)>,
+}
+
+/// A leak found: what was measured, its trend, and the slack it broke.
+struct Leak {
+    what: &'static str,
+    trend: Trend,
+    slack: u64,
+}
+
+impl Memory {
+    /// Takes the samples of case `i`.
+    pub(crate) fn take(&mut self, i: usize, taken: Taken) {
+        if let Some(held) = taken.held {
+            self.level = self.level.saturating_add(held);
+            self.live.push((i, self.level));
+        }
+        if let Some(r) = taken.resident {
+            let series = self
+                .resident
+                .entry(r.process)
+                .or_insert((r.slack, Vec::new()));
+            series.1.push(Sample::new(i, r.bytes));
+        }
+    }
+
+    /// The leak the samples show, if any: the in-process one first, then the process whose
+    /// resident memory grew the most.
+    fn leak(&self, slack: u64) -> Option<Leak> {
+        // Levels may dip below where they began (a decoder that frees a global): shift them up.
+        let low = self.live.iter().map(|&(_, l)| l).min().unwrap_or(0).min(0);
+        let live: Vec<Sample> = self
+            .live
+            .iter()
+            .map(|&(i, l)| Sample::new(i, l.abs_diff(low)))
+            .collect();
+        if let Some(trend) = Trend::measure(&live).filter(|t| t.leaks(slack)) {
+            return Some(Leak {
+                what: "the live bytes the decoders left behind after their drop",
+                trend,
+                slack,
+            });
+        }
+        self.resident
+            .values()
+            .filter_map(|(slack, samples)| {
+                let trend = Trend::measure(samples).filter(|t| t.leaks(*slack))?;
+                Some(Leak {
+                    what: "the program's resident memory at BEGIN",
+                    trend,
+                    slack: *slack,
+                })
+            })
+            .max_by_key(|l| l.trend.rise())
+    }
+}
+
+/// Puts `leak` in `report`, carried by the last passing case at or before its last sample.
+fn add_leak(report: &mut Report, cases: &[Case], leak: Leak) {
+    let Leak { what, trend, slack } = leak;
+    let detail = format!(
+        "{what} grew steadily across the run: {trend}; a rise of {} from the first quarter to \
+         the last, beyond the {} leak slack. A verdict on the whole run, carried by its last \
+         passing stream: replaying that stream alone passes; run the suite again to see the \
+         growth",
+        size(trend.rise() as f64),
+        size(slack as f64),
+    );
+    let at = (0..=trend.last.stream.min(cases.len().saturating_sub(1)))
+        .rev()
+        .find(|&i| {
+            report
+                .results
+                .get(i)
+                .is_some_and(|r| r.status == Status::Pass)
+        });
+    let Some(at) = at else {
+        return;
+    };
+    let kind = FailureKind::MemoryLeak;
+    report.passed -= 1;
+    report.failed += 1;
+    *report.by_kind.entry(kind).or_default() += 1;
+    report.first_failure_after.get_or_insert(at + 1);
+    let result = &mut report.results[at];
+    result.status = Status::Fail(kind);
+    result.detail = Some(format!(
+        "{kind} over the run: {what} grew by {} ({} per stream over {} streams)",
+        size(trend.rise() as f64),
+        size(trend.per_stream),
+        trend.samples
+    ));
+    let case = cases[at].clone();
+    let calls = expected_calls(&case);
+    report.failures.push(FoundFailure {
+        original: case.clone(),
+        minimal: case,
+        failure: Failure {
+            kind,
+            call: Call::Eof,
+            detail,
+            transcript: Transcript { calls },
+        },
+        shrink_runs: 0,
+        count: 1,
+    });
+}
+
+/// The calls of a case that passed, as the specification has them (so as the decoder made
+/// them), up to the first error: for a report that shows the case.
+fn expected_calls(case: &Case) -> Vec<CallRecord> {
+    let stream = case.stream.bytes();
+    let n = case.schedule.chunk_count(stream.len());
+    let mut calls: Vec<CallRecord> = (0..=n)
+        .map(|c| CallRecord {
+            call: if c < n { Call::Chunk(c) } else { Call::Eof },
+            frames: Vec::new(),
+            outcome: CallOutcome::Ok,
+        })
+        .collect();
+    for fr in &case.stream.expectation().frames {
+        let c = crate::oracle::call_of(case, n, fr.due());
+        calls[c].frames.push(stream[fr.payload.clone()].to_vec());
+    }
+    if let Some((_, r)) = crate::oracle::reject_window(case, n) {
+        calls[r].outcome = CallOutcome::Rejected("(as expected)".to_string());
+        calls.truncate(r + 1);
+    }
+    calls
+}
+
+impl Memory {
+    /// Judges the run's samples, and puts the leak they show, if any, in `report` (in-process
+    /// samples against `slack`, a program's against its own).
+    pub(crate) fn judge(&self, slack: u64, report: &mut Report, cases: &[Case]) {
+        if let Some(leak) = self.leak(slack) {
+            add_leak(report, cases, leak);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,5 +494,118 @@ mod tests {
         assert_eq!(size(4096.0), "4.0 KiB");
         assert_eq!(size(12.5 * MIB as f64), "12.5 MiB");
         assert_eq!(size(-2048.0), "-2.0 KiB");
+    }
+}
+
+#[cfg(test)]
+mod runs {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use crate::adapter::{FrameDecoder, Rejection};
+    use crate::case::Case;
+    use crate::framing::Framing;
+    use crate::oracle::FailureKind;
+    use crate::reference::ReferenceDecoder;
+    use crate::report::Status;
+    use crate::runner::Runner;
+    use crate::suite::Suite;
+
+    /// The reference decoder, with something done at construction.
+    struct Wrapped(ReferenceDecoder);
+
+    impl FrameDecoder for Wrapped {
+        fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            self.0.feed(chunk, frames)
+        }
+        fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            self.0.eof(frames)
+        }
+    }
+
+    fn cases(framing: Framing, n: usize) -> Vec<Case> {
+        let mut cases = Suite::new(framing).random_cases(0).cases();
+        cases.truncate(n);
+        assert_eq!(cases.len(), n, "the suite is shorter than {n} cases");
+        cases
+    }
+
+    #[test]
+    fn a_decoder_that_leaks_into_a_global_per_instance_is_a_memory_leak() {
+        static LEAKED: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+        let framing: Framing = "u16be".parse().unwrap();
+        let report = Runner::new().run_cases(framing, cases(framing, 600), move || {
+            // BUG: every connection registers 16 KiB that nothing ever frees.
+            LEAKED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(vec![7; 16 << 10]);
+            Wrapped(ReferenceDecoder::new(framing))
+        });
+        assert!(!report.is_pass());
+        assert_eq!(report.by_kind.get(&FailureKind::MemoryLeak), Some(&1));
+        assert_eq!(report.failed, 1, "{report}");
+        assert_eq!(report.passed, 599);
+        let found = &report.failures[0];
+        assert_eq!(found.failure.kind, FailureKind::MemoryLeak);
+        assert_eq!(found.minimal.label(), report.results[599].label);
+        assert_eq!(
+            report.results[599].status,
+            Status::Fail(FailureKind::MemoryLeak)
+        );
+        let detail = &found.failure.detail;
+        assert!(detail.contains("16.0 KiB per stream"), "{detail}");
+        assert!(detail.contains("600 streams sampled"), "{detail}");
+        assert!(
+            detail.contains("replaying that stream alone passes"),
+            "{detail}"
+        );
+        let text = report.to_string();
+        assert!(text.contains("FAIL memory-leak: the live bytes"), "{text}");
+        assert!(text.contains("memory-leak: 1"), "{text}");
+        // A slack above the growth lets it pass.
+        let report =
+            Runner::new()
+                .leak_slack(64 << 20)
+                .run_cases(framing, cases(framing, 600), move || {
+                    LEAKED
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(vec![7; 16 << 10]);
+                    Wrapped(ReferenceDecoder::new(framing))
+                });
+        assert!(report.is_pass(), "{report}");
+        LEAKED.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    #[test]
+    fn a_decoder_that_keeps_one_10_mib_buffer_passes() {
+        static BUFFER: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+        static BUILT: AtomicUsize = AtomicUsize::new(0);
+        let framing: Framing = "u16be".parse().unwrap();
+        let report = Runner::new().run_cases(framing, cases(framing, 600), move || {
+            // Once, a third of the way into the run: a buffer it keeps for good.
+            if BUILT.fetch_add(1, Ordering::SeqCst) == 200 {
+                *BUFFER.lock().unwrap_or_else(|e| e.into_inner()) = vec![1; 10 << 20];
+            }
+            Wrapped(ReferenceDecoder::new(framing))
+        });
+        assert!(report.is_pass(), "{report}");
+        assert_eq!(BUFFER.lock().unwrap().len(), 10 << 20);
+    }
+
+    #[test]
+    fn a_short_run_says_nothing_about_leaks() {
+        static LEAKED: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+        let framing: Framing = "u16be".parse().unwrap();
+        // 30 samples: too few to tell a trend, however steep.
+        let report = Runner::new().run_cases(framing, cases(framing, 30), move || {
+            LEAKED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(vec![7; 1 << 20]);
+            Wrapped(ReferenceDecoder::new(framing))
+        });
+        assert!(report.is_pass(), "{report}");
     }
 }
