@@ -22,6 +22,14 @@
 //! and other tests running in parallel, do not count. Without the allocator installed, metering
 //! reports `None` and the check is off; reports say so.
 //!
+//! # What a decoder leaves behind
+//! The same counts serve the leak check ([`crate::leak`]): [`retained`] runs a whole case on
+//! the worker thread, from the decoder's construction to its drop, and returns the bytes
+//! allocated and not freed meanwhile. The harness's own work in a passing case frees what it
+//! allocates, so what is left is what the decoder put where its drop does not reach (a static,
+//! a thread-local, a leaked box). Work in [`unmetered`] (an exec adapter talking to its
+//! program) is left out of that count too.
+//!
 //! # Surviving the bomb
 //! A decoder that reserves what a hostile `u64` header announces (`Vec::with_capacity(2^62)`)
 //! would make the allocator fail, and Rust aborts the process on a failed allocation: no
@@ -58,6 +66,10 @@ struct Meter {
     largest: usize,
     /// 0: none.
     ceiling: usize,
+    /// Whether [`retained`] is counting (through metered calls, not through unmetered work).
+    retaining: bool,
+    /// Bytes allocated and not freed since [`retained`] began.
+    retained: i64,
 }
 
 impl Meter {
@@ -67,6 +79,8 @@ impl Meter {
         peak: 0,
         largest: 0,
         ceiling: 0,
+        retaining: false,
+        retained: 0,
     };
 }
 
@@ -183,6 +197,11 @@ fn record(delta: i64, request: usize) {
             m.net = m.net.saturating_add(delta);
             m.peak = m.peak.max(m.net);
             m.largest = m.largest.max(request);
+        }
+        if m.retaining {
+            m.retained = m.retained.saturating_add(delta);
+        }
+        if m.armed || m.retaining {
             cell.set(m);
         }
     });
@@ -290,17 +309,64 @@ pub fn metered<R>(f: impl FnOnce() -> R) -> (R, Option<u64>) {
 /// Runs `f` with counting off, inside a metered call: for the harness's own work in an
 /// adapter (the exec protocol's buffers), which is not the decoder's.
 pub fn unmetered<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
+    struct Restore(bool, bool);
     impl Drop for Restore {
         fn drop(&mut self) {
-            let armed = self.0;
-            set_meter(|m| m.armed = armed);
+            let (armed, retaining) = (self.0, self.1);
+            set_meter(|m| {
+                m.armed = armed;
+                m.retaining = retaining;
+            });
         }
     }
-    let was = meter().armed;
-    set_meter(|m| m.armed = false);
-    let _restore = Restore(was);
+    let was = meter();
+    set_meter(|m| {
+        m.armed = false;
+        m.retaining = false;
+    });
+    let _restore = Restore(was.armed, was.retaining);
     f()
+}
+
+/// Runs `f` and returns the bytes this thread allocated during it and had not freed by its
+/// end (negative when it freed more than it allocated), or `None` when [`CountingAlloc`] is
+/// not installed. Metered calls inside `f` count; [`unmetered`] work does not. A nested call
+/// adds its count to the outer one.
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: framecheck::CountingAlloc = framecheck::CountingAlloc;
+///
+/// fn main() {
+///     let (kept, held) = framecheck::alloc::retained(|| {
+///         drop(vec![0u8; 1000]);
+///         vec![0u8; 24]
+///     });
+///     assert_eq!(held, Some(24));
+///     drop(kept);
+/// }
+/// ```
+pub fn retained<R>(f: impl FnOnce() -> R) -> (R, Option<i64>) {
+    struct Restore(bool, i64);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let (retaining, outer) = (self.0, self.1);
+            set_meter(|m| {
+                m.retaining = retaining;
+                m.retained = outer.saturating_add(m.retained);
+            });
+        }
+    }
+    let was = meter();
+    set_meter(|m| {
+        m.retaining = true;
+        m.retained = 0;
+    });
+    let restore = Restore(was.retaining, was.retained);
+    let r = f();
+    let held = meter().retained;
+    drop(restore);
+    (r, is_installed().then_some(held))
 }
 
 /// Like [`metered`], with the largest single request too.
@@ -326,6 +392,8 @@ pub fn metered_with_ceiling<R>(ceiling: u64, f: impl FnOnce() -> R) -> (R, Optio
         *m = Meter {
             armed: true,
             ceiling,
+            retaining: m.retaining,
+            retained: m.retained,
             ..Meter::OFF
         }
     });
@@ -338,4 +406,43 @@ pub fn metered_with_ceiling<R>(ceiling: u64, f: impl FnOnce() -> R) -> (R, Optio
         largest: m.largest as u64,
     };
     (r, is_installed().then_some(usage))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{metered, retained, unmetered};
+
+    #[test]
+    fn retained_counts_what_is_kept_not_what_is_freed() {
+        let (kept, held) = retained(|| {
+            drop(vec![1u8; 5000]);
+            vec![2u8; 300]
+        });
+        assert_eq!(held, Some(300));
+        let ((), held) = retained(move || drop(kept));
+        assert_eq!(held, Some(-300));
+    }
+
+    #[test]
+    fn retained_counts_through_metered_calls_but_not_unmetered_work() {
+        let ((a, b), held) = retained(|| {
+            let (a, _) = metered(|| vec![0u8; 100]);
+            let b = unmetered(|| vec![0u8; 7000]);
+            (a, b)
+        });
+        assert_eq!(held, Some(100));
+        drop((a, b));
+    }
+
+    #[test]
+    fn a_nested_count_adds_to_the_outer_one() {
+        let ((inner, held_inner), held) = retained(|| {
+            let x = vec![0u8; 10];
+            let (y, h) = retained(|| vec![0u8; 20]);
+            ((x, y), h)
+        });
+        assert_eq!(held_inner, Some(20));
+        assert_eq!(held, Some(30));
+        drop(inner);
+    }
 }

@@ -236,18 +236,23 @@ fn allowed() -> &'static [(String, FailureKind)] {
         let Ok(list) = std::env::var("FRAMECHECK_FUZZ_ALLOW") else {
             return Vec::new();
         };
-        list.split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(|e| {
-                let (id, kind) = e.rsplit_once(':').unwrap_or(("", e));
-                let kind = FailureKind::from_name(kind).unwrap_or_else(|| {
-                    panic!("FRAMECHECK_FUZZ_ALLOW: {kind:?} (in {e:?}) is not a failure kind")
-                });
-                (id.to_string(), kind)
-            })
-            .collect()
+        parse_allow(&list).unwrap_or_else(|e| panic!("FRAMECHECK_FUZZ_ALLOW: {e}"))
     })
+}
+
+/// A `FRAMECHECK_FUZZ_ALLOW` list: comma-separated `kind` or `id:kind` entries, any kind of
+/// [`FailureKind::ALL`] by its name.
+fn parse_allow(list: &str) -> Result<Vec<(String, FailureKind)>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            let (id, kind) = e.rsplit_once(':').unwrap_or(("", e));
+            let kind = FailureKind::from_name(kind)
+                .ok_or_else(|| format!("{kind:?} (in {e:?}) is not a failure kind"))?;
+            Ok((id.to_string(), kind))
+        })
+        .collect()
 }
 
 /// Checks `case`, panicking with the readable report (reads, calls, replay token) on failure.
@@ -477,6 +482,26 @@ mod tests {
     use crate::zoo;
     use crate::ReferenceDecoder;
     use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn every_kind_can_be_allowed_by_name_alone_or_for_one_decoder() {
+        for kind in FailureKind::ALL {
+            let list = format!("{kind}, tokio-util07-decode:{kind},");
+            assert_eq!(
+                parse_allow(&list),
+                Ok(vec![
+                    (String::new(), kind),
+                    ("tokio-util07-decode".to_string(), kind)
+                ])
+            );
+        }
+        assert_eq!(
+            parse_allow("memory-leak"),
+            Ok(vec![(String::new(), FailureKind::MemoryLeak)])
+        );
+        let err = parse_allow("x:memory-leek").unwrap_err();
+        assert!(err.contains("\"memory-leek\" (in \"x:memory-leek\") is not a failure kind"));
+    }
 
     #[test]
     fn the_worked_example_decodes_from_bytes() {

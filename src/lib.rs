@@ -25,7 +25,7 @@
 //! | [`framing`] | wire formats, one file each behind the [`Format`](framing::Format) trait: string form, encoder, incremental header parse, the whole-stream specification, vector JSON |
 //! | [`schedule`] | chunk schedules: how a stream is cut into reads; the named catalog |
 //! | [`adapter`] | the [`FrameDecoder`] trait a decoder under test implements, its contract, and declared profiles |
-//! | [`alloc`] | the counting allocator behind the memory-bomb check |
+//! | [`alloc`] | the counting allocator behind the memory-bomb check, and what a decoder leaves behind |
 //! | [`bundled`] | a bundled decoder as the registry lists it (id, name, kind, builder) |
 //! | [`reference`](mod@reference) | [`ReferenceDecoder`]: the strict incremental decoder every decoder is held to |
 //! | [`case`] | a [`Stream`] with its expectation and its [`StreamKind`](case::StreamKind), and a [`Case`] = stream × schedule |
@@ -35,6 +35,7 @@
 //! | [`oracle`] | runs one case ([`judge`]) and returns a [`Verdict`]: one small step per contract clause |
 //! | [`shrink`] | minimal failing cases |
 //! | [`report`] | the report model ([`Report`]) and its renderings: text, JSON, JUnit |
+//! | [`leak`] | the leak check: memory sampled once per stream across a run, and the trend rule that judges it, and the `memory-leak` it becomes in a report |
 //! | [`runner`] | runs cases with a hang watchdog, fault limits and shrinking |
 //! | [`vectors`] | golden vectors: model, JSON (both directions), spec cross-check, generator, runner |
 //! | [`suite`] | the default suite: vectors, messages × schedules, adversarial and random cases |
@@ -69,6 +70,7 @@ pub mod exec;
 pub mod framing;
 pub mod fuzz;
 pub mod kind;
+pub mod leak;
 pub mod matrix;
 pub mod messages;
 pub mod oracle;

@@ -26,6 +26,16 @@
 //! whatever it was doing, so after [`max_hangs`](Runner::max_hangs) hangs the remaining cases
 //! are skipped, with the reason in the report. A decoder that may abort the process belongs
 //! in a child process.
+//!
+//! # Leaks
+//! Each case is one stream, so the runner also watches what is left between streams: the live
+//! bytes each in-process decoder leaves behind after its drop (with
+//! [`CountingAlloc`](crate::CountingAlloc) installed), and the resident memory an exec program
+//! reports at each `BEGIN`. A steady growth beyond [`leak_slack`](Runner::leak_slack) is a
+//! [`MemoryLeak`](FailureKind::MemoryLeak) (the rule is in [`crate::leak`]). It is a verdict
+//! on the run, not on one case, so the report carries it on the last passing stream sampled:
+//! that case's status becomes `memory-leak`, and its detail gives the growth and says that
+//! replaying the stream alone passes. It is not shrunk.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -35,8 +45,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::adapter::FrameDecoder;
+use crate::alloc::retained;
 use crate::case::Case;
 use crate::framing::Framing;
+use crate::leak::{self, Memory, Taken};
 use crate::oracle::{
     catch_quietly, judge_with_progress, Call, CallOutcome, CallRecord, Failure, FailureKind,
     Progress, Transcript, Verdict,
@@ -69,6 +81,7 @@ pub struct Runner {
     max_hangs: usize,
     max_faults: usize,
     memory_slack: u64,
+    leak_slack: u64,
     reproduce: String,
     progress: Option<ProgressFn>,
     shrink_hangs: bool,
@@ -102,6 +115,7 @@ impl Runner {
             max_hangs: 1,
             max_faults: DEFAULT_MAX_FAULTS,
             memory_slack: crate::oracle::DEFAULT_MEMORY_SLACK,
+            leak_slack: leak::DEFAULT_LEAK_SLACK,
             reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
             progress: None,
             shrink_hangs: false,
@@ -154,6 +168,15 @@ impl Runner {
         self
     }
 
+    /// How much the live bytes left behind by in-process decoders may grow across the run,
+    /// steadily, before it is a [`MemoryLeak`](FailureKind::MemoryLeak) (default 4 MiB; the
+    /// rule is in [`crate::leak`]). An exec program's resident memory is held to its own
+    /// slack ([`ExecProgram::leak_slack`](crate::exec::ExecProgram::leak_slack)).
+    pub fn leak_slack(mut self, bytes: u64) -> Runner {
+        self.leak_slack = bytes;
+        self
+    }
+
     /// Whether hangs are shrunk too (default: no, since an in-process hang leaves a thread
     /// behind at every try; a decoder in a child process that is killed on a hang can be).
     pub fn shrink_hangs(mut self, yes: bool) -> Runner {
@@ -192,7 +215,9 @@ impl Runner {
         let (mut hangs, mut faults) = (0, 0);
         let mut stop: Option<String> = None;
         let total = cases.len();
-        exec.run_batch(&cases, |i, verdict| {
+        let mut memory = Memory::default();
+        exec.run_batch(&cases, |i, verdict, taken| {
+            memory.take(i, taken);
             let mut detail = None;
             let status = match &verdict {
                 Verdict::Pass => {
@@ -258,6 +283,7 @@ impl Runner {
         if stop.is_some() {
             report.skip_reason = stop;
         }
+        memory.judge(self.leak_slack, &mut report, &cases);
         for (kind, (i, failure)) in first {
             let count = report.by_kind[&kind];
             let original = cases[i].clone();
@@ -283,13 +309,13 @@ impl Runner {
                 count,
             });
         }
+        report.failures.sort_by_key(|f| f.failure.kind);
         report.alloc_metering = crate::alloc::is_installed();
         report.elapsed = started.elapsed();
         report
     }
 }
 
-/// Runs cases on a worker thread and waits for each at most the timeout.
 /// Runs cases on a worker thread and waits for each at most the timeout.
 struct Executor<F> {
     factory: Arc<F>,
@@ -302,7 +328,7 @@ struct Executor<F> {
 
 struct Worker {
     jobs: mpsc::Sender<(usize, Case)>,
-    results: mpsc::Receiver<(usize, Verdict)>,
+    results: mpsc::Receiver<(usize, Verdict, Taken)>,
     progress: Arc<Progress>,
     /// Set when the worker is dropped: cases still queued are not started.
     stop: Arc<std::sync::atomic::AtomicBool>,
@@ -372,7 +398,9 @@ where
                     if stopped.load(Ordering::SeqCst) {
                         break;
                     }
-                    let verdict = match catch_quietly(|| factory()) {
+                    let _ = leak::take_resident();
+                    // From the decoder's construction to its drop: what it left behind.
+                    let (verdict, held) = retained(|| match catch_quietly(|| factory()) {
                         Ok(mut decoder) => {
                             let v = judge_with_progress(&mut decoder, &case, Some(&prog), slack);
                             // A decoder whose drop panics is judged by what it did before.
@@ -385,8 +413,13 @@ where
                             detail: format!("the decoder's constructor panicked: {caught}"),
                             transcript: Transcript::default(),
                         }),
+                    });
+                    let taken = Taken {
+                        // A failure's verdict holds what the harness allocated to describe it.
+                        held: held.filter(|_| verdict.is_pass()),
+                        resident: leak::take_resident(),
                     };
-                    if result_tx.send((i, verdict)).is_err() {
+                    if result_tx.send((i, verdict, taken)).is_err() {
                         break;
                     }
                 }
@@ -402,7 +435,11 @@ where
 
     /// Runs `cases` in order, handing each verdict to `on_verdict`, which returns whether to
     /// go on. Cases after the hang limit get `Verdict::Skip`.
-    fn run_batch(&mut self, cases: &[Case], mut on_verdict: impl FnMut(usize, Verdict) -> bool) {
+    fn run_batch(
+        &mut self,
+        cases: &[Case],
+        mut on_verdict: impl FnMut(usize, Verdict, Taken) -> bool,
+    ) {
         let mut next_result = 0;
         while next_result < cases.len() {
             if self.hangs >= self.max_hangs {
@@ -411,7 +448,7 @@ where
                     self.hangs
                 );
                 for i in next_result..cases.len() {
-                    if !on_verdict(i, Verdict::Skip(why.clone())) {
+                    if !on_verdict(i, Verdict::Skip(why.clone()), Taken::default()) {
                         return;
                     }
                 }
@@ -440,10 +477,10 @@ where
                     .results
                     .recv_timeout(wait.max(Duration::from_millis(1)))
                 {
-                    Ok((i, verdict)) => {
+                    Ok((i, verdict, taken)) => {
                         debug_assert_eq!(i, next_result);
                         next_result += 1;
-                        if !on_verdict(i, verdict) {
+                        if !on_verdict(i, verdict, taken) {
                             // Cases already queued would answer later calls: retire the
                             // worker, waiting for the case it is running.
                             worker.retire(self.timeout);
@@ -479,7 +516,7 @@ where
                         hung = true;
                         let i = next_result;
                         next_result += 1;
-                        if !on_verdict(i, verdict) {
+                        if !on_verdict(i, verdict, Taken::default()) {
                             return;
                         }
                         break;
@@ -494,10 +531,58 @@ where
 
     fn run_one(&mut self, case: &Case) -> Verdict {
         let mut out = Verdict::Skip("not run".into());
-        self.run_batch(std::slice::from_ref(case), |_, v| {
+        self.run_batch(std::slice::from_ref(case), |_, v, _| {
             out = v;
             true
         });
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::Executor;
+    use crate::adapter::FrameDecoder;
+    use crate::case::Case;
+    use crate::framing::Framing;
+    use crate::leak::Taken;
+    use crate::reference::ReferenceDecoder;
+    use crate::suite::Suite;
+
+    /// What the worker measured for each case.
+    fn taken<F, D>(framing: Framing, cases: &[Case], factory: F) -> Vec<Taken>
+    where
+        F: Fn() -> D + Send + Sync + 'static,
+        D: FrameDecoder,
+    {
+        let mut exec = Executor::new(Arc::new(factory), super::DEFAULT_TIMEOUT, 1, 1 << 18);
+        let mut out = Vec::new();
+        exec.run_batch(cases, |_, v, t| {
+            assert!(v.is_pass(), "{v:?}");
+            out.push(t);
+            true
+        });
+        let _ = framing;
+        out
+    }
+
+    #[test]
+    fn the_reference_decoder_leaves_nothing_behind_in_any_case() {
+        for framing in ["u8", "u32be:max=70000", "varint", "lines"] {
+            let framing: Framing = framing.parse().unwrap();
+            let cases = Suite::new(framing).random_cases(50).cases();
+            let taken = taken(framing, &cases, move || ReferenceDecoder::new(framing));
+            // The first case may set up the thread (the panic hook): never any after it.
+            let held: Vec<(usize, i64)> = taken
+                .iter()
+                .enumerate()
+                .skip(1)
+                .filter_map(|(i, t)| t.held.map(|h| (i, h)).filter(|&(_, h)| h != 0))
+                .collect();
+            assert_eq!(held, [], "{framing}: (case, bytes left behind)");
+            assert!(taken.iter().all(|t| t.held.is_some()), "not metered");
+        }
     }
 }

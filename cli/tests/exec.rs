@@ -146,6 +146,67 @@ fn a_program_that_reserves_what_the_header_says_is_a_memory_bomb() {
     .stdout(predicate::str::contains("peak resident memory grew by"));
 }
 
+/// A program that keeps 16 KiB of every stream grows by 150 MiB over the suite: a
+/// `memory-leak`, with the growth in the report, in JSON and in JUnit.
+#[test]
+fn a_program_that_leaks_at_every_begin_is_a_memory_leak() {
+    let dir = temp_dir();
+    let (json, junit) = (dir.join("leak.json"), dir.join("leak.xml"));
+    let out = run_buggy(
+        "leak",
+        &[
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    )
+    .code(1)
+    .stdout(predicate::str::contains(
+        "FAIL memory-leak: the program's resident memory at BEGIN grew steadily",
+    ))
+    .stdout(predicate::str::contains("memory-leak: 1"))
+    .stdout(predicate::str::contains(
+        "replaying that stream alone passes",
+    ))
+    .stdout(predicate::str::contains(
+        "memory-leak is a verdict on the whole run",
+    ))
+    .get_output()
+    .stdout
+    .clone();
+    let out = String::from_utf8(out).unwrap();
+    // The growth: first and last samples, the stream count, bytes per stream (16 KiB and a
+    // little of Python's own).
+    let growth = out
+        .lines()
+        .find(|l| l.starts_with("FAIL memory-leak"))
+        .unwrap();
+    assert!(
+        predicate::str::is_match(r"from [\d.]+ MiB at stream \d+ to [\d.]+ MiB at stream \d+ \(\d+ streams sampled\), 1[6-9]\.\d KiB per stream")
+            .unwrap()
+            .eval(growth),
+        "{growth}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let r = &v["reports"][0];
+    assert_eq!(v["pass"], false);
+    assert_eq!(r["failures"][0]["kind"], "memory-leak");
+    assert_eq!(r["failed_by_kind"]["memory-leak"], 1);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("type=\"memory-leak\""), "{xml:.2000}");
+}
+
+/// One-time growth is not a leak: a program that makes a 10 MiB buffer a thousand streams into
+/// the run, and keeps it, passes.
+#[test]
+fn a_program_that_keeps_one_10_mib_buffer_passes() {
+    run_buggy("buffer-once", &[])
+        .code(0)
+        .stdout(predicate::str::contains(" 0 failed"));
+}
+
 #[test]
 fn the_reproduce_line_replays_the_failure() {
     let out = run_buggy("no-drain-loop", &[])

@@ -27,6 +27,10 @@
 //! | writes a line that is not `FRAME`/`DONE`/`ERROR`, or bad hex | `protocol-error`, with the line |
 //! | grows its peak resident memory beyond the budget | `memory-bomb` (read from `/proc/PID/status`, reset through `/proc/PID/clear_refs` at each `BEGIN`) |
 //!
+//! Across the run, the resident memory read at each `BEGIN` is also a sample for the leak
+//! check ([`crate::leak`]): a steady growth beyond [`ExecProgram::leak_slack`] is a
+//! `memory-leak`, a verdict on the run rather than on one case.
+//!
 //! # Where each part lives
 //!
 //! | file | side | what |

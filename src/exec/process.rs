@@ -347,15 +347,17 @@ impl Proc {
             }
         }
         self.watched = Some(pid);
-        self.reset_peak();
+        let _ = self.reset_peak();
     }
 
-    /// Resets the peak resident memory and takes the current one as the baseline.
-    pub(super) fn reset_peak(&mut self) {
-        if let Some(pid) = self.watched {
-            let _ = fs::write(format!("/proc/{pid}/clear_refs"), "5");
-            self.baseline = read_status(pid, "VmRSS:").unwrap_or(0);
-        }
+    /// Resets the peak resident memory and takes the current one as the baseline, which it
+    /// returns (`None` before the process is watched, or without `/proc`).
+    pub(super) fn reset_peak(&mut self) -> Option<u64> {
+        let pid = self.watched?;
+        let _ = fs::write(format!("/proc/{pid}/clear_refs"), "5");
+        let rss = read_status(pid, "VmRSS:");
+        self.baseline = rss.unwrap_or(0);
+        rss
     }
 
     pub(super) fn check_memory(&mut self, budget: u64) -> Result<(), Fault> {

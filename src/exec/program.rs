@@ -5,6 +5,10 @@
 //! process, becomes the verdict of the case that met it, and the next request starts a fresh
 //! process. What this process allocates to talk to the program is not metered as the
 //! decoder's memory: the program's own resident memory is, through `/proc`.
+//!
+//! The resident memory read just before each `BEGIN` (the memory-bomb check's baseline) is
+//! also noted for the leak check ([`crate::leak`]): one sample per stream, one series per
+//! process, judged by the runner against [`ExecProgram::leak_slack`].
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,6 +20,7 @@ use crate::adapter::{FrameDecoder, Rejection};
 use crate::alloc::unmetered;
 use crate::error::Error;
 use crate::framing::Framing;
+use crate::leak::{note_resident, Resident};
 use crate::oracle::{FailureKind, Fault};
 
 /// Resident memory a program may grow by beyond four frames, by default.
@@ -35,6 +40,7 @@ pub struct ExecProgram {
     framing: Framing,
     timeout: Duration,
     memory_slack: u64,
+    leak_slack: u64,
     proc: Mutex<Option<Proc>>,
     /// Set by [`ExecProgram::shutdown`]: no process is started after it.
     closed: AtomicBool,
@@ -50,6 +56,7 @@ impl ExecProgram {
             framing,
             timeout,
             memory_slack: DEFAULT_MEMORY_SLACK,
+            leak_slack: crate::leak::DEFAULT_LEAK_SLACK,
             proc: Mutex::new(None),
             closed: AtomicBool::new(false),
             starts: AtomicU64::new(0),
@@ -61,6 +68,14 @@ impl ExecProgram {
     #[must_use]
     pub fn memory_slack(mut self, bytes: u64) -> ExecProgram {
         self.memory_slack = bytes;
+        self
+    }
+
+    /// How much the program's resident memory at `BEGIN` may grow, steadily, across a run
+    /// before it is a `memory-leak` (default 4 MiB; the rule is in [`crate::leak`]).
+    #[must_use]
+    pub fn leak_slack(mut self, bytes: u64) -> ExecProgram {
+        self.leak_slack = bytes;
         self
     }
 
@@ -191,7 +206,13 @@ impl ExecProgram {
             // The previous answer must have been all the program said.
             p.check_quiet(what)?;
             if !*begun {
-                p.reset_peak();
+                if let Some(bytes) = p.reset_peak() {
+                    note_resident(Resident {
+                        process: self.starts(),
+                        bytes,
+                        slack: self.leak_slack,
+                    });
+                }
             }
             let deadline = Instant::now() + self.timeout;
             p.send(!*begun, what, arg, self.timeout)?;

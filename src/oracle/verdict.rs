@@ -36,6 +36,9 @@ pub enum FailureKind {
     Hang,
     /// A call allocated more than the budget tied to the maximum frame length.
     MemoryBomb,
+    /// Memory held between streams grew steadily across the run, beyond a slack: a verdict on
+    /// the whole run, carried by its last stream (see [`crate::leak`]).
+    MemoryLeak,
     /// A decoder in another process exited or was killed by a signal.
     Crash,
     /// A decoder in another process broke the exec protocol (a line that is not `FRAME`,
@@ -45,7 +48,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind, in report order.
-    pub const ALL: [FailureKind; 14] = [
+    pub const ALL: [FailureKind; 15] = [
         FailureKind::WrongFrame,
         FailureKind::MissingFrame,
         FailureKind::ExtraFrame,
@@ -58,6 +61,7 @@ impl FailureKind {
         FailureKind::Panic,
         FailureKind::Hang,
         FailureKind::MemoryBomb,
+        FailureKind::MemoryLeak,
         FailureKind::Crash,
         FailureKind::ProtocolError,
     ];
@@ -77,6 +81,7 @@ impl FailureKind {
             FailureKind::Panic => "panic",
             FailureKind::Hang => "hang",
             FailureKind::MemoryBomb => "memory-bomb",
+            FailureKind::MemoryLeak => "memory-leak",
             FailureKind::Crash => "crash",
             FailureKind::ProtocolError => "protocol-error",
         }

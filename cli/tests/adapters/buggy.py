@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Buggy exec-protocol adapters for framecheck's tests: examples/python/length_prefix.py with
-one bug switched on. Usage: buggy.py BUG [FRAMING] [MAX]"""
+one bug switched on. Usage: buggy.py BUG [FRAMING] [MAX]
+
+BUG `buffer-once` is no bug: a one-time 10 MiB buffer, which the leak check must let pass.
+Any other name (`no-bug`) is the correct decoder."""
 import os
 import signal
 import sys
@@ -15,6 +18,11 @@ ENDIAN = "little" if FRAMING.endswith("le") else "big"
 
 class FrameError(Exception):
     pass
+
+
+# The leak modes' memory: kept for the life of the program.
+KEPT = []
+BEGINS = [0]
 
 
 class Decoder:
@@ -76,6 +84,13 @@ def main():
             out.write(f"debug: got {len(arg) // 2} bytes\n")  # BUG: chatter on stdout
         try:
             if request == "BEGIN":
+                if BUG == "leak":
+                    # BUG: every stream leaves 16 KiB behind (written, so resident).
+                    KEPT.append(bytes([len(KEPT) % 251]) * 16384)
+                BEGINS[0] += 1
+                if BUG == "buffer-once" and BEGINS[0] == 1000:
+                    # Not a bug: a 10 MiB buffer, made once (a thousand streams in), and kept.
+                    KEPT.append(bytes([1]) * (10 << 20))
                 if BUG != "noreset":  # BUG (noreset): the old stream's bytes carry over
                     decoder = Decoder()
             elif request == "CHUNK":
