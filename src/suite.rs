@@ -149,6 +149,13 @@ impl Suite {
         self
     }
 
+    /// How much memory held between streams may grow, steadily, across the run before it is a
+    /// `memory-leak` (default 4 MiB; the rule is in [`crate::leak`]).
+    pub fn leak_slack(mut self, bytes: u64) -> Suite {
+        self.runner = self.runner.leak_slack(bytes);
+        self
+    }
+
     /// Whether the suite starts with the bundled golden vectors that apply to its framing
     /// (default: yes).
     pub fn vectors(mut self, yes: bool) -> Suite {

@@ -56,8 +56,9 @@ pub(crate) struct RunArgs {
     /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
     #[arg(long, default_value_t = exec::DEFAULT_MEMORY_SLACK >> 20)]
     memory_slack_mb: u64,
-    /// With --exec or --isolate: how much the program's resident memory at BEGIN may grow,
-    /// steadily, across the run before it is a `memory-leak` (one-time growth is not).
+    /// How much memory held between streams may grow, steadily, across the run before it is a
+    /// `memory-leak` (one-time growth is not): a program's resident memory at BEGIN (--exec,
+    /// --isolate), or the bytes in-process decoders leave behind after their drop.
     #[arg(long, default_value_t = framecheck::leak::DEFAULT_LEAK_SLACK >> 20)]
     leak_slack_mb: u64,
     /// Write a JSON report here.
@@ -233,6 +234,7 @@ fn configure(mut suite: Suite, args: &RunArgs) -> Suite {
         .random_cases(args.cases)
         .max_faults(args.max_faults)
         .fail_fast(args.fail_fast)
+        .leak_slack(args.leak_slack_mb << 20)
 }
 
 fn write_reports(
