@@ -23,7 +23,7 @@
 //! reports `None` and the check is off; reports say so.
 //!
 //! # What a decoder leaves behind
-//! The same counts serve the leak check ([`crate::leak`]): [`retained`] runs a whole case on
+//! The same counts serve the leak check (`leak`): [`retained`] runs a whole case on
 //! the worker thread, from the decoder's construction to its drop, and returns the bytes
 //! allocated and not freed meanwhile. The harness's own work in a passing case frees what it
 //! allocates, so what is left is what the decoder put where its drop does not reach (a static,

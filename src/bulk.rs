@@ -92,7 +92,7 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
 
 /// The most frames one read of a bulk case completes.
 ///
-/// The oracle's memory budget for a call ([`memory_budget`](crate::oracle::memory_budget)) is
+/// The oracle's memory budget for a call (`memory_budget` is
 /// four times the read plus a slack, and does not count the 24 bytes each emitted frame takes
 /// in the output vector: a read of 65,537 one-byte frames makes a correct decoder hold 3 MiB of
 /// frame slots against a 0.5 MiB budget, a `memory-bomb`. Reads of at most this many frames

@@ -1,4 +1,4 @@
-//! A bundled decoder as the [registry](crate::registry) lists it: an id, a display name, a
+//! A bundled decoder as the registry lists it: an id, a display name, a
 //! [`Kind`] and a way to build it for a framing.
 //!
 //! The type lives apart from the list so that the modules that declare entries (each adapter,
@@ -18,7 +18,7 @@ pub enum Kind {
     Reference,
     /// A third-party decoder behind an adapter (a feature each).
     Adapter,
-    /// A buggy decoder of the [`zoo`](crate::zoo): the harness must catch it.
+    /// A buggy decoder of the `zoo`: the harness must catch it.
     Zoo,
 }
 
@@ -65,7 +65,7 @@ impl Entry {
         })
     }
 
-    /// Where this entry's rows sit among the adapters: [`all`](crate::registry::all) sorts adapters by rank, then in
+    /// Where this entry's rows sit among the adapters: `all` sorts adapters by rank, then in
     /// the order declared. Unranked entries come last. The ranks of the bundled adapters keep
     /// the matrix rows in the order the matrix has always printed them.
     #[must_use]

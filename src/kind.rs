@@ -1,7 +1,7 @@
 //! Stream kinds: what a generated stream tests, as data.
 //!
 //! Every generator mints its streams with a [`StreamKind`]: the formats' adversarial streams
-//! ([`Format::adversaries`](crate::framing::Format::adversaries)), the message sets, the random
+//! (`Format::adversaries`, the message sets, the random
 //! cases and the golden vectors. The matrix sorts cases into columns by kind, and the vector
 //! generator derives flags from it. Names are for people; renaming a stream moves nothing.
 //!
@@ -10,7 +10,7 @@
 /// What a stream tests, set where the stream is made (the message sets, the adversarial
 /// generators, the random cases, the golden vectors).
 ///
-/// The kind is data beside the stream's [`name`](crate::case::Stream::name): the matrix sorts cases into
+/// The kind is data beside the stream's `name`: the matrix sorts cases into
 /// its columns by kind and the vector generator derives flags from it, so renaming a stream
 /// changes what is printed and nothing else. A stream made by hand, replayed from a token or
 /// read from fuzzer bytes is [`Other`](StreamKind::Other).
@@ -35,11 +35,11 @@ pub enum StreamKind {
     WireEdge,
     /// A seeded random stream (`random#N`).
     Random,
-    /// Many frames in one stream ([`crate::bulk`]): counts just past 2^8 and 2^16, reads of
+    /// Many frames in one stream (`bulk`): counts just past 2^8 and 2^16, reads of
     /// hundreds to thousands of frames, buffers of 4, 8 and 64 KiB wrapped several times.
     Bulk(Bulk),
     /// One long stream of seeded mixed segments, all fed to one decoder instance
-    /// (`long-lived`, [`crate::bulk::long_lived`]).
+    /// (`long-lived`, `bulk::long_lived`).
     LongLived,
     /// A golden vector's stream (`vector:ID`).
     Vector,

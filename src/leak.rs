@@ -3,7 +3,7 @@
 //!
 //! A decoder that keeps a little of every stream (a connection table never pruned, a cache
 //! with no bound, a `Box::leak` per instance) passes every case, since each case alone is
-//! small. What shows it is the trend over many streams. The runner ([`crate::runner`]) takes
+//! small. What shows it is the trend over many streams. The runner (`runner`) takes
 //! one [`Sample`] per stream and hands the run's samples to [`Trend::measure`]:
 //!
 //! - **in process**, the live bytes the decoders left behind: for each passing case, what the

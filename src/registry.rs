@@ -3,8 +3,8 @@
 //! a way to build it for a framing.
 //!
 //! Everything that picks a bundled decoder reads this one list: the command line's
-//! `--decoder`, the conformance [`matrix`](crate::matrix) (its rows), the adapter fuzz targets
-//! ([`fuzz::check_bundled`](crate::fuzz::check_bundled)) and the tests.
+//! `--decoder`, the conformance `matrix` (its rows), the adapter fuzz targets
+//! (`fuzz::check_bundled` and the tests.
 //!
 //! ```
 //! use framecheck::registry::{self, Kind};

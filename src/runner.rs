@@ -2,8 +2,8 @@
 //! verdict counted into a [`Report`], and the first failure of each kind shrunk.
 //!
 //! A [`Runner`] holds how cases run (timeout, limits, shrinking, the `Reproduce with:` line),
-//! not which cases: the default suite ([`crate::suite`]) and the golden-vector runner
-//! ([`crate::vectors::run()`]) each build their cases and hand them to it. It sits below both,
+//! not which cases: the default suite (`suite`) and the golden-vector runner
+//! (`vectors::run()`) each build their cases and hand them to it. It sits below both,
 //! so that neither needs the other to run anything.
 //!
 //! ```
@@ -171,7 +171,7 @@ impl Runner {
     /// How much the live bytes left behind by in-process decoders may grow across the run,
     /// steadily, before it is a [`MemoryLeak`](FailureKind::MemoryLeak) (default 4 MiB; the
     /// rule is in [`crate::leak`]). An exec program's resident memory is held to its own
-    /// slack ([`ExecProgram::leak_slack`](crate::exec::ExecProgram::leak_slack)).
+    /// slack (`ExecProgram::leak_slack`.
     pub fn leak_slack(mut self, bytes: u64) -> Runner {
         self.leak_slack = bytes;
         self

@@ -31,7 +31,7 @@ pub struct Specimen {
 }
 
 impl Specimen {
-    /// Its id in the [registry](crate::registry) and on the command line: `zoo:` and the name.
+    /// Its id in the registry and on the command line: `zoo:` and the name.
     pub fn id(&self) -> &'static str {
         self.id
     }
@@ -211,7 +211,7 @@ pub fn by_name(name: &str) -> Option<&'static Specimen> {
     ZOO.iter().find(|e| e.name == name)
 }
 
-/// The zoo as [registry](crate::registry) entries (kind [`Zoo`](crate::bundled::Kind::Zoo), id
+/// The zoo as registry entries (kind [`Zoo`](crate::bundled::Kind::Zoo), id
 /// `zoo:NAME`, display name `NAME`), in the order of [`all`]; each builds only for the framings
 /// it [`supports`](Specimen::supports).
 pub fn entries() -> Vec<crate::bundled::Entry> {

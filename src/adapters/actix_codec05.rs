@@ -30,7 +30,7 @@ use crate::adapter::{FrameDecoder, Rejection};
 use crate::bundled::Entry;
 use crate::framing::{LineEof, Wire};
 
-/// This module's decoders in the [registry](crate::registry): tokio-util's
+/// This module's decoders in the registry: tokio-util's
 /// `LengthDelimitedCodec` and `AnyDelimiterCodec` inside actix's `Framed`.
 pub fn entries() -> Vec<Entry> {
     vec![

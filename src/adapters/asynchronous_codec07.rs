@@ -43,7 +43,7 @@ use crate::adapter::{FrameDecoder, Rejection};
 use crate::bundled::Entry;
 use crate::framing::{Endian, Framing};
 
-/// This module's decoders in the [registry](crate::registry): `LengthCodec` and `LinesCodec`,
+/// This module's decoders in the registry: `LengthCodec` and `LinesCodec`,
 /// each in a decode loop and through `FramedRead`, for the one framing each decodes.
 pub fn entries() -> Vec<Entry> {
     use asynchronous_codec::{LengthCodec, LinesCodec};

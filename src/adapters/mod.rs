@@ -12,7 +12,7 @@
 //!
 //! Each feature-gated module declares its bundled decoders with an `entries()` function, and
 //! `entries()` here lists the modules once, each under its feature: that is how they reach the
-//! [registry](crate::registry), and through it the command line, the matrix and the fuzz
+//! registry, and through it the command line, the matrix and the fuzz
 //! targets. ([`read`] wraps a decoder the user supplies, so it has no entries.)
 
 #[cfg(feature = "actix-codec05")]

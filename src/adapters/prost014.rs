@@ -20,7 +20,7 @@ use crate::adapter::{FrameDecoder, Rejection};
 use crate::bundled::Entry;
 use crate::framing::{Framing, Wire, VARINT_MAX_LEN};
 
-/// This module's decoder in the [registry](crate::registry).
+/// This module's decoder in the registry.
 pub fn entries() -> Vec<Entry> {
     vec![Entry::adapter(
         "prost014",

@@ -34,7 +34,7 @@ use crate::adapter::{FrameDecoder, Rejection};
 use crate::bundled::Entry;
 use crate::framing::{Endian, Framing, LineEof, Wire};
 
-/// This module's decoders in the [registry](crate::registry): `LengthDelimitedCodec`,
+/// This module's decoders in the registry: `LengthDelimitedCodec`,
 /// `AnyDelimiterCodec` and `LinesCodec`, each in a decode loop and through `FramedRead`.
 pub fn entries() -> Vec<Entry> {
     // The profile each driver gives AnyDelimiterCodec: both emit an unterminated last line;

@@ -20,7 +20,7 @@ use super::tokio_util07::{DecodeLoop, FramedReadDriver};
 use crate::bundled::Entry;
 use crate::framing::{Framing, Wire};
 
-/// This module's decoders in the [registry](crate::registry): `UviBytes` in tokio-util's decode
+/// This module's decoders in the registry: `UviBytes` in tokio-util's decode
 /// loop and through `FramedRead`.
 pub fn entries() -> Vec<Entry> {
     vec![

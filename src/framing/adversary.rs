@@ -2,13 +2,12 @@
 //! wrong, each with its name and [`StreamKind`].
 //!
 //! A format answers [`Format::adversaries`](super::Format::adversaries) with plain
-//! [`Adversary`] descriptions, messages to encode and raw bytes. The [`adversarial`] module
+//! [`Adversary`] descriptions, messages to encode and raw bytes. The `adversarial` module
 //! turns them into streams, and the specification decides what each must decode to: whether a
 //! value is oversized, truncated or malformed is not decided here. Formats with a length field
 //! share [`header_adversaries`] and add their own edge cases to it. Each format's module says
 //! which streams it adds.
 //!
-//! [`adversarial`]: crate::adversarial
 
 use super::Framing;
 use crate::kind::{Hostile, LengthEdge, StreamKind, Truncation};

@@ -32,7 +32,7 @@
 //! The generators, the oracle, the schedules, the vectors and the CLI reach a format only
 //! through [`Framing`]'s methods. Three places look at a format's own options, each for a
 //! reason of its own:
-//! - the [reference decoder](crate::reference) scans lines itself, for linear time on long
+//! - the reference decoder scans lines itself, for linear time on long
 //!   lines, and decodes every other format through [`Framing::parse_header`];
 //! - the zoo's decoders are length prefixes by design;
 //! - each third-party adapter maps a framing onto its codec's settings.
@@ -76,7 +76,7 @@
 //! [`Framing`] is a `Copy` value: a [`Wire`] (which format, with its options) and the limits
 //! every format shares. The specification ([`Framing::expect`]) is deliberately written as a
 //! plain whole-stream parse, apart from the incremental
-//! [`ReferenceDecoder`](crate::ReferenceDecoder) in [`crate::reference`], so that the harness
+//! [`ReferenceDecoder`](crate::ReferenceDecoder) in `reference`, so that the harness
 //! checks the reference decoder too.
 
 use std::fmt;

@@ -86,7 +86,7 @@ pub fn judge<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Verdict 
 }
 
 /// The old name of [`judge`]. In this crate `check` means "run, and panic with the report on
-/// a failure" ([`Suite::check`](crate::Suite::check), [`fuzz::check_bytes`](crate::fuzz::check_bytes));
+/// a failure" ([`Suite::check`](crate::Suite::check), `fuzz::check_bytes`);
 /// a function that returns a [`Verdict`] judges.
 #[deprecated(since = "0.2.0", note = "renamed `judge`")]
 pub fn check<D: FrameDecoder + ?Sized>(decoder: &mut D, case: &Case) -> Verdict {

@@ -37,7 +37,7 @@ pub enum FailureKind {
     /// A call allocated more than the budget tied to the maximum frame length.
     MemoryBomb,
     /// Memory held between streams grew steadily across the run, beyond a slack: a verdict on
-    /// the whole run, carried by its last stream (see [`crate::leak`]).
+    /// the whole run, carried by its last stream (see `leak`).
     MemoryLeak,
     /// A decoder in another process exited or was killed by a signal.
     Crash,

@@ -2,7 +2,7 @@
 //! counts, with its renderers.
 //!
 //! The model ([`Report`], [`CaseResult`], [`Status`], [`FoundFailure`]) is filled in by the
-//! runner ([`crate::runner`]) and read by the renderers beside it:
+//! runner (`runner`) and read by the renderers beside it:
 //!
 //! | module | what it writes |
 //! |---|---|
