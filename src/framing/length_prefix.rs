@@ -352,7 +352,7 @@ impl Framing {
 
 #[cfg(test)]
 mod tests {
-    use crate::framing::{At, End, ErrorClass, Framing, HeaderParse};
+    use crate::framing::{At, End, ErrorClass, Framing};
 
     #[test]
     fn little_endian_header_is_reversed() {
@@ -396,11 +396,7 @@ mod tests {
     }
 
     fn proven(f: &Framing, header: &[u8]) -> Option<usize> {
-        match f.parse_header(header) {
-            HeaderParse::Bad { proven, .. } => Some(proven),
-            HeaderParse::NeedMore { proven } => proven,
-            HeaderParse::Frame { .. } => None,
-        }
+        f.parse_header(header).proven()
     }
 
     #[test]

@@ -49,6 +49,25 @@ impl HeaderParse {
             HeaderParse::NeedMore { .. } => None,
         }
     }
+
+    /// How many of the bytes read prove the header bad whatever follows, if they do: `None`
+    /// for a valid header, and for an incomplete one that may still turn out valid.
+    ///
+    /// ```
+    /// use framecheck::Framing;
+    ///
+    /// let f: Framing = "u32be:max=1000".parse().unwrap();
+    /// // ff as the first of four big-endian bytes: at least 0xff000000.
+    /// assert_eq!(f.parse_header(&[0xff]).proven(), Some(1));
+    /// assert_eq!(f.parse_header(&[0, 0, 3]).proven(), None);
+    /// ```
+    pub fn proven(&self) -> Option<usize> {
+        match self {
+            HeaderParse::Bad { proven, .. } => Some(*proven),
+            HeaderParse::NeedMore { proven } => *proven,
+            HeaderParse::Frame { .. } => None,
+        }
+    }
 }
 
 /// What is wrong with an invalid stream, as the specification sees it.

@@ -273,11 +273,7 @@ mod tests {
     }
 
     fn proven(f: &Framing, header: &[u8]) -> Option<usize> {
-        match f.parse_header(header) {
-            HeaderParse::Bad { proven, .. } => Some(proven),
-            HeaderParse::NeedMore { proven } => proven,
-            HeaderParse::Frame { .. } => None,
-        }
+        f.parse_header(header).proven()
     }
 
     #[test]
