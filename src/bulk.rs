@@ -31,9 +31,9 @@
 //! let streams = bulk::streams(framing);
 //! let big = streams.iter().find(|s| s.name() == "empty-x65537").unwrap();
 //! assert_eq!(big.expectation().frames.len(), 65_537);
-//! // Reads of 4096 bytes: 1024 empty frames each, never all 65,537 at once.
+//! // All 65,537 frames in one read, then reads of 4096 bytes (1024 empty frames each).
 //! let names: Vec<String> = bulk::schedules(big).into_iter().map(|(n, _)| n).collect();
-//! assert_eq!(names, ["fixed-4096", "fixed-4093"]);
+//! assert_eq!(names, ["whole", "fixed-4096", "fixed-4093"]);
 //! ```
 
 use rand::{Rng, SeedableRng};
@@ -90,14 +90,11 @@ pub fn streams(framing: Framing) -> Vec<Stream> {
     out
 }
 
-/// The most frames one read of a bulk case completes.
-///
-/// The oracle's memory budget for a call (`memory_budget` is
-/// four times the read plus a slack, and does not count the 24 bytes each emitted frame takes
-/// in the output vector: a read of 65,537 one-byte frames makes a correct decoder hold 3 MiB of
-/// frame slots against a 0.5 MiB budget, a `memory-bomb`. Reads of at most this many frames
-/// stay within the budget in every framing.
-pub const MAX_FRAMES_PER_READ: usize = 2048;
+/// The most frames one read of a bulk case completes: every frame of the largest count, so
+/// that `whole` puts all 65,537 frames in one read (one request over the exec protocol). The
+/// oracle's memory budget counts the output slots of the frames a call completes
+/// (`oracle::memory_budget_for_frames`), so a correct decoder passes such a read.
+pub const MAX_FRAMES_PER_READ: usize = 65_537;
 
 /// The schedules a bulk stream runs under: `whole` (if it holds at most
 /// [`MAX_FRAMES_PER_READ`] frames), and fixed reads of 4096 bytes and of 3 bytes less (fewer
