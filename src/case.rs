@@ -164,7 +164,7 @@ impl Stream {
             let frames = &self.expectation.frames;
             let messages: Vec<Vec<u8>> = frames
                 .iter()
-                .map(|f| bytes[f.payload.clone()].to_vec())
+                .map(|f| bytes[f.body(&framing, bytes)].to_vec())
                 .collect();
             let split = frames.last().map_or(0, |f| f.last_byte + 1);
             let canonical = framing

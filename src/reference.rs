@@ -120,7 +120,7 @@ impl ReferenceDecoder {
             if let Err((_, why)) = self.framing.check_trailer(&rest[end..end + trailer]) {
                 break Err(Rejection::new(why));
             }
-            frames.push(rest[w..end].to_vec());
+            frames.push(rest[self.framing.format().emit_start(w)..end].to_vec());
             pos += end + trailer;
         };
         self.buf.drain(..pos);

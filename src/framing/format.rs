@@ -107,6 +107,14 @@ pub trait Format: fmt::Debug + Send + Sync {
         0
     }
 
+    /// Where the frame a decoder emits starts, counted from the frame's first byte, for a
+    /// frame whose header is `header_len` bytes: after the header by default. A length-field
+    /// layout that keeps (or strips more than) its header answers otherwise; the emitted frame
+    /// always ends where the payload does, before any trailer.
+    fn emit_start(&self, header_len: usize) -> usize {
+        header_len
+    }
+
     /// The bytes every frame ends with after its payload (a netstring's comma); none by
     /// default.
     fn trailer(&self) -> &'static [u8] {

@@ -135,6 +135,23 @@ pub struct ExpectedFrame {
 }
 
 impl ExpectedFrame {
+    /// The frame's payload as its header describes it, which the encoder wrote from one
+    /// message: the emitted bytes ([`payload`](ExpectedFrame::payload)) unless the format
+    /// emits part of its header too, or strips part of the payload (a length-field layout's
+    /// `strip`).
+    pub fn body(&self, framing: &Framing, stream: &[u8]) -> Range<usize> {
+        match framing.parse_header(&stream[self.start..]) {
+            HeaderParse::Frame {
+                header_len,
+                payload,
+            } if framing.has_length_field() => {
+                let start = self.start + header_len;
+                start..start + payload as usize
+            }
+            _ => self.payload.clone(),
+        }
+    }
+
     /// When the frame is due: by the call that delivers its last byte, or at EOF.
     pub fn due(&self) -> At {
         if self.at_eof {
@@ -289,7 +306,7 @@ pub fn expect_headers(framing: &Framing, stream: &[u8]) -> Expectation {
         let last = end + trailer;
         frames.push(ExpectedFrame {
             start: pos,
-            payload: header_end..end,
+            payload: pos + framing.format().emit_start(header_len)..end,
             last_byte: last - 1,
             at_eof: false,
         });
