@@ -92,6 +92,12 @@ pub enum Hostile {
     Varint,
     /// A malformed netstring length or a missing comma (`netstring-*`).
     Netstring,
+    /// A layout's field below `-adjust`: a negative length (`below-adjust=V`).
+    BelowAdjust,
+    /// A layout's frame shorter than its `strip` (`strip-past-frame`).
+    StripPastFrame,
+    /// A wrong byte where a layout's trailer goes (`trailer-wrong@I`).
+    Trailer,
 }
 
 /// Where a [`StreamKind::Truncation`] stream ends.

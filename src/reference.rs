@@ -113,12 +113,17 @@ impl ReferenceDecoder {
             };
             // `payload <= max_frame_len`; compare in u64 so that no cast can truncate.
             let trailer = self.framing.trailer_len();
-            if ((rest.len() - w) as u64) < payload + trailer as u64 {
+            if ((rest.len() - w) as u64) < payload {
                 break Ok(());
             }
+            // The payload is here, so it fits in usize; check what of the trailer is.
             let end = w + payload as usize;
-            if let Err((_, why)) = self.framing.check_trailer(&rest[end..end + trailer]) {
+            let got = &rest[end..rest.len().min(end + trailer)];
+            if let Err((_, why)) = self.framing.check_trailer(got) {
                 break Err(Rejection::new(why));
+            }
+            if got.len() < trailer {
+                break Ok(());
             }
             frames.push(rest[self.framing.format().emit_start(w)..end].to_vec());
             pos += end + trailer;

@@ -96,6 +96,25 @@ pub fn truncations(full: &[u8], cuts: impl IntoIterator<Item = usize>) -> Vec<Ad
         .collect()
 }
 
+/// `offset-byte@J`, for a format with `offset` bytes of any value before its field: 256
+/// valid frames whose offset byte `J` takes every value, for each `J`. A decoder that reads
+/// meaning into those bytes, or reads its field from the wrong place, fails here.
+pub fn offset_bytes(framing: &Framing, offset: usize) -> Vec<Adversary> {
+    let messages = vec![framing.conform(b"ok".to_vec()); 256];
+    let Ok(enc) = framing.encode(&messages) else {
+        return Vec::new();
+    };
+    (0..offset)
+        .map(|j| {
+            let mut bytes = enc.bytes.clone();
+            for (value, frame) in enc.frames.iter().enumerate() {
+                bytes[frame.start + j] = value as u8;
+            }
+            Adversary::raw(format!("offset-byte@{j}"), StreamKind::WireEdge, bytes)
+        })
+        .collect()
+}
+
 /// What [`header_adversaries`] builds on.
 pub struct HeaderEdges<'a> {
     /// The framing.
@@ -103,8 +122,9 @@ pub struct HeaderEdges<'a> {
     /// The width of a fixed-width length field; 0 for a variable-length one (a varint, a
     /// netstring), whose values are then tried at every seventh bit.
     pub width: u64,
-    /// How much the field value exceeds the payload length (the header width under `:incl`).
-    pub overhead: u64,
+    /// How much the field value exceeds the payload length (the header width under `:incl`,
+    /// minus a layout's adjustment).
+    pub overhead: i128,
 }
 
 impl HeaderEdges<'_> {
@@ -156,7 +176,7 @@ pub fn header_adversaries(edges: &HeaderEdges<'_>, extras: Vec<Adversary>) -> Ve
     let framing = edges.framing;
     let max = framing.max_frame_len();
     let field_max = framing.field_max();
-    let after = edges.fit(b"z");
+    let after = framing.conform(edges.fit(b"z"));
     let mut out = Vec::new();
 
     // Valid frames at the edges of the length range, each followed by a short frame so that
@@ -193,10 +213,7 @@ pub fn header_adversaries(edges: &HeaderEdges<'_>, extras: Vec<Adversary>) -> Ve
         }
     }
     // A header, then a few bytes: oversized, truncated or malformed, as the spec reads it.
-    if let Some(field) = max
-        .checked_add(1)
-        .and_then(|v| v.checked_add(edges.overhead))
-    {
+    if let Ok(field) = u64::try_from(i128::from(max) + 1 + edges.overhead) {
         out.extend(edges.header_then_few("len=max+1".into(), Hostile::OverMax, field));
     }
     let boundaries: &[u32] = if edges.width == 0 {
@@ -228,7 +245,10 @@ pub fn header_adversaries(edges: &HeaderEdges<'_>, extras: Vec<Adversary>) -> Ve
         Vec::new(),
     ));
     // Truncation at every offset of a two-frame stream.
-    let two = vec![edges.fit(b"abc"), edges.fit(b"hello")];
+    let two = vec![
+        framing.conform(edges.fit(b"abc")),
+        framing.conform(edges.fit(b"hello")),
+    ];
     let full = framing.encode(&two).expect("short messages encode").bytes;
     out.extend(truncations(&full, 1..full.len()));
     out

@@ -84,6 +84,18 @@ pub trait Format: fmt::Debug + Send + Sync {
         None
     }
 
+    /// The payload maximum that a framing string's `max=N` means: `N` itself by default. A
+    /// format whose maximum may count something else (a layout's `maxof=frame`) converts it,
+    /// or says why no frame fits.
+    fn max_to_body(&self, given: u64) -> Result<u64, String> {
+        Ok(given)
+    }
+
+    /// The inverse of [`max_to_body`](Format::max_to_body), for the canonical string.
+    fn max_from_body(&self, body: u64) -> u64 {
+        body
+    }
+
     /// The largest payload the format can describe.
     fn largest_payload(&self) -> u64;
 
@@ -117,7 +129,7 @@ pub trait Format: fmt::Debug + Send + Sync {
 
     /// The bytes every frame ends with after its payload (a netstring's comma); none by
     /// default.
-    fn trailer(&self) -> &'static [u8] {
+    fn trailer(&self) -> &[u8] {
         b""
     }
 

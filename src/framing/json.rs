@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 #[cfg(doc)]
 use super::format::{Format, Registered};
-use super::{Framing, Wire};
+use super::{Framing, Preset, Wire};
 
 /// A field of a framing object that cannot be read: which field, and what is wrong with it.
 /// The vector loader adds the file and the vector's id.
@@ -106,6 +106,9 @@ impl Framing {
         let mut o = Map::new();
         let format = self.format();
         o.insert("type".into(), Value::from(format.json_type()));
+        if let Some(p) = self.preset() {
+            o.insert("preset".into(), Value::from(p.name()));
+        }
         if format.fixed_size().is_none() {
             o.insert("max_frame_len".into(), Value::from(self.max_frame_len()));
         }
@@ -135,7 +138,7 @@ impl Framing {
         })?;
         let wire = read(o)?;
         let shared: &[&str] = if wire.format().fixed_size().is_none() {
-            &["type", "max_frame_len"]
+            &["type", "max_frame_len", "preset"]
         } else {
             &["type"]
         };
@@ -149,9 +152,25 @@ impl Framing {
                 format!("unknown field (expected one of: {})", known.join(", ")),
             ));
         }
-        let framing = Framing::of(wire);
+        let mut framing = Framing::of(wire);
         if framing.format().fixed_size().is_some() {
             return Ok(framing);
+        }
+        if let Some(v) = o.get("preset") {
+            let p = v.as_str().and_then(Preset::named).ok_or_else(|| {
+                let names = Preset::names().join(", ");
+                FieldError::new("preset", format!("{}: must be one of {names}", show(v)))
+            })?;
+            let base: Framing = p.name().parse().expect("presets parse");
+            if base.wire() != wire {
+                let what = format!(
+                    "{} is {}, which is not this framing",
+                    p.name(),
+                    p.expands_to()
+                );
+                return Err(FieldError::new("preset", what));
+            }
+            framing.preset = Some(p);
         }
         let max = u64_field(o, "max_frame_len")?;
         if max > framing.largest_payload() {

@@ -70,6 +70,26 @@ pub struct LengthPrefix {
     pub includes_header: bool,
 }
 
+/// The unsigned value of up to 8 `bytes` in `endian` order (`bytes[0]` arrives first).
+pub(super) fn read_uint(bytes: &[u8], endian: Endian) -> u64 {
+    let w = bytes.len().min(8);
+    let mut be = [0u8; 8];
+    be[8 - w..].copy_from_slice(&bytes[..w]);
+    if endian == Endian::Little {
+        be[8 - w..].reverse();
+    }
+    u64::from_be_bytes(be)
+}
+
+/// The low `width` bytes of `value` in `endian` order.
+pub(super) fn write_uint(value: u64, width: usize, endian: Endian) -> Vec<u8> {
+    let mut h = value.to_be_bytes()[8 - width..].to_vec();
+    if endian == Endian::Little {
+        h.reverse();
+    }
+    h
+}
+
 impl Registered for LengthPrefix {
     const NAMES: &'static str = "u8, u16be, u16le, u32be, u32le, u64be, u64le";
     const JSON_TYPE: &'static str = "length-prefix";
@@ -117,13 +137,7 @@ impl Registered for LengthPrefix {
 impl LengthPrefix {
     /// The raw field value of `bytes`, as read in stream order (`bytes[0]` arrives first).
     fn field_value(&self, bytes: &[u8]) -> u64 {
-        let w = bytes.len().min(8);
-        let mut be = [0u8; 8];
-        be[8 - w..].copy_from_slice(&bytes[..w]);
-        if self.endian == Endian::Little {
-            be[8 - w..].reverse();
-        }
-        u64::from_be_bytes(be)
+        read_uint(bytes, self.endian)
     }
 
     /// How many leading bytes of `header` (complete or not) already prove it invalid whatever
@@ -219,13 +233,7 @@ impl Format for LengthPrefix {
     }
 
     fn header_for_field(&self, value: u64) -> Option<Vec<u8>> {
-        let w = self.width as usize;
-        let be = value.to_be_bytes();
-        let mut h = be[8 - w..].to_vec();
-        if self.endian == Endian::Little {
-            h.reverse();
-        }
-        Some(h)
+        Some(write_uint(value, self.width as usize, self.endian))
     }
 
     fn header_for_payload(&self, framing: &Framing, payload_len: u64) -> Option<Vec<u8>> {
@@ -279,7 +287,7 @@ impl Format for LengthPrefix {
         let edges = HeaderEdges {
             framing,
             width: w,
-            overhead: if self.includes_header { w } else { 0 },
+            overhead: if self.includes_header { w.into() } else { 0 },
         };
         let top = 1u64 << (8 * w - 1);
         let top_bit = |plus_one| Hostile::TopBit { plus_one };

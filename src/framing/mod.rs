@@ -87,6 +87,7 @@ use crate::error::Error;
 mod adversary;
 mod format;
 mod json;
+mod preset;
 mod spec;
 
 pub use adversary::{
@@ -96,9 +97,11 @@ pub use adversary::{
 pub use fixed::{Fixed, LARGEST_FIXED_SIZE};
 pub use format::{set_flag, write_flag, Format, Registered};
 pub use json::FieldError;
+pub use layout::{AdjustBase, Layout, MaxOf};
 pub use length_prefix::{Endian, LengthPrefix};
 pub use lines::{LineEof, Lines};
 pub use netstring::{decimal_len, Netstring};
+pub use preset::Preset;
 pub use spec::{expect_headers, At, End, ErrorClass, Expectation, ExpectedFrame, HeaderParse};
 pub use varint::{varint, varint_len, Varint, VARINT_MAX_LEN};
 
@@ -180,6 +183,8 @@ formats! {
     Lines(lines::Lines),
     /// Frames of one fixed size.
     Fixed(fixed::Fixed),
+    /// A length-field layout: offset bytes, a field, an adjusted body, a trailer.
+    Layout(layout::Layout),
 }
 
 /// A complete description of a wire format and its limits.
@@ -188,6 +193,7 @@ pub struct Framing {
     wire: Wire,
     max_frame_len: u64,
     empty_frames: bool,
+    preset: Option<Preset>,
 }
 
 /// The result of [`Framing::encode`].
@@ -215,7 +221,21 @@ impl Framing {
             wire,
             max_frame_len: max,
             empty_frames: true,
+            preset: None,
         }
+    }
+
+    /// Every preset ([`Preset`]) with its default options: `postgres`, `grpc`, `mysql`,
+    /// `http2`, `tls`, `amqp`, `kafka`, `dns` and `mqtt`.
+    pub fn presets() -> Vec<Framing> {
+        Preset::all()
+            .map(|p| p.name().parse().expect("presets parse"))
+            .collect()
+    }
+
+    /// The preset this framing is, if it is one (and only its shared limits differ).
+    pub fn preset(&self) -> Option<Preset> {
+        self.preset
     }
 
     /// Every built-in framing, with default options: `u8`, `u16be`, `u16le`, `u32be`, `u32le`,
@@ -426,11 +446,16 @@ impl fmt::Display for Framing {
     /// format has a fixed size), the format's own options, then `:noempty`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let format = self.format();
-        f.write_str(&format.name())?;
-        if format.fixed_size().is_none() {
-            write!(f, ":max={}", self.max_frame_len)?;
+        match self.preset {
+            Some(p) => f.write_str(p.name())?,
+            None => f.write_str(&format.name())?,
         }
-        format.fmt_options(f)?;
+        if format.fixed_size().is_none() {
+            write!(f, ":max={}", format.max_from_body(self.max_frame_len))?;
+        }
+        if self.preset.is_none() {
+            format.fmt_options(f)?;
+        }
         if !self.empty_frames {
             f.write_str(":noempty")?;
         }
@@ -442,13 +467,35 @@ impl FromStr for Framing {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Framing, Error> {
+        let (name, rest) = s.split_once(':').unwrap_or((s, ""));
+        if let Some(p) = Preset::named(name) {
+            let base = Framing::parse_plain(p.expands_to())?;
+            let expanded = format!("{}:{rest}", p.expands_to());
+            let framing = Framing::parse_plain(expanded.trim_end_matches(':')).map_err(|e| {
+                Error::new(format!(
+                    "framing {s:?}: preset {name} is {}: {e}",
+                    p.expands_to()
+                ))
+            })?;
+            let preset = (framing.wire == base.wire).then_some(p);
+            return Ok(Framing { preset, ..framing });
+        }
+        Framing::parse_plain(s)
+    }
+}
+
+impl Framing {
+    /// Parses a framing string that does not start with a preset's name.
+    fn parse_plain(s: &str) -> Result<Framing, Error> {
         let mut parts = s.split(':');
         let name = parts.next().unwrap_or("");
         let mut wire = Wire::from_name(name).ok_or_else(|| {
             let (last, rest) = Wire::NAMES.split_last().expect("formats are registered");
             Error::new(format!(
-                "framing {s:?}: unknown wire format {name:?} (expected {} or {last})",
-                rest.join(", ")
+                "framing {s:?}: unknown wire format {name:?} (expected {}, {last}, or a \
+                 preset: {})",
+                rest.join(", "),
+                Preset::names().join(", ")
             ))
         })?;
         let own_limits = wire.format().fixed_size().is_none();
@@ -470,163 +517,22 @@ impl FromStr for Framing {
         }
         wire.format().finish(s)?;
         let framing = Framing::of(wire).with_empty_frames(empty_frames);
-        match max {
-            Some(v) if v > framing.largest_payload() => Err(Error::new(format!(
-                "framing {s:?}: max={v} is more than a {name} field can describe ({})",
-                framing.largest_payload()
-            ))),
-            Some(v) => Ok(framing.with_max_frame_len(v)),
-            None => Ok(framing),
+        let Some(given) = max else {
+            return Ok(framing);
+        };
+        let v = framing
+            .format()
+            .max_to_body(given)
+            .map_err(|e| Error::new(format!("framing {s:?}: {e}")))?;
+        if v > framing.largest_payload() {
+            return Err(Error::new(format!(
+                "framing {s:?}: max={given} is more than a {name} field can describe ({})",
+                framing.format().max_from_body(framing.largest_payload())
+            )));
         }
+        Ok(framing.with_max_frame_len(v))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_round_trip_through_display() {
-        for f in Framing::catalog() {
-            let again: Framing = f.to_string().parse().unwrap();
-            assert_eq!(again, f);
-        }
-        let f: Framing = "u16le:max=300:incl:noempty".parse().unwrap();
-        assert_eq!(f.to_string(), "u16le:max=300:incl:noempty");
-        let f: Framing = "lines:max=9:eof=emit:resync:text:crlf:noempty"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            f.to_string(),
-            "lines:max=9:eof=emit:resync:text:crlf:noempty"
-        );
-    }
-
-    #[test]
-    fn bad_specs_say_what_is_wrong() {
-        let e = "u24be".parse::<Framing>().unwrap_err().to_string();
-        assert!(e.contains("unknown wire format"), "{e}");
-        assert!(
-            e.contains("u64le, varint, netstring, lines or fixed:size=N"),
-            "{e}"
-        );
-        let e = "u8:max=256".parse::<Framing>().unwrap_err().to_string();
-        assert!(e.contains("max=256") && e.contains("255"), "{e}");
-        let e = "u8:max=x".parse::<Framing>().unwrap_err().to_string();
-        assert!(e.contains("not a whole number"), "{e}");
-        let e = "u8:frob".parse::<Framing>().unwrap_err().to_string();
-        assert!(e.contains("unknown option") && e.contains("incl"), "{e}");
-    }
-
-    #[test]
-    fn every_registered_name_parses_and_names_itself() {
-        for f in Framing::catalog() {
-            assert_eq!(
-                Wire::from_name(&f.name()).map(|w| w.format().name()),
-                Some(f.name())
-            );
-        }
-    }
-
-    /// Every built-in format with each of its options, as the suite runs them.
-    fn every_framing() -> Vec<Framing> {
-        let mut all = Framing::catalog();
-        for s in [
-            "u8:max=3",
-            "u16be:max=300:incl:noempty",
-            "u32le:max=1000:incl",
-            "varint:max=1000:overlong",
-            "varint:max=200:noempty",
-            "netstring:max=100",
-            "lines:max=16:eof=emit:resync:text:crlf",
-            "lines:max=0:noempty",
-            "fixed:size=1",
-        ] {
-            all.push(s.parse().unwrap());
-        }
-        all
-    }
-
-    /// The [`Format`] contract, clause 1: what the encoder writes, the specification reads
-    /// back, and the header parse sees a header of `header_len` bytes at each frame.
-    #[test]
-    fn every_format_reads_back_what_it_writes() {
-        for f in every_framing() {
-            let messages: Vec<Vec<u8>> = [vec![], b"a".to_vec(), pattern(300), b"\n\r".to_vec()]
-                .into_iter()
-                .map(|m| f.conform(m))
-                .filter(|m| {
-                    (f.empty_frames() || !m.is_empty()) && m.len() as u64 <= f.max_frame_len()
-                })
-                .collect();
-            let enc = f.encode(&messages).unwrap_or_else(|e| panic!("{f}: {e}"));
-            let spec = f.expect(&enc.bytes);
-            assert_eq!(spec.end, End::Clean, "{f}");
-            let payloads: Vec<&[u8]> = spec
-                .frames
-                .iter()
-                .map(|x| &enc.bytes[x.payload.clone()])
-                .collect();
-            let want: Vec<&[u8]> = messages.iter().map(|m| &m[..]).collect();
-            assert_eq!(payloads, want, "{f}");
-            for (range, m) in enc.frames.iter().zip(&messages) {
-                match f.parse_header(&enc.bytes[range.clone()]) {
-                    HeaderParse::Frame {
-                        header_len,
-                        payload,
-                    } => {
-                        assert_eq!(header_len, f.header_len(m.len() as u64), "{f}");
-                        assert_eq!(payload, m.len() as u64, "{f}");
-                    }
-                    other => panic!("{f}: {other:?} at a frame it wrote"),
-                }
-            }
-        }
-    }
-
-    /// The [`Format`] contract, clause 2: the header parse is incremental. Byte by byte, a
-    /// header's prefix is `NeedMore` until the header is whole, and once a prefix proves it
-    /// bad, every longer prefix says the same number of bytes prove it.
-    #[test]
-    fn every_header_parse_is_incremental() {
-        for f in every_framing() {
-            let max = f.max_frame_len();
-            let mut headers: Vec<Vec<u8>> = [0, 1, max, max + 1, f.field_max()]
-                .into_iter()
-                .filter_map(|v| f.header_for_field(v))
-                .collect();
-            headers.extend(f.adversaries().into_iter().map(|a| match a.bytes {
-                AdversaryBytes::Raw(b) => b,
-                AdversaryBytes::Messages { tail, .. } => tail,
-            }));
-            for h in headers {
-                let mut proof: Option<usize> = None;
-                let mut whole: Option<usize> = None;
-                for k in 0..=h.len() {
-                    let (now, done) = match f.parse_header(&h[..k]) {
-                        HeaderParse::NeedMore { proven } => (proven, None),
-                        HeaderParse::Bad {
-                            proven, header_len, ..
-                        } => (Some(proven), Some(header_len)),
-                        HeaderParse::Frame { header_len, .. } => (None, Some(header_len)),
-                    };
-                    if proof.is_some() {
-                        assert_eq!(now, proof, "{f}: {} bytes of {h:02x?}", k);
-                    }
-                    if let Some(w) = whole {
-                        assert_eq!(done, Some(w), "{f}: {} bytes of {h:02x?}", k);
-                    }
-                    proof = proof.or(now);
-                    whole = whole.or(done);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn encode_refuses_messages_over_max() {
-        let f: Framing = "u8:max=2".parse().unwrap();
-        let e = f.encode(&[b"abc".to_vec()]).unwrap_err().to_string();
-        assert!(e.contains("message 0") && e.contains("3 bytes"), "{e}");
-    }
-}
+mod tests;

@@ -96,7 +96,7 @@ impl Format for Netstring {
         decimal_len(u64::MAX) + 1
     }
 
-    fn trailer(&self) -> &'static [u8] {
+    fn trailer(&self) -> &[u8] {
         b","
     }
 

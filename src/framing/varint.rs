@@ -22,15 +22,30 @@
 //! Options: `max=N`, `noempty`, and `overlong`, which accepts non-minimal encodings (`80 00`
 //! for 0); by default they are a malformed header, as in a strict decoder. A tenth byte above
 //! `01` (more than 64 bits) is always malformed.
+//!
+//! For protocols that put the varint after a fixed header (MQTT, the `mqtt` preset):
+//! `offset=N` puts `N` bytes of any value before it, part of the frame; `bytes=N` caps the
+//! varint at `N` bytes (MQTT's 4: a fifth byte, or a fourth with its top bit set, is a
+//! malformed header, and the largest length is `2^(7N) - 1`); `strip=N` (at most the offset)
+//! emits the frame from byte `N` on, the varint included, instead of the payload alone.
+//!
+//! ```
+//! use framecheck::Framing;
+//!
+//! let mqtt: Framing = "varint:offset=1:bytes=4:strip=0".parse().unwrap();
+//! let pingreq = [0xc0, 0x00];
+//! assert_eq!(mqtt.expect(&pingreq).frames[0].payload, 0..2);
+//! assert!(mqtt.expect(&[0x30, 0xff, 0xff, 0xff, 0xff, 0x01]).end != framecheck::End::Clean);
+//! ```
 
 use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::adversary::{header_adversaries, Adversary, HeaderEdges};
+use super::adversary::{header_adversaries, offset_bytes, Adversary, HeaderEdges};
 use super::format::{set_flag, write_flag, Format, Registered};
 use crate::kind::{Hostile, StreamKind, Truncation};
-use super::json::{bool_field, FieldError};
+use super::json::{bool_field, u64_field, FieldError};
 use super::spec::{ErrorClass, HeaderParse};
 use super::{Framing, Wire};
 
@@ -40,6 +55,35 @@ pub struct Varint {
     /// Whether non-minimal encodings (`80 00` for 0, `81 00` for 1) are accepted. By default
     /// they are a malformed header, as in a strict decoder.
     pub overlong: bool,
+    /// Bytes of any value before the varint, part of the frame.
+    pub offset: u8,
+    /// The most bytes the varint may take, 1 to 10 ([`VARINT_MAX_LEN`]).
+    pub bytes: u8,
+    /// Where the emitted frame starts (at most `offset`); after the varint when `None`.
+    pub strip: Option<u8>,
+}
+
+impl Default for Varint {
+    /// `varint`: strict, no offset, up to ten bytes, the payload emitted.
+    fn default() -> Varint {
+        Varint {
+            overlong: false,
+            offset: 0,
+            bytes: VARINT_MAX_LEN as u8,
+            strip: None,
+        }
+    }
+}
+
+impl Varint {
+    /// The offset bytes the encoder writes before the varint.
+    fn fill(&self) -> Vec<u8> {
+        (0..self.offset).map(|j| b'A' + j % 26).collect()
+    }
+
+    fn bad_option(spec: &str, opt: &str, why: &str) -> crate::Error {
+        crate::Error::new(format!("framing {spec:?}: {opt}: {why}"))
+    }
 }
 
 /// The most bytes a `u64` varint takes.
@@ -67,15 +111,29 @@ pub fn varint(mut value: u64) -> Vec<u8> {
 impl Registered for Varint {
     const NAMES: &'static str = "varint";
     const JSON_TYPE: &'static str = "varint";
-    const JSON_FIELDS: &'static [&'static str] = &["overlong"];
+    const JSON_FIELDS: &'static [&'static str] = &["overlong", "offset", "bytes", "strip"];
 
     fn from_name(name: &str) -> Option<Varint> {
-        (name == "varint").then_some(Varint { overlong: false })
+        (name == "varint").then(Varint::default)
     }
 
     fn from_json(o: &Map<String, Value>) -> Result<Varint, FieldError> {
+        let small = |field: &str, lo: u64, hi: u64| -> Result<Option<u8>, FieldError> {
+            if !o.contains_key(field) {
+                return Ok(None);
+            }
+            let v = u64_field(o, field)?;
+            if !(lo..=hi).contains(&v) {
+                return Err(FieldError::new(field, format!("{v} is not from {lo} to {hi}")));
+            }
+            Ok(Some(v as u8))
+        };
+        let offset = small("offset", 0, 255)?.unwrap_or(0);
         Ok(Varint {
             overlong: bool_field(o, "overlong")?,
+            offset,
+            bytes: small("bytes", 1, VARINT_MAX_LEN as u64)?.unwrap_or(VARINT_MAX_LEN as u8),
+            strip: small("strip", 0, offset.into())?,
         })
     }
 }
@@ -86,7 +144,7 @@ impl Format for Varint {
     }
 
     fn options_help(&self) -> &'static str {
-        "max=N, noempty and overlong"
+        "max=N, noempty, overlong, offset=N, bytes=1..10 and strip=N"
     }
 
     fn json_type(&self) -> &'static str {
@@ -95,6 +153,15 @@ impl Format for Varint {
 
     fn to_json(&self, out: &mut Map<String, Value>) {
         out.insert("overlong".into(), Value::from(self.overlong));
+        if self.offset != 0 {
+            out.insert("offset".into(), Value::from(self.offset));
+        }
+        if usize::from(self.bytes) != VARINT_MAX_LEN {
+            out.insert("bytes".into(), Value::from(self.bytes));
+        }
+        if let Some(s) = self.strip {
+            out.insert("strip".into(), Value::from(s));
+        }
     }
 
     fn vector_flags(&self, _recovered: bool) -> Vec<&'static str> {
@@ -102,19 +169,65 @@ impl Format for Varint {
     }
 
     fn fmt_options(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_flag(f, "overlong", self.overlong)
+        write_flag(f, "overlong", self.overlong)?;
+        if self.offset != 0 {
+            write!(f, ":offset={}", self.offset)?;
+        }
+        if usize::from(self.bytes) != VARINT_MAX_LEN {
+            write!(f, ":bytes={}", self.bytes)?;
+        }
+        if let Some(s) = self.strip {
+            write!(f, ":strip={s}")?;
+        }
+        Ok(())
     }
 
-    fn set_option(&mut self, _spec: &str, opt: &str) -> Result<bool, crate::Error> {
-        Ok(set_flag(opt, "overlong", &mut self.overlong))
+    fn set_option(&mut self, spec: &str, opt: &str) -> Result<bool, crate::Error> {
+        let Some((key, value)) = opt.split_once('=') else {
+            return Ok(set_flag(opt, "overlong", &mut self.overlong));
+        };
+        let number = |hi: u8| {
+            value.parse::<u8>().ok().filter(|&n| n <= hi).ok_or_else(|| {
+                let why = format!("{value:?} is not a whole number from 0 to {hi}");
+                Varint::bad_option(spec, key, &why)
+            })
+        };
+        match key {
+            "offset" => self.offset = number(u8::MAX)?,
+            "bytes" => match number(VARINT_MAX_LEN as u8)? {
+                0 => return Err(Varint::bad_option(spec, key, "a varint takes at least 1 byte")),
+                n => self.bytes = n,
+            },
+            "strip" => self.strip = Some(number(u8::MAX)?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn finish(&self, spec: &str) -> Result<(), crate::Error> {
+        match self.strip {
+            Some(s) if s > self.offset => Err(Varint::bad_option(
+                spec,
+                "strip",
+                &format!(
+                    "{s} is past the {}-byte offset; a varint's length varies, so strip takes \
+                     0 to the offset (the default strips the varint too)",
+                    self.offset
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn largest_payload(&self) -> u64 {
-        u64::MAX
+        self.field_max()
     }
 
     fn field_max(&self) -> u64 {
-        u64::MAX
+        match u32::from(self.bytes) * 7 {
+            bits if bits >= 64 => u64::MAX,
+            bits => (1u64 << bits) - 1,
+        }
     }
 
     fn has_length_field(&self) -> bool {
@@ -122,15 +235,21 @@ impl Format for Varint {
     }
 
     fn header_len(&self, payload_len: u64) -> usize {
-        varint_len(payload_len)
+        usize::from(self.offset) + varint_len(payload_len)
     }
 
     fn max_header_len(&self) -> usize {
-        VARINT_MAX_LEN
+        usize::from(self.offset) + usize::from(self.bytes)
+    }
+
+    fn emit_start(&self, header_len: usize) -> usize {
+        self.strip.map_or(header_len, usize::from)
     }
 
     fn header_for_field(&self, value: u64) -> Option<Vec<u8>> {
-        Some(varint(value))
+        let mut h = self.fill();
+        h.extend(varint(value));
+        Some(h)
     }
 
     /// The shared length-field streams ([`header_adversaries`]), and a varint's own edge
@@ -143,7 +262,7 @@ impl Format for Varint {
             width: 0,
             overhead: 0,
         };
-        let raw_headers: [(&str, Vec<u8>); 6] = [
+        let raw_headers: [(&str, Vec<u8>); 7] = [
             ("varint-overlong-0", vec![0x80, 0x00]),
             ("varint-overlong-1", vec![0x81, 0x00]),
             ("varint-overlong-1-x3", vec![0x81, 0x80, 0x00]),
@@ -153,11 +272,16 @@ impl Format for Varint {
             ),
             ("varint-endless", vec![0x80; 12]),
             ("varint-max-10-bytes", [vec![0xff; 9], vec![0x01]].concat()),
+            (
+                "varint-over-max-bytes",
+                [vec![0xff; self.bytes.into()], vec![0x01]].concat(),
+            ),
         ];
         let mut extras: Vec<Adversary> = raw_headers
             .into_iter()
-            .map(|(name, mut tail)| {
-                tail.extend(edges.few());
+            .filter(|(name, _)| self.bytes < 10 || *name != "varint-over-max-bytes")
+            .map(|(name, header)| {
+                let tail = [self.fill(), header, edges.few()].concat();
                 let kind = StreamKind::HostileHeader(Hostile::Varint);
                 Adversary::messages(name, kind, edges.good(), tail)
             })
@@ -166,17 +290,60 @@ impl Format for Varint {
             "varint-truncated",
             StreamKind::Truncation(Truncation::VarintHeader),
             edges.good(),
-            vec![0x80, 0x80],
+            [self.fill(), vec![0x80, 0x80]].concat(),
         ));
+        extras.extend(offset_bytes(framing, self.offset.into()));
         header_adversaries(&edges, extras)
     }
 
     fn parse_header(&self, framing: &Framing, avail: &[u8]) -> HeaderParse {
+        let offset = usize::from(self.offset);
+        if avail.len() < offset {
+            return HeaderParse::NeedMore { proven: None };
+        }
+        match self.parse_varint(framing, &avail[offset..]) {
+            HeaderParse::NeedMore { proven } => HeaderParse::NeedMore {
+                proven: proven.map(|p| p + offset),
+            },
+            HeaderParse::Frame {
+                header_len,
+                payload,
+            } => HeaderParse::Frame {
+                header_len: header_len + offset,
+                payload,
+            },
+            HeaderParse::Bad {
+                class,
+                why,
+                header_len,
+                proven,
+            } => HeaderParse::Bad {
+                class,
+                why,
+                header_len: header_len + offset,
+                proven: proven + offset,
+            },
+        }
+    }
+}
+
+impl Varint {
+    /// Reads the varint at the start of `avail`.
+    fn parse_varint(&self, framing: &Framing, avail: &[u8]) -> HeaderParse {
         let max = framing.max_frame_len();
+        let limit = usize::from(self.bytes);
         let mut value: u64 = 0;
         // Later bytes only add to the value: once it is over the max, the header is bad.
         let mut proven: Option<usize> = None;
-        for (i, &b) in avail.iter().enumerate().take(VARINT_MAX_LEN) {
+        for (i, &b) in avail.iter().enumerate().take(limit) {
+            if limit < VARINT_MAX_LEN && i == limit - 1 && b & 0x80 != 0 {
+                return HeaderParse::Bad {
+                    class: ErrorClass::MalformedHeader,
+                    why: format!("a varint longer than {limit} bytes: byte {} is {b:02x}", i + 1),
+                    header_len: i + 1,
+                    proven: proven.unwrap_or(i + 1),
+                };
+            }
             if i == VARINT_MAX_LEN - 1 && b > 1 {
                 return HeaderParse::Bad {
                     class: ErrorClass::MalformedHeader,
@@ -236,7 +403,7 @@ impl Framing {
     /// A varint (LEB128) length prefix with the default maximum, rejecting non-minimal
     /// encodings.
     pub fn varint() -> Framing {
-        Framing::of(Wire::Varint(Varint { overlong: false }))
+        Framing::of(Wire::Varint(Varint::default()))
     }
 
     /// Sets whether a varint framing accepts non-minimal encodings (no effect on others).

@@ -50,6 +50,13 @@ mod tests {
             "fixed:size=1",
             "fixed:size=16",
             "netstring:max=1024",
+            "varint:max=1024:offset=1:bytes=4:strip=0",
+            "field:max=100:width=3:le:offset=2:adjust=-3:adjust-base=strip:strip=1",
+            "field:max=100:width=8:maxof=field:trailer=ce",
+            "field:max=100:width=1:maxof=frame",
+            "postgres",
+            "http2:max=65536",
+            "mqtt",
         ];
         let mut wires = std::collections::BTreeSet::new();
         for text in framings {
