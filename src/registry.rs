@@ -101,6 +101,18 @@ pub fn framings() -> Vec<Framing> {
         "lines:max=18446744073709551615:resync:text",
         "fixed:size=16",
         "netstring:max=1024",
+        // Length-field layouts: every protocol preset, and two layouts of no protocol.
+        "postgres",
+        "grpc",
+        "mysql",
+        "http2",
+        "tls",
+        "amqp",
+        "kafka",
+        "dns",
+        "mqtt",
+        "field:max=1024:width=3:le:offset=2:adjust=-3",
+        "field:max=1024:width=2:offset=1:adjust=1:strip=3",
     ]
     .iter()
     .map(|s| s.parse().expect("matrix framings parse"))

@@ -18,7 +18,7 @@
 
 use crate::adapter::{FrameDecoder, Rejection};
 use crate::bundled::Entry;
-use crate::framing::{Framing, Wire, VARINT_MAX_LEN};
+use crate::framing::{Framing, Varint, Wire, VARINT_MAX_LEN};
 
 /// This module's decoder in the registry.
 pub fn entries() -> Vec<Entry> {
@@ -41,10 +41,17 @@ impl ProstDelimited {
     /// encodings.
     pub fn new(framing: Framing) -> Option<ProstDelimited> {
         match framing.wire() {
-            Wire::Varint(v) if v.overlong => Some(ProstDelimited {
-                buf: Vec::new(),
-                max: framing.max_frame_len(),
-            }),
+            Wire::Varint(v)
+                if v == (Varint {
+                    overlong: true,
+                    ..Varint::default()
+                }) =>
+            {
+                Some(ProstDelimited {
+                    buf: Vec::new(),
+                    max: framing.max_frame_len(),
+                })
+            }
             _ => None,
         }
     }

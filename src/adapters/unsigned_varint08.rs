@@ -18,7 +18,7 @@ use unsigned_varint::codec::UviBytes;
 
 use super::tokio_util07::{DecodeLoop, FramedReadDriver};
 use crate::bundled::Entry;
-use crate::framing::{Framing, Wire};
+use crate::framing::{Framing, Varint, Wire};
 
 /// This module's decoders in the registry: `UviBytes` in tokio-util's decode
 /// loop and through `FramedRead`.
@@ -43,7 +43,7 @@ pub fn entries() -> Vec<Entry> {
 /// rejects non-minimal encodings, as unsigned-varint does.
 pub fn uvi_bytes(framing: Framing) -> Option<UviBytes<Bytes>> {
     match framing.wire() {
-        Wire::Varint(v) if !v.overlong => {
+        Wire::Varint(v) if v == Varint::default() => {
             let mut codec = UviBytes::default();
             codec.set_max_len(usize::try_from(framing.max_frame_len()).unwrap_or(usize::MAX));
             Some(codec)
