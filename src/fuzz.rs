@@ -283,6 +283,7 @@ fn check_or_panic<D: FrameDecoder>(case: &Case, mut decoder: D) {
 ///     messages: vec![b"abc".to_vec(), b"hi".to_vec()],
 ///     reads: vec![2, 3],
 ///     mutation: Some(Mutation::Truncate(6)),
+///     layout: None,
 /// };
 /// let case = fc.to_case();
 /// assert_eq!(case.stream.bytes(), [3, b'a', b'b', b'c', 2, b'h']);
@@ -301,6 +302,66 @@ pub struct FuzzCase {
     pub reads: Vec<u16>,
     /// A change to the encoded stream, to make it invalid.
     pub mutation: Option<Mutation>,
+    /// A length-field layout to use instead of the built-in framing `framing` chooses.
+    pub layout: Option<FuzzLayout>,
+}
+
+/// A length-field layout as fuzz input: each field is taken modulo its range, so that every
+/// input is a layout (and one that describes no frame falls back to the preset it picks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary1", derive(arbitrary::Arbitrary))]
+pub struct FuzzLayout {
+    /// Offset bytes, modulo 4.
+    pub offset: u8,
+    /// The field's width: 1, 2, 3, 4 or 8, chosen modulo 5.
+    pub width: u8,
+    /// Little endian.
+    pub little: bool,
+    /// The adjustment.
+    pub adjust: i8,
+    /// Where the emitted frame starts, modulo the header length + 4; `None` for the header.
+    pub strip: Option<u8>,
+    /// A one-byte trailer.
+    pub trailer: Option<u8>,
+    /// Take the adjustment with tokio-util's meaning (`adjust-base=strip`).
+    pub tokio_adjust: bool,
+    /// Which preset to fall back to (modulo their number) when the layout describes no frame.
+    pub preset: u8,
+}
+
+impl FuzzLayout {
+    /// The framing: the layout, or a preset if the layout describes no frame.
+    pub fn framing(&self) -> Framing {
+        use crate::framing::{AdjustBase, Layout, MAX_TRAILER};
+        let offset = self.offset % 4;
+        let width = [1, 2, 3, 4, 8][usize::from(self.width % 5)];
+        let head = u16::from(offset) + u16::from(width);
+        let mut trailer_bytes = [0; MAX_TRAILER];
+        trailer_bytes[0] = self.trailer.unwrap_or(0);
+        let layout = Layout {
+            offset,
+            width,
+            endian: if self.little {
+                crate::Endian::Little
+            } else {
+                crate::Endian::Big
+            },
+            adjust: self.adjust.into(),
+            base: if self.tokio_adjust {
+                AdjustBase::Strip
+            } else {
+                AdjustBase::Field
+            },
+            strip: self.strip.map(|s| u16::from(s) % (head + 4)),
+            trailer_len: u8::from(self.trailer.is_some()),
+            trailer_bytes,
+            ..Layout::default()
+        };
+        Framing::layout(layout).unwrap_or_else(|_| {
+            let presets = Framing::presets();
+            presets[usize::from(self.preset) % presets.len()]
+        })
+    }
 }
 
 /// A change to an encoded stream.
@@ -329,8 +390,14 @@ pub enum Mutation {
 impl FuzzCase {
     /// The framing the case uses.
     pub fn framing(&self) -> Framing {
-        let all = Framing::catalog();
-        all[self.framing as usize % all.len()].with_max_frame_len(u64::from(self.max))
+        let base = match &self.layout {
+            Some(layout) => layout.framing(),
+            None => {
+                let all = Framing::catalog();
+                all[self.framing as usize % all.len()]
+            }
+        };
+        base.with_max_frame_len(u64::from(self.max))
     }
 
     /// The case: the messages encoded, the mutation applied, cut into the reads.
@@ -397,6 +464,24 @@ pub fn check_fuzz_case<D: FrameDecoder>(fc: &FuzzCase, decoder: D) {
 #[cfg(feature = "proptest1")]
 pub fn strategy() -> impl proptest::strategy::Strategy<Value = FuzzCase> {
     use proptest::prelude::*;
+    let layout = (
+        any::<(u8, u8, bool, i8)>(),
+        any::<(Option<u8>, Option<u8>, bool, u8)>(),
+    )
+        .prop_map(
+            |((offset, width, little, adjust), (strip, trailer, tokio_adjust, preset))| {
+                FuzzLayout {
+                    offset,
+                    width,
+                    little,
+                    adjust,
+                    strip,
+                    trailer,
+                    tokio_adjust,
+                    preset,
+                }
+            },
+        );
     let mutation = prop_oneof![
         any::<u16>().prop_map(Mutation::Truncate),
         (any::<u8>(), any::<u64>())
@@ -409,13 +494,15 @@ pub fn strategy() -> impl proptest::strategy::Strategy<Value = FuzzCase> {
         proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..48), 0..6),
         proptest::collection::vec(0u16..24, 0..10),
         proptest::option::weighted(0.33, mutation),
+        proptest::option::weighted(0.25, layout),
     )
-        .prop_map(|(framing, max, messages, reads, mutation)| FuzzCase {
+        .prop_map(|(framing, max, messages, reads, mutation, layout)| FuzzCase {
             framing,
             max,
             messages,
             reads,
             mutation,
+            layout,
         })
 }
 

@@ -97,7 +97,7 @@ pub use adversary::{
 pub use fixed::{Fixed, LARGEST_FIXED_SIZE};
 pub use format::{set_flag, write_flag, Format, Registered};
 pub use json::FieldError;
-pub use layout::{AdjustBase, Layout, MaxOf};
+pub use layout::{AdjustBase, Layout, MaxOf, MAX_TRAILER};
 pub use length_prefix::{Endian, LengthPrefix};
 pub use lines::{LineEof, Lines};
 pub use netstring::{decimal_len, Netstring};

@@ -101,6 +101,21 @@ impl Generator {
     /// carry (empty messages under `:noempty`, or of a fixed size).
     pub fn new(framing: Framing, seed: u64, sizes: Sizes) -> Result<Generator, Error> {
         let fixed = framing.format().fixed_size();
+        let header = framing.header_len(0);
+        if framing.format().emit_start(header) != header {
+            return Err(Error::new(format!(
+                "a soak compares each frame with the message it generated, and {framing} emits \
+                 part of its header too, or strips part of the message (its strip option); \
+                 soak the layout with its default strip, or use `framecheck run`"
+            )));
+        }
+        if fixed.is_none() && !framing.conform(Vec::new()).is_empty() {
+            return Err(Error::new(format!(
+                "a soak generates messages of every length from 0 up, and {framing} cannot \
+                 carry short ones (its adjustment or strip sets a shortest body); soak a layout \
+                 without that, or use `framecheck run`"
+            )));
+        }
         if sizes != Sizes::Mixed && (fixed.is_some() || !framing.empty_frames()) {
             return Err(Error::new(format!(
                 "--sizes {sizes} needs empty frames, and {framing} does not carry them \
