@@ -12,8 +12,10 @@ use crate::progress::with_progress;
 
 #[derive(clap::Args)]
 pub(crate) struct RunArgs {
-    /// Framings to test, comma-separated (`u8`, `u16be`, `u32be:max=1024:incl`, ...), or `all`
-    /// (bundled decoders only; with --exec, name the one framing the program decodes).
+    /// Framings to test, comma-separated (`u8`, `u16be`, `u32be:max=1024:incl`, `postgres`,
+    /// `field:offset=1:width=4`, ...), `all` (the built-in framings) or `presets` (every
+    /// protocol preset); bundled decoders only for several: with --exec, name the one framing
+    /// the program decodes.
     #[arg(long, default_value = "all")]
     framing: String,
     /// Maximum frame length, overriding the framing's (inclusive).
@@ -155,19 +157,30 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
     Ok(reports.iter().all(|r| r.is_pass()))
 }
 
-/// The framings of `--framing` (`all` is the catalog), with `--max-frame` applied.
+/// The framings of `--framing` (`all` is the catalog, `presets` every protocol preset), with
+/// `--max-frame` applied as the framing's own `max=` would be (a layout's `maxof`).
 fn framings(spec: &str, max: Option<u64>) -> anyhow::Result<Vec<Framing>> {
     let list = if spec == "all" {
         Framing::catalog()
+    } else if spec == "presets" {
+        Framing::presets()
     } else {
         spec.split(',')
             .map(|s| s.trim().parse::<Framing>())
             .collect::<Result<_, _>>()?
     };
-    Ok(match max {
-        Some(m) => list.into_iter().map(|f| f.with_max_frame_len(m)).collect(),
-        None => list,
-    })
+    let Some(m) = max else {
+        return Ok(list);
+    };
+    list.into_iter()
+        .map(|f| {
+            let body = f
+                .format()
+                .max_to_body(m)
+                .map_err(|e| anyhow::anyhow!("--max-frame {m} under {f}: {e}"))?;
+            Ok(f.with_max_frame_len(body))
+        })
+        .collect()
 }
 
 /// The default suite for a bundled decoder run in process, whose failures replay with
