@@ -1,7 +1,8 @@
 //! Speed of the harness.
 //!
 //! - `default_suite/*`: the whole default suite against the reference decoder, for every
-//!   built-in framing; criterion's throughput line is cases per second.
+//!   built-in framing and every protocol preset (`Framing::presets`); criterion's throughput
+//!   line is cases per second.
 //! - `whole_stream/*`: one 1 MiB stream of 1000 frames cut into 1 KiB reads, decoded by the
 //!   reference decoder alone (`decoder_alone`) and checked by the oracle (`checked`); the ratio
 //!   of the two is the harness's overhead per byte.
@@ -21,7 +22,7 @@ static ALLOC: framecheck::CountingAlloc = framecheck::CountingAlloc;
 fn default_suite(c: &mut Criterion) {
     let mut g = c.benchmark_group("default_suite");
     g.sample_size(10);
-    for framing in Framing::catalog() {
+    for framing in Framing::catalog().into_iter().chain(Framing::presets()) {
         let spec = framing.to_string();
         let spec = spec.as_str();
         let suite = Suite::new(framing);

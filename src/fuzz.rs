@@ -496,14 +496,16 @@ pub fn strategy() -> impl proptest::strategy::Strategy<Value = FuzzCase> {
         proptest::option::weighted(0.33, mutation),
         proptest::option::weighted(0.25, layout),
     )
-        .prop_map(|(framing, max, messages, reads, mutation, layout)| FuzzCase {
-            framing,
-            max,
-            messages,
-            reads,
-            mutation,
-            layout,
-        })
+        .prop_map(
+            |(framing, max, messages, reads, mutation, layout)| FuzzCase {
+                framing,
+                max,
+                messages,
+                reads,
+                mutation,
+                layout,
+            },
+        )
 }
 
 /// Runs `inputs` random fuzz inputs (from `seed`) through [`check_bytes`] against decoders
