@@ -3,7 +3,7 @@
 //!
 //! Each is written as a small decoder of its protocol would be (read the header where the
 //! protocol puts it, wait for the frame, emit it), not as a configured layout, so that its bug
-//! sits where such a decoder would have it. They share one driver ([`Proto`]): a parse of the
+//! sits where such a decoder would have it. They share one driver (`Proto`): a parse of the
 //! bytes at the front of the buffer into a frame, "need more" or a rejection.
 //!
 //! ```
