@@ -75,6 +75,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../vectors/regressions.json"),
     ),
     (
+        "protocols.json",
+        include_str!("../../vectors/protocols.json"),
+    ),
+    (
         "generated/u8.json",
         include_str!("../../vectors/generated/u8.json"),
     ),

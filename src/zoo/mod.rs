@@ -1,10 +1,18 @@
-//! A zoo of buggy length-prefix decoders, one per bug class of `docs/bug-classes.md` that applies to
-//! length prefixes.
+//! A zoo of buggy decoders: one per bug class of `docs/bug-classes.md` that applies to a
+//! fixed-width length field ([`all`]), and one per protocol preset with a bug of that
+//! protocol's decoders ([`presets`]).
 //!
 //! They exist to show that the harness has teeth: the default [`Suite`](crate::Suite) must catch
 //! every one of them, and the [`ReferenceDecoder`](crate::ReferenceDecoder) must pass it
 //! (`framecheck selftest` prints the tally). Each is a small, realistic deviation from a correct
 //! decoder, marked in the code where it happens. Nothing here is meant for real use.
+//!
+//! The bug classes of [`all`] are about the length field, not about what surrounds it, so each
+//! runs under a fixed-width length prefix (`u32be`, …) and under a length-field layout
+//! (`field:…`, `postgres`, …): the decoder reads the field at the layout's offset, adds its
+//! adjustment and emits from its `strip`, and has its bug in the same place. Layouts with a
+//! trailer (`amqp`) or a `strip` inside the body are left out: a bug there would be about the
+//! trailer or the strip, which the preset specimens cover.
 //!
 //! ```
 //! use framecheck::zoo;
@@ -18,6 +26,8 @@ use std::fmt;
 
 use crate::adapter::{FrameDecoder, Rejection};
 use crate::framing::{Endian, Framing, Wire};
+
+pub mod presets;
 
 /// One buggy decoder of the zoo.
 #[derive(Clone, Copy)]
@@ -36,23 +46,23 @@ impl Specimen {
         self.id
     }
 
-    /// Whether this buggy decoder can be built for `framing`: the zoo is of fixed-width length
-    /// prefixes.
+    /// Whether this buggy decoder can be built for `framing`: a fixed-width length prefix, or a
+    /// length-field layout without a trailer whose `strip` is within the header.
     pub fn supports(&self, framing: Framing) -> bool {
-        matches!(framing.wire(), Wire::LengthPrefix(_))
+        Shape::of(framing).is_some()
     }
 
     /// A fresh decoder with this bug for `framing`.
     ///
     /// # Panics
-    /// If `framing` is not a fixed-width length prefix (see [`supports`](Specimen::supports)).
+    /// If `framing` is not one it [`supports`](Specimen::supports).
     pub fn build(&self, framing: Framing) -> Box<dyn FrameDecoder> {
-        assert!(
-            self.supports(framing),
-            "zoo decoders are fixed-width length prefixes, not {framing}"
-        );
+        let shape = Shape::of(framing).unwrap_or_else(|| {
+            panic!("zoo decoders are fixed-width length fields without a trailer, not {framing}")
+        });
         Box::new(Buggy {
             framing,
+            shape,
             bug: self.kind,
             buf: Vec::new(),
             pos: 0,
@@ -201,7 +211,7 @@ const ZOO: &[Specimen] = &[
     ),
 ];
 
-/// Every buggy decoder in the zoo.
+/// Every buggy decoder of the bug classes (the protocol presets' are [`presets::all`]).
 pub fn all() -> &'static [Specimen] {
     ZOO
 }
@@ -212,20 +222,73 @@ pub fn by_name(name: &str) -> Option<&'static Specimen> {
 }
 
 /// The zoo as registry entries (kind [`Zoo`](crate::bundled::Kind::Zoo), id
-/// `zoo:NAME`, display name `NAME`), in the order of [`all`]; each builds only for the framings
-/// it [`supports`](Specimen::supports).
+/// `zoo:NAME`, display name `NAME`): those of [`all`], then those of [`presets::all`]; each
+/// builds only for the framings it [`supports`](Specimen::supports).
 pub fn entries() -> Vec<crate::bundled::Entry> {
-    ZOO.iter()
+    let mut out: Vec<crate::bundled::Entry> = ZOO
+        .iter()
         .map(|e| {
             crate::bundled::Entry::new(crate::bundled::Kind::Zoo, e.id, e.name, move |f| {
                 e.supports(f).then(|| e.build(f))
             })
         })
-        .collect()
+        .collect();
+    out.extend(presets::entries());
+    out
+}
+
+/// Where a fixed-width length field sits and what it counts, read from a length prefix or a
+/// layout: the buggy decoders read the field with this, and have their bug where they use it.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    /// Bytes before the field.
+    offset: usize,
+    /// The field's width.
+    width: usize,
+    endian: Endian,
+    /// Added to the field's value to give the payload (the body) length.
+    adjust: i128,
+    /// Where the emitted frame starts, at most the header.
+    strip: usize,
+}
+
+impl Shape {
+    fn of(framing: Framing) -> Option<Shape> {
+        match framing.wire() {
+            Wire::LengthPrefix(lp) => {
+                let width = lp.width as usize;
+                Some(Shape {
+                    offset: 0,
+                    width,
+                    endian: lp.endian,
+                    adjust: if lp.includes_header {
+                        -(width as i128)
+                    } else {
+                        0
+                    },
+                    strip: width,
+                })
+            }
+            Wire::Layout(l) if l.trailer_len == 0 && l.strip_at() <= l.head() => Some(Shape {
+                offset: l.offset as usize,
+                width: l.width as usize,
+                endian: l.endian,
+                adjust: l.body_adjust(),
+                strip: l.strip_at(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The header: the offset bytes and the field.
+    fn head(&self) -> usize {
+        self.offset + self.width
+    }
 }
 
 struct Buggy {
     framing: Framing,
+    shape: Shape,
     bug: Bug,
     /// Received bytes; those before `pos` are consumed, and removed once per call (a drain
     /// per frame would make a read of thousands of frames quadratic).
@@ -239,15 +302,9 @@ struct Buggy {
 }
 
 impl Buggy {
-    fn lp(&self) -> crate::framing::LengthPrefix {
-        match self.framing.wire() {
-            Wire::LengthPrefix(lp) => lp,
-            _ => unreachable!("checked by Specimen::build"),
-        }
-    }
-
-    fn width(&self) -> usize {
-        self.lp().width as usize
+    /// The header's length (the offset bytes and the field).
+    fn head(&self) -> usize {
+        self.shape.head()
     }
 
     /// The bytes received and not yet consumed.
@@ -257,11 +314,14 @@ impl Buggy {
 
     /// The raw field value of the header at the start of the unconsumed bytes.
     fn field(&self) -> u64 {
-        let lp = self.lp();
-        let w = lp.width as usize;
+        let Shape {
+            offset: o,
+            width: w,
+            ..
+        } = self.shape;
         let mut be = [0u8; 8];
-        be[8 - w..].copy_from_slice(&self.avail()[..w]);
-        if lp.endian == Endian::Little {
+        be[8 - w..].copy_from_slice(&self.avail()[o..o + w]);
+        if self.shape.endian == Endian::Little {
             be[8 - w..].reverse();
         }
         u64::from_be_bytes(be)
@@ -269,13 +329,8 @@ impl Buggy {
 
     /// The payload length the (correct) framing reads from the field.
     fn payload_len(&self, field: u64) -> Result<u64, Rejection> {
-        let lp = self.lp();
-        if !lp.includes_header {
-            return Ok(field);
-        }
-        field
-            .checked_sub(lp.width as u64)
-            .ok_or_else(|| Rejection::new("length smaller than the header"))
+        u64::try_from(i128::from(field) + self.shape.adjust)
+            .map_err(|_| Rejection::new("length smaller than the header"))
     }
 
     fn too_long(len: u64) -> Rejection {
@@ -304,17 +359,17 @@ impl Buggy {
 
     /// Takes the complete frames out of the buffer, at most `limit` of them.
     fn decode(&mut self, frames: &mut Vec<Vec<u8>>, limit: usize) -> Result<(), Rejection> {
-        let w = self.width();
+        let (w, head, strip) = (self.shape.width, self.head(), self.shape.strip);
         let max = self.framing.max_frame_len();
         let mut taken = 0;
         loop {
             if taken == limit {
                 break;
             }
-            if self.avail().len() < w {
+            if self.avail().len() < head {
                 if self.bug == Bug::HeaderAssumedWhole && !self.avail().is_empty() {
                     // BUG: a partial header is taken as the whole header.
-                    self.buf.resize(self.pos + w, 0);
+                    self.buf.resize(self.pos + head, 0);
                 } else {
                     break;
                 }
@@ -324,8 +379,8 @@ impl Buggy {
                 Bug::SignedLength => {
                     // BUG: the field is read as a signed integer of its width.
                     let shift = 64 - 8 * w as u32;
-                    let signed = ((field << shift) as i64) >> shift;
-                    if signed > max as i64 {
+                    let signed = i128::from(((field << shift) as i64) >> shift) + self.shape.adjust;
+                    if signed > i128::from(max) {
                         return Err(Self::too_long(field));
                     }
                     signed as u64
@@ -339,14 +394,20 @@ impl Buggy {
                     } else {
                         (1u64 << (8 * w)) - 1
                     };
-                    let total = (field.wrapping_add(w as u64)) & mask;
-                    if total > max + w as u64 {
+                    let total = (field
+                        .wrapping_add(head as u64)
+                        .wrapping_add(self.shape.adjust as u64))
+                        & mask;
+                    if total > max + head as u64 {
                         return Err(Self::too_long(field));
                     }
                     if (self.avail().len() as u64) < total {
                         break;
                     }
-                    self.emit(w, total as usize, frames);
+                    // The body is `head..total`: a `total` that wrapped below the header panics
+                    // here, as the slice would in the decoder this imitates.
+                    let _body = &self.avail()[head..total as usize];
+                    self.emit(strip, total as usize, frames);
                     continue;
                 }
                 _ => self.payload_len(field)?,
@@ -381,23 +442,23 @@ impl Buggy {
                     std::thread::sleep(std::time::Duration::from_millis(5));
                 }
             }
-            if ((self.avail().len() - w) as u64) < len {
+            if ((self.avail().len() - head) as u64) < len {
                 if self.bug == Bug::ConsumeHeaderOnNeedMore {
                     // BUG: the header was consumed before knowing the frame is complete.
-                    self.pos += w;
+                    self.pos += head;
                 }
                 break;
             }
             if self.bug == Bug::MaxCheckedAfterBuffering && len > max {
                 return Err(Self::too_long(len));
             }
-            let end = w + len as usize;
+            let end = head + len as usize;
             if len == 0 && self.bug == Bug::EmptyFramesSkipped {
                 // BUG: nothing to emit, so nothing is emitted.
                 self.pos += end;
                 continue;
             }
-            self.emit(w, end, frames);
+            self.emit(strip, end, frames);
             taken += 1;
             self.reserved = Vec::new();
             if self.bug == Bug::LeftoverDropped {
@@ -423,11 +484,10 @@ impl Buggy {
 
 impl FrameDecoder for Buggy {
     fn feed(&mut self, chunk: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
-        let w = self.width();
         if self.bug == Bug::OneRecvOneMessage {
             // BUG: one read, one message.
-            if chunk.len() >= w {
-                frames.push(chunk[w..].to_vec());
+            if chunk.len() >= self.head() {
+                frames.push(chunk[self.shape.strip..].to_vec());
             }
             return Ok(());
         }
@@ -449,7 +509,6 @@ impl FrameDecoder for Buggy {
     }
 
     fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
-        let w = self.width();
         match self.bug {
             Bug::OneRecvOneMessage | Bug::TruncatedFrameDroppedAtEof => {
                 // BUG: whatever is buffered is dropped.
@@ -458,8 +517,8 @@ impl FrameDecoder for Buggy {
             }
             Bug::PartialFrameAtEof => {
                 // BUG: the partial payload is emitted as a frame.
-                if self.buf.len() >= w {
-                    frames.push(self.buf[w..].to_vec());
+                if self.buf.len() >= self.head() {
+                    frames.push(self.buf[self.shape.strip..].to_vec());
                 }
                 self.buf.clear();
                 Ok(())
