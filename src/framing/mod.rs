@@ -526,7 +526,7 @@ impl Framing {
             .map_err(|e| Error::new(format!("framing {s:?}: {e}")))?;
         if v > framing.largest_payload() {
             return Err(Error::new(format!(
-                "framing {s:?}: max={given} is more than a {name} field can describe ({})",
+                "framing {s:?}: max={given} is more than {name} can describe ({})",
                 framing.format().max_from_body(framing.largest_payload())
             )));
         }

@@ -8,7 +8,7 @@
 //! | `mysql` | `field:width=3:le:adjust=1:strip=3:maxof=field:max=16777215` | MySQL client/server protocol, "MySQL Packets" |
 //! | `http2` | `field:width=3:adjust=6:strip=0:maxof=field:max=16384` | RFC 9113 §4.1, "Frame Format" |
 //! | `tls` | `field:offset=3:width=2:strip=0:maxof=field:max=18432` | RFC 5246 §6.2.3 and RFC 8446 §5.2, TLS records |
-//! | `amqp` | `field:offset=3:width=4:strip=0:trailer=ce:max=131072` | AMQP 0-9-1 §4.2.3, "General Frame Format" |
+//! | `amqp` | `field:offset=3:width=4:strip=0:trailer=ce:maxof=frame:max=131072` | AMQP 0-9-1 §4.2.3, "General Frame Format" |
 //! | `kafka` | `field:width=4:max=104857600` | Apache Kafka protocol guide, "Common Request and Response Structure" |
 //! | `dns` | `field:width=2` | RFC 1035 §4.2.2 and RFC 7766 §8, DNS over TCP |
 //! | `mqtt` | `varint:offset=1:bytes=4:strip=0:max=268435455` | MQTT 5.0 §2.1 and §1.5.5, "Variable Byte Integer" |
@@ -73,9 +73,10 @@ const PRESETS: &[Entry] = &[
     },
     Entry {
         name: "amqp",
-        expands_to: "field:offset=3:width=4:strip=0:trailer=ce:max=131072",
+        expands_to: "field:offset=3:width=4:strip=0:trailer=ce:maxof=frame:max=131072",
         spec: "AMQP 0-9-1 §4.2.3: type octet, channel short, a 4-byte payload size, the \
-               payload, the frame-end octet ce (131072 is RabbitMQ's default frame_max)",
+               payload, the frame-end octet ce; frame-max (131072, RabbitMQ's default) counts the \
+               whole frame, header and frame end included",
     },
     Entry {
         name: "kafka",

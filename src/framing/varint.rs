@@ -25,8 +25,9 @@
 //!
 //! For protocols that put the varint after a fixed header (MQTT, the `mqtt` preset):
 //! `offset=N` puts `N` bytes of any value before it, part of the frame; `bytes=N` caps the
-//! varint at `N` bytes (MQTT's 4: a fifth byte, or a fourth with its top bit set, is a
-//! malformed header, and the largest length is `2^(7N) - 1`); `strip=N` (at most the offset)
+//! varint at `N` bytes (MQTT's 4: a fourth byte with its top bit set proves the header
+//! malformed, and the rejection is due by the byte after it, as MQTT 5.0's decoding loop
+//! rejects it; the largest length is `2^(7N) - 1`); `strip=N` (at most the offset)
 //! emits the frame from byte `N` on, the varint included, instead of the payload alone.
 //!
 //! ```
@@ -35,7 +36,7 @@
 //! let mqtt: Framing = "varint:offset=1:bytes=4:strip=0".parse().unwrap();
 //! let pingreq = [0xc0, 0x00];
 //! assert_eq!(mqtt.expect(&pingreq).frames[0].payload, 0..2);
-//! assert!(mqtt.expect(&[0x30, 0xff, 0xff, 0xff, 0xff, 0x01]).end != framecheck::End::Clean);
+//! assert!(mqtt.expect(&[0x30, 0xff, 0xff, 0xff, 0xff, 0x01]).end != framecheck::framing::End::Clean);
 //! ```
 
 use std::fmt;
@@ -337,11 +338,22 @@ impl Varint {
         let mut proven: Option<usize> = None;
         for (i, &b) in avail.iter().enumerate().take(limit) {
             if limit < VARINT_MAX_LEN && i == limit - 1 && b & 0x80 != 0 {
+                // Proven bad by this byte; due by the next one, the byte past the longest
+                // valid varint (as MQTT 5.0's own decoding loop rejects it).
+                let proven = proven.unwrap_or(limit);
+                if avail.len() == limit {
+                    return HeaderParse::NeedMore {
+                        proven: Some(proven),
+                    };
+                }
                 return HeaderParse::Bad {
                     class: ErrorClass::MalformedHeader,
-                    why: format!("a varint longer than {limit} bytes: byte {} is {b:02x}", i + 1),
-                    header_len: i + 1,
-                    proven: proven.unwrap_or(i + 1),
+                    why: format!(
+                        "a varint longer than {limit} bytes: byte {limit} is {b:02x}, with more to \
+                         follow"
+                    ),
+                    header_len: limit + 1,
+                    proven,
                 };
             }
             if i == VARINT_MAX_LEN - 1 && b > 1 {

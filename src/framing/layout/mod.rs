@@ -61,6 +61,10 @@
 //! oversized. Both are due at the field's last byte, and a field prefix that already proves
 //! the value out of range may be rejected from that byte on.
 //!
+//! **Empty frames** are frames with an empty body, whatever `strip` emits: under `:noempty` a
+//! PostgreSQL `Terminate` (`58 00 00 00 04`) is rejected although its emitted frame, the whole
+//! message, is five bytes. (No preset sets `:noempty`.)
+//!
 //! **The offset bytes** before the field are part of the frame and may hold anything: the
 //! encoder writes letters (`A`, `B`, … by frame), and the adversarial `offset-byte@J` streams
 //! try all 256 values at each offset.
