@@ -209,6 +209,7 @@ mod tests {
                 "reference",
                 "tokio-util07-decode",
                 "tokio-util07-framed",
+                "tokio-util07-naive-max",
                 "unsigned-varint08-decode",
                 "unsigned-varint08-framed",
                 "tokio-util07-lines-decode",

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use framecheck::framing::Wire;
 use framecheck::registry::{self, Kind};
 use framecheck::{matrix, CountingAlloc, FailureKind};
 
@@ -14,7 +15,7 @@ static ALLOC: CountingAlloc = CountingAlloc;
 #[test]
 fn matrix_verdicts_are_pinned() {
     let rows = matrix::run(|s, _| s);
-    assert_eq!(rows.len(), 61, "rows: a decoder or framing came or went");
+    assert_eq!(rows.len(), 86, "rows: a decoder or framing came or went");
     // Every adapter in the registry has rows, and every row is a registered decoder.
     for e in registry::of_kind(Kind::Adapter) {
         assert!(
@@ -37,6 +38,15 @@ fn matrix_verdicts_are_pinned() {
             .map(|(g, _)| g.label())
             .collect();
         let label = format!("{} {}", row.decoder, row.framing);
+        let layout = matches!(row.framing.wire(), Wire::Layout(_));
+        if row.decoder.contains("LengthDelimitedCodec")
+            && !row.decoder.starts_with("framecheck")
+            && (layout || row.decoder.contains("the body maximum"))
+        {
+            // tokio-util configured for a layout, and the naive-max row (tokio-rs/tokio#4815):
+            // pinned row by row, with their minimal cases, in tests/third_party_layouts.rs.
+            continue;
+        }
         let no_max = row.framing.max_frame_len() == u64::MAX;
         let length_delimited = row.decoder.contains("LengthDelimitedCodec");
         if row.decoder.starts_with("framecheck reference")

@@ -27,32 +27,46 @@ use std::task::{Context, Poll};
 use bytes::BytesMut;
 use futures_core::Stream as _;
 use tokio::io::{AsyncRead, ReadBuf};
+use tokio_util::codec::length_delimited::Builder;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, FramedRead, LengthDelimitedCodec, LinesCodec};
 
 use super::{Script, Scripted};
 use crate::adapter::{FrameDecoder, Rejection};
 use crate::bundled::Entry;
-use crate::framing::{Endian, Framing, LineEof, Wire};
+use crate::framing::{Endian, Format, Framing, LineEof, Wire};
 
-/// This module's decoders in the registry: `LengthDelimitedCodec`,
-/// `AnyDelimiterCodec` and `LinesCodec`, each in a decode loop and through `FramedRead`.
+/// This module's decoders in the registry: `LengthDelimitedCodec` (for length prefixes and
+/// layouts, see [`field_codec`]), `AnyDelimiterCodec` and `LinesCodec`, each in a decode loop
+/// and through `FramedRead`; and `LengthDelimitedCodec` with the naive maximum
+/// ([`naive_max_codec`]) in a decode loop.
 pub fn entries() -> Vec<Entry> {
     // The profile each driver gives AnyDelimiterCodec: both emit an unterminated last line;
     // the decode loop goes on after an over-long line, FramedRead ends the stream there.
     fn lines(f: Framing, resync: bool) -> bool {
         matches!(f.wire(), Wire::Lines(l) if l.eof == LineEof::Emit && l.resync == resync)
     }
+    fn around(f: Framing) -> Option<FieldCodec> {
+        field_codec(f, MaxFrameLength::FieldOfMaxBody)
+    }
     vec![
         Entry::adapter(
             "tokio-util07-decode",
             "tokio-util 0.7 LengthDelimitedCodec (decode loop)",
-            |f| length_delimited(f).map(|c| DecodeLoop::new(c, |b| b.to_vec())),
+            |f| around(f).map(|c| DecodeLoop::new(c, |b| b.to_vec())),
         )
         .rank(10),
         Entry::adapter(
             "tokio-util07-framed",
             "tokio-util 0.7 LengthDelimitedCodec (FramedRead)",
-            |f| length_delimited(f).map(|c| FramedReadDriver::new(c, |b| b.to_vec())),
+            |f| around(f).map(|c| FramedReadDriver::new(c, |b| b.to_vec())),
+        )
+        .rank(10),
+        // The same codec with `max_frame_length` set to the body maximum: tokio-rs/tokio#4815
+        // as a finding of its own, where the adjustment is not zero.
+        Entry::adapter(
+            "tokio-util07-naive-max",
+            "tokio-util 0.7 LengthDelimitedCodec, max_frame_length = the body maximum (decode loop)",
+            |f| naive_max_codec(f).map(|c| DecodeLoop::new(c, |b| b.to_vec())),
         )
         .rank(10),
         Entry::adapter(
@@ -100,35 +114,188 @@ pub fn entries() -> Vec<Entry> {
     ]
 }
 
-/// A `LengthDelimitedCodec` configured for `framing`: its width and byte order, its maximum
-/// frame length, and a length adjustment of minus the width when the length counts the header.
-/// `None` for framings it cannot express (a varint).
+/// What a `LengthDelimitedCodec`'s `max_frame_length` is set to.
+///
+/// tokio-util compares `max_frame_length` with the raw field value, *before* the length
+/// adjustment (tokio-rs/tokio#4815). A framing's maximum bounds the body, after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxFrameLength {
+    /// The field value a body of the maximum length has: the framing's maximum minus the body
+    /// adjustment. That configures around #4815; it is what a user needs for the limit the
+    /// framing declares.
+    FieldOfMaxBody,
+    /// The framing's body maximum itself, as a user who reads `max_frame_length` as "the
+    /// longest frame" writes it. With a negative adjustment the codec then refuses valid
+    /// frames; with a positive one it passes frames over the maximum.
+    BodyMax,
+}
+
+/// A `LengthDelimitedCodec` configured for a length-prefix framing (`u32be:…`): its width and
+/// byte order, its maximum frame length, and a length adjustment of minus the width when the
+/// length counts the header. `None` for other framings (see [`field_codec`] for layouts).
 ///
 /// tokio-util checks `max_frame_length` against the length field *before* applying the
-/// adjustment (<https://github.com/tokio-rs/tokio/issues/4815>), so with a header-counting
-/// length the codec is given the field value that a maximum-size payload has: max + width.
-/// That is the configuration a user would need for the payload limit the framing declares.
+/// adjustment (tokio-rs/tokio#4815), so with a header-counting length the codec is given the
+/// field value that a maximum-size payload has: max + width
+/// ([`MaxFrameLength::FieldOfMaxBody`]).
 pub fn length_delimited(framing: Framing) -> Option<LengthDelimitedCodec> {
-    let Wire::LengthPrefix(lp) = framing.wire() else {
+    let Wire::LengthPrefix(_) = framing.wire() else {
         return None;
     };
-    let field_max = if lp.includes_header {
-        framing.max_frame_len().saturating_add(lp.width as u64)
+    builder(framing, MaxFrameLength::FieldOfMaxBody).map(|(b, _)| b.new_codec())
+}
+
+/// A `LengthDelimitedCodec` configured through its builder for a length prefix or a
+/// length-field layout (`field:…` and the presets that expand to one), with `max` choosing
+/// what `max_frame_length` is. `None` for what the builder cannot express.
+///
+/// A layout maps onto the builder one to one: `offset` is `length_field_offset`, `width` is
+/// `length_field_length` (3 included), `le` is `little_endian`, `strip` is `num_skip`, and
+/// tokio-util's `length_adjustment` counts from the end of the `num_skip` bytes, so it is the
+/// body adjustment plus `offset + width - strip`. A trailer (AMQP's frame-end byte) the builder
+/// has no word for: the codec is given an adjustment that counts it as part of the frame, and
+/// [`FieldCodec`] itself (adapter code, not tokio-util's) checks the trailer bytes at the end of
+/// each frame and drops them. That is only sound when no field value makes the body negative
+/// and nothing past the header is stripped, so a layout with a trailer and a negative
+/// adjustment or `strip` past the header gets `None`, as does a framing that refuses empty
+/// bodies (`noempty`), which the codec cannot refuse.
+pub fn field_codec(framing: Framing, max: MaxFrameLength) -> Option<FieldCodec> {
+    let (b, trailer) = builder(framing, max)?;
+    Some(FieldCodec {
+        codec: b.new_codec(),
+        trailer,
+    })
+}
+
+/// [`field_codec`] with `max_frame_length` set to the body maximum, for a framing where that
+/// bounds the field differently from the field value of a maximum body (a non-zero adjustment,
+/// and a maximum below the field's largest value): the codec as it is configured without
+/// knowing tokio-rs/tokio#4815. `None` where the two bound the field alike, since the row
+/// would repeat [`MaxFrameLength::FieldOfMaxBody`]'s.
+pub fn naive_max_codec(framing: Framing) -> Option<FieldCodec> {
+    let s = shape(framing)?;
+    let top = if s.width < 8 {
+        (1i128 << (8 * s.width)) - 1
     } else {
-        framing.max_frame_len()
+        i128::from(u64::MAX)
     };
+    let around = field_max(framing, &s, MaxFrameLength::FieldOfMaxBody).min(top);
+    let naive = field_max(framing, &s, MaxFrameLength::BodyMax).min(top);
+    if around == naive {
+        return None;
+    }
+    field_codec(framing, MaxFrameLength::BodyMax)
+}
+
+/// The shape of a length field as the builder sees it, and the trailer the adapter checks.
+struct Shape {
+    offset: usize,
+    width: usize,
+    little: bool,
+    /// Netty's meaning: the field plus it is the body.
+    body_adjust: i128,
+    strip: usize,
+    trailer: Vec<u8>,
+}
+
+fn shape(framing: Framing) -> Option<Shape> {
+    match framing.wire() {
+        Wire::LengthPrefix(lp) => Some(Shape {
+            offset: 0,
+            width: lp.width as usize,
+            little: lp.endian == Endian::Little,
+            body_adjust: if lp.includes_header {
+                -i128::from(lp.width)
+            } else {
+                0
+            },
+            strip: lp.width as usize,
+            trailer: Vec::new(),
+        }),
+        Wire::Layout(l) => {
+            let trailer = Format::trailer(&l).to_vec();
+            let s = Shape {
+                offset: l.offset as usize,
+                width: l.width as usize,
+                little: l.endian == Endian::Little,
+                body_adjust: l.body_adjust(),
+                strip: l.strip_at(),
+                trailer,
+            };
+            let sound = s.trailer.is_empty() || (s.body_adjust >= 0 && s.strip <= s.head());
+            (sound && framing.empty_frames()).then_some(s)
+        }
+        _ => None,
+    }
+}
+
+impl Shape {
+    fn head(&self) -> usize {
+        self.offset + self.width
+    }
+}
+
+/// The `max_frame_length` `max` gives (never negative).
+fn field_max(framing: Framing, s: &Shape, max: MaxFrameLength) -> i128 {
+    let body_max = i128::from(framing.max_frame_len());
+    match max {
+        MaxFrameLength::FieldOfMaxBody => (body_max - s.body_adjust).max(0),
+        MaxFrameLength::BodyMax => body_max,
+    }
+}
+
+/// The builder for `framing`, and the trailer the adapter checks.
+fn builder(framing: Framing, max: MaxFrameLength) -> Option<(Builder, Vec<u8>)> {
+    let s = shape(framing)?;
+    let max_frame_length = usize::try_from(field_max(framing, &s, max)).unwrap_or(usize::MAX);
+    let tokio_adjust = s.body_adjust + s.head() as i128 - s.strip as i128 + s.trailer.len() as i128;
     let mut b = LengthDelimitedCodec::builder();
-    b.length_field_length(lp.width as usize)
-        .max_frame_length(usize::try_from(field_max).unwrap_or(usize::MAX));
-    if lp.endian == Endian::Little {
+    b.length_field_offset(s.offset)
+        .length_field_length(s.width)
+        .length_adjustment(isize::try_from(tokio_adjust).ok()?)
+        .num_skip(s.strip)
+        .max_frame_length(max_frame_length);
+    if s.little {
         b.little_endian();
     } else {
         b.big_endian();
     }
-    if lp.includes_header {
-        b.length_adjustment(-(lp.width as isize));
+    Some((b, s.trailer))
+}
+
+/// A `LengthDelimitedCodec`, and the trailer bytes that end each of its frames (none but for
+/// a layout with `trailer=`): the adapter checks them and drops them from the frame. A wrong
+/// trailer byte is an `InvalidData` error when the frame completes, which is the trailer's
+/// last byte.
+pub struct FieldCodec {
+    codec: LengthDelimitedCodec,
+    trailer: Vec<u8>,
+}
+
+impl Decoder for FieldCodec {
+    type Item = BytesMut;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> std::io::Result<Option<BytesMut>> {
+        let Some(mut frame) = self.codec.decode(src)? else {
+            return Ok(None);
+        };
+        // The codec's frame counts the trailer (`builder` adds it to the adjustment), and no
+        // frame is shorter than it (`shape` refuses layouts where the body could be negative).
+        let end = frame.len() - self.trailer.len();
+        if frame[end..] != self.trailer[..] {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "frame ends with {:02x?}, not the trailer {:02x?}",
+                    &frame[end..],
+                    self.trailer
+                ),
+            ));
+        }
+        frame.truncate(end);
+        Ok(Some(frame))
     }
-    Some(b.new_codec())
 }
 
 /// An `AnyDelimiterCodec` splitting at `0a` with the framing's maximum line length, for a
@@ -280,5 +447,105 @@ where
 
     fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
         self.0.call(None, frames, |f, cx| Pin::new(f).poll_next(cx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framing::layout::examples::{NETTY, TOKIO};
+    use crate::Suite;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_builder_decodes_every_worked_example_as_its_documentation_shows() {
+        // The mapping of a layout onto the builder (offset, 3-byte fields, the adjustment
+        // translated to tokio-util's base, num_skip), checked against both libraries' examples.
+        for e in NETTY.iter().chain(TOKIO) {
+            let framing: Framing = e.framing.parse().unwrap();
+            let mut codec = field_codec(framing, MaxFrameLength::FieldOfMaxBody)
+                .unwrap_or_else(|| panic!("{}: not expressible", e.id));
+            let mut buf = BytesMut::from(&hex(e.input)[..]);
+            let frame = codec.decode(&mut buf).unwrap().expect("a whole frame");
+            assert_eq!(frame[..], hex(e.decoded)[..], "{}", e.id);
+            assert!(buf.is_empty(), "{}", e.id);
+        }
+    }
+
+    #[test]
+    fn amqp_frames_lose_their_checked_trailer() {
+        let amqp: Framing = "amqp".parse().unwrap();
+        let mut codec = field_codec(amqp, MaxFrameLength::FieldOfMaxBody).unwrap();
+        let mut buf = BytesMut::from(&hex("01000100000002abcdce")[..]);
+        assert_eq!(
+            codec.decode(&mut buf).unwrap().unwrap()[..],
+            hex("01000100000002abcd")
+        );
+        let mut bad = BytesMut::from(&hex("01000100000002abcd00")[..]);
+        assert!(codec.decode(&mut bad).is_err());
+        assert!(Suite::new(amqp)
+            .random_cases(50)
+            .run(move || DecodeLoop::new(
+                field_codec(amqp, MaxFrameLength::FieldOfMaxBody).unwrap(),
+                |b| b.to_vec()
+            ))
+            .is_pass());
+    }
+
+    #[test]
+    fn without_the_trailer_check_the_suite_catches_a_wrong_frame_end() {
+        // The codec alone, with the trailer counted in the adjustment but not checked: what the
+        // adapter's check is there for. A wrong frame-end byte passes, and the emitted frames
+        // carry the trailer.
+        let amqp: Framing = "amqp".parse().unwrap();
+        let report = Suite::new(amqp).random_cases(20).run(move || {
+            let (b, _) = builder(amqp, MaxFrameLength::FieldOfMaxBody).unwrap();
+            DecodeLoop::new(
+                FieldCodec {
+                    codec: b.new_codec(),
+                    trailer: Vec::new(),
+                },
+                |b| b.to_vec(),
+            )
+        });
+        assert!(!report.is_pass());
+    }
+
+    #[test]
+    fn the_naive_row_exists_only_where_the_two_maxima_differ() {
+        for (framing, naive) in [
+            ("u32be:max=1024", false),
+            ("u32be:max=1024:incl", true),
+            ("postgres", true),
+            ("http2", true),
+            ("mysql", false),
+            ("amqp", false),
+            ("dns", false),
+        ] {
+            let f: Framing = framing.parse().unwrap();
+            assert_eq!(naive_max_codec(f).is_some(), naive, "{framing}");
+        }
+    }
+
+    #[test]
+    fn layouts_the_builder_cannot_express_get_none() {
+        for framing in [
+            "field:width=2:adjust=-2:trailer=ce",
+            "field:width=2:strip=3:trailer=ce",
+            "field:width=2:noempty",
+            "varint:max=1024",
+        ] {
+            let f: Framing = framing.parse().unwrap();
+            assert!(
+                field_codec(f, MaxFrameLength::FieldOfMaxBody).is_none(),
+                "{framing}"
+            );
+        }
     }
 }

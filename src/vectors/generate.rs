@@ -90,7 +90,8 @@ pub fn generated_framings() -> Vec<(&'static str, Framing)> {
 }
 
 /// The generated vector files, `(path under vectors/, contents)`: the message sets and the
-/// adversarial streams of each generated framing, each cut by one schedule of the catalog.
+/// adversarial streams of each generated framing, each cut by one schedule of the catalog, and
+/// `worked-examples.json` (see [`super::worked`]).
 pub fn generate() -> Vec<(String, String)> {
     const PREFERRED: [&str; 8] = [
         "whole",
@@ -147,6 +148,7 @@ pub fn generate() -> Vec<(String, String)> {
         text.push('\n');
         files.push((format!("generated/{stem}.json"), text));
     }
+    files.push(super::worked::worked_file());
     files
 }
 

@@ -32,6 +32,7 @@
 //! | [`json`] | the file format, each reader beside its writer (framing, outcome, vector) |
 //! | [`spec`] | the cross-check against the specification, [`spec_outcome`] |
 //! | [`generate`](mod@generate) | `vectors/generated/*.json` from the message sets and adversarial streams |
+//! | [`worked`] | `vectors/worked-examples.json` from Netty's and tokio-util's worked examples |
 //! | [`run`](mod@run) | [`run()`], [`run_with`]: vectors against a decoder, [`VectorReport`] |
 //! | this module | the bundled files, [`bundled`], and [`cases_for`], which the suite reads |
 //!
@@ -53,6 +54,7 @@ pub mod json;
 pub mod model;
 pub mod run;
 pub mod spec;
+pub mod worked;
 
 pub use generate::{flag_notes, generate, generated_framings};
 pub use json::load_str;
@@ -77,6 +79,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
     (
         "protocols.json",
         include_str!("../../vectors/protocols.json"),
+    ),
+    (
+        "worked-examples.json",
+        include_str!("../../vectors/worked-examples.json"),
     ),
     (
         "generated/u8.json",
