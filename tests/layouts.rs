@@ -184,7 +184,11 @@ fn each_layout_mistake_is_caught_shrunk_and_replayed() {
         (
             "http2",
             Bug::MaxBeforeAdjust,
-            &[FailureKind::MissedRejection, FailureKind::ExtraFrame],
+            &[
+                FailureKind::MissedRejection,
+                FailureKind::ExtraFrame,
+                FailureKind::LateRejection,
+            ],
         ),
         (
             "postgres",

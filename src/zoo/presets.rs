@@ -176,12 +176,12 @@ const PRESETS: &[PresetSpecimen] = &[
          messages stay stuck in the buffer"
     ),
     specimen!(
-        "mqtt-fifth-length-byte",
+        "mqtt-one-byte-length",
         "mqtt",
-        LateRejection,
+        WrongFrame,
         mqtt,
-        "reads a fifth Remaining Length byte (`i > 5` where `i > 4` was meant), so a length \
-         whose fourth byte has its continuation bit set is rejected one byte late, if at all"
+        "reads the Remaining Length as one byte, continuation bit and all, as a decoder written \
+         for small packets does: a packet of 128 bytes or more is cut at the wrong place"
     ),
 ];
 
@@ -339,28 +339,15 @@ fn dns(max: u64, b: &[u8]) -> Step {
 }
 
 fn mqtt(max: u64, b: &[u8]) -> Step {
-    let (mut value, mut i) = (0u64, 1usize);
-    loop {
-        let Some(&byte) = b.get(i) else {
-            return Step::NeedMore;
-        };
-        value |= u64::from(byte & 0x7f) << (7 * (i - 1));
-        i += 1;
-        if byte & 0x80 == 0 {
-            if i > 2 && byte == 0 {
-                return Step::Reject("a non-minimal Remaining Length".into());
-            }
-            break;
-        }
-        // BUG: `i > 5` where `i > 4` was meant: a fifth length byte is read.
-        if i > 5 {
-            return Step::Reject("a Remaining Length of more than four bytes".into());
-        }
-    }
+    // BUG: the Remaining Length is a varint of up to four bytes, read here as one byte.
+    let Some(&value) = b.get(1) else {
+        return Step::NeedMore;
+    };
+    let value = u64::from(value);
     if value > max {
         return too_long(value);
     }
-    frame(b, 0, i + value as usize)
+    frame(b, 0, 2 + value as usize)
 }
 
 /// The driver the preset specimens share: a buffer, and a parse of its front.
