@@ -50,6 +50,7 @@ mod tests {
             "fixed:size=1",
             "fixed:size=16",
             "netstring:max=1024",
+            "cbor-seq:max=1024",
         ];
         let mut wires = std::collections::BTreeSet::new();
         for text in framings {
