@@ -45,7 +45,7 @@ pub fn check(bytes: &[u8], exp: &Expectation) -> Result<(), String> {
     }
     let mut pos = 0;
     for (i, f) in exp.frames.iter().enumerate() {
-        let end = f.last_byte.checked_add(1).unwrap_or(usize::MAX);
+        let end = f.last_byte.saturating_add(1);
         if f.start != pos {
             return Err(format!(
                 "frame {i} starts at byte {}, not at {pos} where the frame before it ends",

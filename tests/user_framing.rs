@@ -216,7 +216,10 @@ impl UserFraming for Liar {
         for m in messages {
             out.push(&[m.len() as u8], m, &[]);
         }
-        if let Some(last) = out.frames.last_mut() {
+        // It lies only about a last message `lie`, so that it registers, and the lie is met
+        // when a stream is built.
+        let lying = messages.last().is_some_and(|m| m == b"lie");
+        if let Some(last) = out.frames.last_mut().filter(|_| lying) {
             match self.0 {
                 "overlap" => {
                     last.frame.start -= 1;
@@ -254,20 +257,20 @@ fn an_encoder_that_contradicts_itself_is_a_usage_error_naming_the_message() {
     for (kind, needle) in [
         (
             "overlap",
-            "message 1: its frame 2..5 overlaps the frame before, which ends at 3",
+            "message 1: its frame 2..7 overlaps the frame before, which ends at 3",
         ),
         (
             "gap",
-            "after the last message: bytes 5..6 belong to no frame",
+            "after the last message: bytes 7..8 belong to no frame",
         ),
         (
             "mismatch",
-            "message 1: its message range 3..5 holds 2 bytes (0168), not the 1-byte message (68)",
+            "message 1: its message range 3..7 holds 4 bytes (036c6965), not the 3-byte message (6c6965)",
         ),
         ("missing", "returned 1 frame ranges for 2 messages"),
     ] {
         let framing = liar(kind);
-        let e = Stream::from_messages(framing, "x", vec![b"ab".to_vec(), b"h".to_vec()])
+        let e = Stream::from_messages(framing, "x", vec![b"ab".to_vec(), b"lie".to_vec()])
             .unwrap_err()
             .to_string();
         assert!(
@@ -288,6 +291,29 @@ fn an_encoder_that_contradicts_itself_is_a_usage_error_naming_the_message() {
         e.contains("message 0: bytes 0..1 belong to no frame"),
         "{e}"
     );
+}
+
+/// An encoder that contradicts itself on the first messages it is given is refused when it
+/// registers.
+#[test]
+fn a_framing_whose_encoder_always_lies_is_refused_at_registration() {
+    struct Always;
+    impl UserFraming for Always {
+        fn encode(&self, messages: &[Vec<u8>]) -> Result<UserEncoded, String> {
+            let mut out = UserEncoded::default();
+            for m in messages {
+                out.push(&[], m, &[0]);
+                out.frames.last_mut().unwrap().message.end += 1;
+            }
+            Ok(out)
+        }
+    }
+    let e = user::register(Always).unwrap_err().to_string();
+    assert!(
+        e.contains("user framing always") && e.contains("message 0"),
+        "{e}"
+    );
+    assert!("always".parse::<Framing>().is_err());
 }
 
 #[test]

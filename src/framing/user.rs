@@ -363,12 +363,7 @@ impl UserFormat {
         &self,
         messages: &[Vec<u8>],
     ) -> Result<(Vec<u8>, Vec<ExpectedFrame>), Error> {
-        let name = self.user_name();
-        let enc = self.framing().encode(messages).map_err(|why| {
-            Error::new(format!("user framing {name}: cannot encode the messages: {why}"))
-        })?;
-        let frames = enc.check(name, messages)?;
-        Ok((enc.bytes, frames))
+        encode_checked(self.user_name(), self.framing(), messages)
     }
 }
 
@@ -470,12 +465,73 @@ pub fn register(framing: impl UserFraming) -> Result<Framing, Error> {
             "user framing {name:?}: a user framing of that name is registered already"
         )));
     }
+    drop(all);
+    validate(&name, &framing)?;
+    all = registry().lock().unwrap_or_else(|e| e.into_inner());
+    if all.iter().any(|r| r.name == name) {
+        return Err(Error::new(format!(
+            "user framing {name:?}: a user framing of that name is registered already"
+        )));
+    }
     let r: &'static Registration = Box::leak(Box::new(Registration {
         name,
         framing: Box::new(framing),
     }));
     all.push(r);
     Ok(Framing::of(Wire::User(UserFormat(r))))
+}
+
+/// What [`register`] checks before it registers a framing, so that the suite's generators
+/// do not meet a contradiction later: the encoder keeps its contract on a few conformed
+/// messages, `conform` is stable on them, and each invalid stream encodes, has a tail, and is
+/// due inside it.
+fn validate(name: &str, framing: &dyn UserFraming) -> Result<(), Error> {
+    let samples: Vec<Vec<u8>> = [&b""[..], b"a", b"abc", b"hi", b"ping", &[1, 0x30, 0x39], &[2, 1, 0]]
+        .iter()
+        .map(|m| framing.conform(m.to_vec()))
+        .collect();
+    for (i, m) in samples.iter().enumerate() {
+        if framing.conform(m.clone()) != *m {
+            return Err(Error::new(format!(
+                "user framing {name}: conform is not stable: conforming its result for sample \
+                 {i} ({}) changes it",
+                short(m)
+            )));
+        }
+    }
+    encode_checked(name, framing, &samples)?;
+    for inv in framing.invalid_streams() {
+        let what = |why: String| {
+            Error::new(format!("user framing {name}: invalid stream {:?}: {why}", inv.name))
+        };
+        let messages: Vec<Vec<u8>> = inv.messages.iter().map(|m| framing.conform(m.clone())).collect();
+        encode_checked(name, framing, &messages).map_err(|e| what(e.to_string()))?;
+        let n = inv.tail.len();
+        let inside = |a: Option<At>| match a {
+            Some(At::Byte(k)) => k < n,
+            _ => true,
+        };
+        if n == 0 || !inside(Some(inv.end.at)) || !inside(inv.end.earliest) {
+            return Err(what(format!(
+                "its rejection is due at {:?} (earliest {:?}), which is not inside its {n}-byte \
+                 tail",
+                inv.end.at, inv.end.earliest
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn encode_checked(
+    name: &str,
+    framing: &dyn UserFraming,
+    messages: &[Vec<u8>],
+) -> Result<(Vec<u8>, Vec<ExpectedFrame>), Error> {
+    let enc = framing.encode(messages).map_err(|why| {
+        Error::new(format!("user framing {name}: cannot encode the messages: {why}"))
+    })?;
+    let frames = enc.check(name, messages)?;
+    Ok((enc.bytes, frames))
 }
 
 /// The registered user framing behind `framing`, if it is one.
