@@ -16,13 +16,21 @@
 //! the generated vectors' flags read the kind, never the name, so a stream can be renamed
 //! without moving it.
 
-use crate::case::Stream;
+use crate::case::{Stream, StreamKind, Truncation};
+use crate::framing::user::{self, TailEnd, UserFraming};
 use crate::framing::{Adversary, AdversaryBytes, Framing};
 
 pub use crate::framing::{pattern, LARGEST_MESSAGE};
 
 /// The adversarial streams for `framing`.
+///
+/// A user framing (`framing::user`) has no [`Adversary`] descriptions: its streams carry
+/// their expectation, so they are built here from the user's own invalid streams and the
+/// encoder's frames ([`user_streams`]).
 pub fn streams(framing: Framing) -> Vec<Stream> {
+    if let Some(u) = user::of(&framing) {
+        return user_streams(framing, u.framing());
+    }
     framing
         .adversaries()
         .into_iter()
@@ -45,6 +53,60 @@ pub fn stream(framing: Framing, a: Adversary) -> Stream {
         AdversaryBytes::Raw(bytes) => Stream::raw(framing, &a.name, bytes),
     };
     s.with_kind(a.kind)
+}
+
+/// The messages of the streams a user framing is truncated in: the worked example, and a
+/// number, an integer and a string as JSON and CBOR conform them (`12345`, `[1,0]`, `"hi"`).
+fn truncated_sets() -> [(&'static str, Vec<Vec<u8>>); 2] {
+    let b = |s: &str| s.as_bytes().to_vec();
+    [
+        ("trunc", vec![b("abc"), b("hi"), b("ping")]),
+        (
+            "mixed-trunc",
+            vec![vec![1, 0x30, 0x39], vec![2, 1, 0], vec![0, b'h', b'i']],
+        ),
+    ]
+}
+
+/// A user framing's adversarial streams: its own invalid streams (their kind is
+/// [`StreamKind::WireEdge`], an edge of the wire format), then a few encoded streams cut
+/// after every offset (`trunc@K`: the frames before the cut, then a frame cut short, rejected
+/// at EOF; a cut between frames is a valid stream).
+///
+/// # Panics
+/// If the encoder cannot encode the framing's own invalid streams or conformed messages, or
+/// contradicts itself on them, with the usage error ([`user::register`] checks these when it
+/// registers the framing, so a registered framing does not panic here).
+pub fn user_streams(framing: Framing, u: &dyn UserFraming) -> Vec<Stream> {
+    let mut out = Vec::new();
+    for inv in u.invalid_streams() {
+        let messages = inv.messages.into_iter().map(|m| u.conform(m)).collect();
+        let s = Stream::with_tail_end(framing, &inv.name, messages, inv.tail, Some(inv.end))
+            .unwrap_or_else(|e| panic!("{framing} {}: {e}", inv.name));
+        out.push(s.with_kind(StreamKind::WireEdge));
+    }
+    for (name, messages) in truncated_sets() {
+        let messages: Vec<Vec<u8>> = messages.into_iter().map(|m| u.conform(m)).collect();
+        let whole = Stream::with_tail_end(framing, name, messages.clone(), Vec::new(), None)
+            .unwrap_or_else(|e| panic!("{framing} {name}: {e}"));
+        let frames = &whole.expectation().frames;
+        for k in 1..whole.bytes().len() {
+            let n = frames.partition_point(|f| f.last_byte < k);
+            let split = n.checked_sub(1).map_or(0, |i| frames[i].last_byte + 1);
+            let tail = whole.bytes()[split..k].to_vec();
+            let end = (!tail.is_empty()).then(TailEnd::truncated);
+            let s = Stream::with_tail_end(
+                framing,
+                format!("{name}@{k}"),
+                messages[..n].to_vec(),
+                tail,
+                end,
+            )
+            .unwrap_or_else(|e| panic!("{framing} {name}@{k}: {e}"));
+            out.push(s.with_kind(StreamKind::Truncation(Truncation::At(k))));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

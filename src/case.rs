@@ -28,9 +28,13 @@ use std::fmt;
 use std::io::Read;
 use std::sync::{Arc, OnceLock};
 
-use crate::error::{decode_hex, hex, Error};
-use crate::framing::{Expectation, Framing};
+use crate::error::Error;
+
+mod hex;
+use crate::framing::user::{self as user_framing, TailEnd};
+use crate::framing::{At, End, Expectation, Framing};
 use crate::schedule::{Layout, Schedule};
+use hex::{compact_hex, expand_hex};
 
 pub use crate::kind::{Hostile, LengthEdge, StreamKind, Truncation};
 
@@ -82,6 +86,9 @@ pub struct Stream {
     parts: OnceLock<Parts>,
     bytes: Vec<u8>,
     expectation: Expectation,
+    /// Whether the expectation was given with the stream (a user framing's, a vectors
+    /// file's) rather than read from the bytes by the framing's specification.
+    explicit: bool,
     name: String,
     kind: StreamKind,
 }
@@ -103,14 +110,24 @@ impl Stream {
         messages: Vec<Vec<u8>>,
         tail: Vec<u8>,
     ) -> Result<Stream, Error> {
+        if user_framing::of(&framing).is_some() {
+            if !tail.is_empty() {
+                return Err(Error::new(format!(
+                    "{framing} is a user framing: a raw tail after its messages needs to say \
+                     how it ends the stream (Stream::with_tail_end)"
+                )));
+            }
+            return Stream::with_tail_end(framing, name, messages, tail, None);
+        }
         let mut bytes = framing.encode(&messages)?.bytes;
         bytes.extend_from_slice(&tail);
         let expectation = framing.expect(&bytes);
         Ok(Stream {
             framing,
-            parts: OnceLock::from(Parts { messages, tail }),
+            parts: OnceLock::from(Parts::new(messages, tail)),
             bytes,
             expectation,
+            explicit: false,
             name: name.into(),
             kind: StreamKind::Other,
         })
@@ -128,6 +145,9 @@ impl Stream {
     ) -> Result<Stream, Error> {
         let name = name.into();
         let messages: Vec<Vec<u8>> = messages.into_iter().map(|m| framing.conform(m)).collect();
+        if user_framing::of(&framing).is_some() {
+            return Stream::with_tail(framing, name, messages, tail);
+        }
         match Stream::with_tail(framing, name.clone(), messages.clone(), tail.clone()) {
             Ok(s) => Ok(s),
             Err(e) if framing.empty_frames() => Err(e),
@@ -137,6 +157,110 @@ impl Stream {
                 Ok(Stream::raw(framing, name, bytes))
             }
         }
+    }
+
+    /// The stream that carries `messages`, then the raw bytes `tail`, with its expectation
+    /// built from the encoder's frame ranges rather than read from the bytes: how every stream
+    /// of a user framing (`framing::user`) is made. `end` says how the tail ends the stream
+    /// (`None`: there is no tail, and the stream ends cleanly).
+    ///
+    /// For a user framing the messages go through its encoder, whose output is checked
+    /// against its contract: an encoder that contradicts itself is an error naming the
+    /// message. For a built-in framing, the frames are those its specification reads from
+    /// the encoded messages. Either way the stream is [`explicit`](Stream::is_explicit).
+    pub fn with_tail_end(
+        framing: Framing,
+        name: impl Into<String>,
+        messages: Vec<Vec<u8>>,
+        tail: Vec<u8>,
+        end: Option<TailEnd>,
+    ) -> Result<Stream, Error> {
+        let (mut bytes, frames) = match user_framing::of(&framing) {
+            Some(u) => u.encode_checked(&messages)?,
+            None => {
+                let bytes = framing.encode(&messages)?.bytes;
+                let frames = crate::explicit::spec_frames(framing, &bytes);
+                (bytes, frames)
+            }
+        };
+        let split = bytes.len();
+        let expectation = crate::explicit::assemble(frames, split, tail.len(), end.as_ref())
+            .map_err(|e| Error::new(format!("stream of {framing}: {e}")))?;
+        bytes.extend_from_slice(&tail);
+        check_stream_limits(framing, &bytes, "a stream")
+            .map_err(|e| Error::new(format!("stream of {framing}: {e}")))?;
+        Ok(Stream {
+            framing,
+            parts: OnceLock::from(Parts {
+                messages,
+                tail,
+                end,
+            }),
+            bytes,
+            expectation,
+            explicit: true,
+            name: name.into(),
+            kind: StreamKind::Other,
+        })
+    }
+
+    /// A stream of raw `bytes` with the expectation it must decode to, given rather than
+    /// read from the bytes: a replayed user-framing case, or a vectors file that states each
+    /// frame's range. The expectation is checked against the bytes
+    /// ([`explicit::check`](crate::explicit::check): frames back to back from byte 0, each
+    /// message inside its frame, a rejection where the frames end), and the stream against
+    /// [`MAX_STREAM_LEN`]; the error says what is wrong.
+    ///
+    /// Like a [`raw`](Stream::raw) stream, it is taken apart into messages only when
+    /// something asks (the shrinker), and only if encoding those messages gives back the
+    /// same bytes.
+    ///
+    /// ```
+    /// use framecheck::explicit::from_text;
+    /// use framecheck::{Framing, Stream};
+    ///
+    /// let framing: Framing = "cbor-seq".parse().unwrap();
+    /// let bytes = vec![0x41, b'a', 0x41, b'b']; // two 1-byte byte strings
+    /// let exp = from_text("2,2;truncated-at-eof@eof", 5).unwrap();
+    /// let mut cut = bytes.clone();
+    /// cut.push(0x43);
+    /// let s = Stream::explicit(framing, "hand-made", cut, exp).unwrap();
+    /// assert_eq!(s.messages(), [vec![0x41, b'a'], vec![0x41, b'b']]);
+    /// assert_eq!(s.tail(), [0x43]); // a 3-byte string cut short
+    /// ```
+    pub fn explicit(
+        framing: Framing,
+        name: impl Into<String>,
+        bytes: Vec<u8>,
+        expectation: Expectation,
+    ) -> Result<Stream, Error> {
+        let name = name.into();
+        check_stream_limits(framing, &bytes, "a stream")
+            .map_err(|e| Error::new(format!("stream {name:?}: {e}")))?;
+        crate::explicit::check(&bytes, &expectation)
+            .map_err(|e| Error::new(format!("stream {name:?} of {framing}: {e}")))?;
+        Ok(Stream {
+            framing,
+            parts: OnceLock::new(),
+            bytes,
+            expectation,
+            explicit: true,
+            name,
+            kind: StreamKind::Other,
+        })
+    }
+
+    /// Whether the stream's expectation was given with it ([`with_tail_end`](Stream::with_tail_end),
+    /// [`explicit`](Stream::explicit)) rather than read from its bytes by the framing's
+    /// specification. Its replay token then carries the expectation.
+    pub fn is_explicit(&self) -> bool {
+        self.explicit
+    }
+
+    /// For an [`explicit`](Stream::is_explicit) stream, how its [`tail`](Stream::tail) ends
+    /// it (`None`: cleanly).
+    pub fn tail_end(&self) -> Option<&TailEnd> {
+        self.parts().end.as_ref()
     }
 
     /// A stream of raw bytes, whatever they hold.
@@ -151,6 +275,7 @@ impl Stream {
             parts: OnceLock::new(),
             bytes,
             expectation,
+            explicit: false,
             name: name.into(),
             kind: StreamKind::Other,
         }
@@ -160,6 +285,9 @@ impl Stream {
     /// apart (see [`raw`](Stream::raw)).
     fn parts(&self) -> &Parts {
         self.parts.get_or_init(|| {
+            if self.explicit {
+                return self.explicit_parts();
+            }
             let (framing, bytes) = (self.framing, &self.bytes);
             let frames = &self.expectation.frames;
             let messages: Vec<Vec<u8>> = frames
@@ -172,17 +300,43 @@ impl Stream {
                 .encode(&messages)
                 .is_ok_and(|e| e.bytes == bytes[..split]);
             if canonical {
-                Parts {
-                    messages,
-                    tail: bytes[split..].to_vec(),
-                }
+                Parts::new(messages, bytes[split..].to_vec())
             } else {
-                Parts {
-                    messages: Vec::new(),
-                    tail: bytes.clone(),
-                }
+                Parts::new(Vec::new(), bytes.clone())
             }
         })
+    }
+
+    /// An explicit stream's parts: its frames' messages and the rest, if the framing's
+    /// encoder gives back the same frames for those messages; else all of it as the tail.
+    fn explicit_parts(&self) -> Parts {
+        let (framing, bytes, exp) = (self.framing, &self.bytes, &self.expectation);
+        let messages: Vec<Vec<u8>> = exp
+            .frames
+            .iter()
+            .map(|f| bytes[f.payload.clone()].to_vec())
+            .collect();
+        let split = exp.frames.last().map_or(0, |f| f.last_byte + 1);
+        let again = Stream::with_tail_end(
+            framing.with_empty_frames(true),
+            "",
+            messages.clone(),
+            Vec::new(),
+            None,
+        );
+        if again.is_ok_and(|s| s.bytes == bytes[..split] && s.expectation.frames == exp.frames) {
+            Parts {
+                messages,
+                tail: bytes[split..].to_vec(),
+                end: crate::explicit::tail_end(exp, split),
+            }
+        } else {
+            Parts {
+                messages: Vec::new(),
+                tail: bytes.clone(),
+                end: crate::explicit::tail_end(exp, 0),
+            }
+        }
     }
 
     /// The same stream, with `kind` saying what it tests.
@@ -237,10 +391,15 @@ impl Stream {
             .iter()
             .map(|f| f.payload.start - f.start)
             .collect();
-        if let crate::framing::End::Reject { start, .. } = self.expectation.end {
+        if let End::Reject { start, at, .. } = self.expectation.end {
             use crate::framing::HeaderParse;
             let rest = &self.bytes[start..];
             let header = match self.framing.parse_header(rest) {
+                // An explicit stream's bad bytes: up to the one the rejection is due at.
+                _ if self.explicit => match at {
+                    At::Byte(b) => b + 1 - start,
+                    At::Eof => rest.len().max(1),
+                },
                 HeaderParse::Frame { header_len, .. } | HeaderParse::Bad { header_len, .. } => {
                     header_len
                 }
@@ -266,6 +425,7 @@ impl PartialEq for Stream {
             && self.name == other.name
             && self.kind == other.kind
             && self.expectation == other.expectation
+            && self.explicit == other.explicit
             && self.parts() == other.parts()
     }
 }
@@ -277,6 +437,18 @@ impl Eq for Stream {}
 struct Parts {
     messages: Vec<Vec<u8>>,
     tail: Vec<u8>,
+    /// For an explicit stream, how the tail ends it.
+    end: Option<TailEnd>,
+}
+
+impl Parts {
+    fn new(messages: Vec<Vec<u8>>, tail: Vec<u8>) -> Parts {
+        Parts {
+            messages,
+            tail,
+            end: None,
+        }
+    }
 }
 
 /// One run of a decoder: a stream cut by a schedule.
@@ -323,13 +495,22 @@ impl Case {
     /// assert_eq!(case.stream.bytes(), [3, 0x61, 0x62, 0x63, 2]);
     /// assert_eq!(case.token(), "u8:max=255/0361626302/2");
     /// ```
+    ///
+    /// An [explicit](Stream::is_explicit) stream (every stream of a user framing) adds its
+    /// expectation as a fourth part, in the text form of [`crate::explicit`]:
+    /// `cbor-seq:max=8388608/4161/1/2;clean`. It replays wherever the framing is registered.
     pub fn token(&self) -> String {
-        format!(
+        let mut t = format!(
             "{}/{}/{}",
             self.stream.framing,
             compact_hex(&self.stream.bytes),
             self.schedule
-        )
+        );
+        if self.stream.explicit {
+            t.push('/');
+            t.push_str(&crate::explicit::to_text(&self.stream.expectation));
+        }
+        t
     }
 
     /// Reads a replay token (see [`token`](Case::token)); `@FILE` reads it from a file.
@@ -356,11 +537,16 @@ impl Case {
             return Case::from_token(text.trim());
         }
         let parts: Vec<&str> = token.trim().split('/').collect();
-        let [framing, stream, cuts] = parts[..] else {
-            return Err(Error::new(format!(
-                "replay token {token:?}: expected three parts, framing/stream-hex/cuts, found {}",
-                parts.len()
-            )));
+        let (framing, stream, cuts, given) = match parts[..] {
+            [f, s, c] => (f, s, c, None),
+            [f, s, c, e] => (f, s, c, Some(e)),
+            _ => {
+                return Err(Error::new(format!(
+                    "replay token {token:?}: expected three parts, framing/stream-hex/cuts (and \
+                     a fourth, the expectation, for a user framing), found {}",
+                    parts.len()
+                )))
+            }
         };
         let framing: Framing = framing
             .parse()
@@ -379,84 +565,23 @@ impl Case {
                 )));
             }
         }
-        Ok(Case::new(
-            Arc::new(Stream::raw(framing, "replay", bytes)),
-            "replay",
-            schedule,
-        ))
-    }
-}
-
-/// Runs at least this long are written `HH*N`.
-const RUN: usize = 16;
-
-fn compact_hex(bytes: &[u8]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut plain = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let run = bytes[i..].iter().take_while(|&&b| b == bytes[i]).count();
-        if run >= RUN {
-            if !plain.is_empty() {
-                parts.push(hex(&plain));
-                plain.clear();
+        let stream = match given {
+            Some(text) => {
+                let exp = crate::explicit::from_text(text, bytes.len())
+                    .map_err(|e| Error::new(format!("replay token: {e}")))?;
+                Stream::explicit(framing, "replay", bytes, exp)
+                    .map_err(|e| Error::new(format!("replay token: {e}")))?
             }
-            parts.push(format!("{:02x}*{run}", bytes[i]));
-            i += run;
-        } else {
-            plain.extend_from_slice(&bytes[i..i + run]);
-            i += run;
-        }
-    }
-    if !plain.is_empty() || parts.is_empty() {
-        parts.push(hex(&plain));
-    }
-    parts.join(".")
-}
-
-/// The stream of a token: hex, with runs written `HH*N`, at most [`MAX_STREAM_LEN`] bytes in
-/// all. The length is checked before anything is allocated for it.
-fn expand_hex(text: &str) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    for (i, part) in text.split('.').enumerate() {
-        let field = format!("replay token stream, part {i}");
-        let too_long = |what: String| {
-            Error::new(format!(
-                "{field}: {what} makes the stream longer than {MAX_STREAM_LEN} bytes (16 MiB), \
-                 the most a replay token may hold (MAX_STREAM_LEN)"
-            ))
+            None if user_framing::of(&framing).is_some() && !bytes.is_empty() => {
+                return Err(Error::new(format!(
+                    "replay token: {framing} is a user framing, whose stream cannot be read \
+                     from its bytes: the token needs a fourth part, the expectation"
+                )))
+            }
+            None => Stream::raw(framing, "replay", bytes),
         };
-        match part.split_once('*') {
-            Some((byte, count)) => {
-                let b = decode_hex(&field, byte)?;
-                let n: usize = count.parse().map_err(|_| {
-                    if !count.is_empty() && count.bytes().all(|c| c.is_ascii_digit()) {
-                        too_long(format!("the repeat count {count}"))
-                    } else {
-                        Error::new(format!(
-                            "{field}: repeat count {count:?} is not a whole number"
-                        ))
-                    }
-                })?;
-                if b.len() != 1 {
-                    return Err(Error::new(format!(
-                        "{field}: a run is one byte and a count, as in 00*64"
-                    )));
-                }
-                if n > MAX_STREAM_LEN - out.len() {
-                    return Err(too_long(format!("{byte}*{count}")));
-                }
-                out.resize(out.len() + n, b[0]);
-            }
-            None => {
-                if part.len() / 2 > MAX_STREAM_LEN - out.len() {
-                    return Err(too_long(format!("{} hex digits", part.len())));
-                }
-                out.extend(decode_hex(&field, part)?)
-            }
-        }
+        Ok(Case::new(Arc::new(stream), "replay", schedule))
     }
-    Ok(out)
 }
 
 impl fmt::Display for Case {
@@ -478,20 +603,6 @@ mod tests {
         assert_eq!(again.stream.bytes(), case.stream.bytes());
         assert_eq!(again.schedule, case.schedule);
         assert_eq!(again.stream.expectation(), case.stream.expectation());
-    }
-
-    #[test]
-    fn long_runs_are_compacted_in_tokens() {
-        let mut bytes = vec![0, 1, 0, 0];
-        bytes.extend(vec![0u8; 70000]);
-        bytes.push(7);
-        let t = compact_hex(&bytes);
-        assert_eq!(t, "0001.00*70002.07");
-        assert_eq!(expand_hex(&t).unwrap(), bytes);
-        assert_eq!(compact_hex(&[]), "");
-        assert_eq!(expand_hex("").unwrap(), Vec::<u8>::new());
-        assert!(expand_hex("00*x").is_err());
-        assert!(expand_hex("0000*3").is_err());
     }
 
     #[test]

@@ -28,6 +28,7 @@
 //! | [`alloc`] | the counting allocator behind the memory-bomb check, and what a decoder leaves behind |
 //! | [`bundled`] | a bundled decoder as the registry lists it (id, name, kind, builder) |
 //! | [`reference`](mod@reference) | [`ReferenceDecoder`]: the strict incremental decoder every decoder is held to |
+//! | [`explicit`] | expectations given with a stream (a user framing's, a hand-written vector's): checked against the bytes, and written in replay tokens |
 //! | [`case`] | a [`Stream`] with its expectation and its [`StreamKind`](case::StreamKind), and a [`Case`] = stream × schedule |
 //! | [`adversarial`] | hostile lengths, truncations and edge sizes for each framing |
 //! | [`messages`] | the valid message sets and seeded random streams |
@@ -67,6 +68,7 @@ pub mod corpus;
 mod error;
 #[cfg(unix)]
 pub mod exec;
+pub mod explicit;
 pub mod framing;
 pub mod fuzz;
 pub mod kind;

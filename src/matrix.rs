@@ -2,7 +2,8 @@
 //!
 //! The rows are the decoders of [`registry::matrix`] (the reference and every adapter compiled
 //! in), in the registry's order, each under every framing of [`framings`] that it can be
-//! configured for.
+//! configured for, and each adapter under every user framing of
+//! [`registry::user_framings`] that it decodes.
 //!
 //! Each row runs the default suite (golden vectors, messages × schedules, adversarial streams,
 //! random cases) for one decoder and framing; each column is a group of those cases, named
@@ -113,7 +114,11 @@ pub struct Row {
 pub fn run(configure: impl Fn(Suite, &str) -> Suite) -> Vec<Row> {
     let mut rows = Vec::new();
     for d in registry::matrix() {
-        for framing in framings() {
+        let reference = d.kind() == registry::Kind::Reference;
+        // The user framings are for the adapters: the reference reads headers, which a user
+        // framing does not have.
+        let users = registry::user_framings().into_iter().filter(|_| !reference);
+        for framing in framings().into_iter().chain(users) {
             if !d.supports(framing) {
                 continue;
             }

@@ -90,6 +90,9 @@ pub fn random_stream(framing: Framing, rng: &mut impl Rng, name: String) -> Stre
             (0..l).map(|_| rng.random()).collect()
         })
         .collect();
+    if let Some(u) = crate::framing::user::of(&framing) {
+        return user_random(framing, u.framing(), rng, name, messages);
+    }
     let tail = match rng.random_range(0..8) {
         0 => {
             // A truncated frame.
@@ -117,5 +120,33 @@ pub fn random_stream(framing: Framing, rng: &mut impl Rng, name: String) -> Stre
     };
     Stream::with_tail_lenient(framing, name, messages, tail)
         .expect("random messages are within max")
+        .with_kind(StreamKind::Random)
+}
+
+/// A random stream of a user framing: the messages (conformed), sometimes followed by a frame
+/// cut short, whose rejection is due at EOF.
+fn user_random(
+    framing: Framing,
+    u: &dyn crate::framing::user::UserFraming,
+    rng: &mut impl Rng,
+    name: String,
+    messages: Vec<Vec<u8>>,
+) -> Stream {
+    use crate::framing::user::TailEnd;
+    let messages: Vec<Vec<u8>> = messages.into_iter().map(|m| u.conform(m)).collect();
+    let mut tail = Vec::new();
+    if rng.random_range(0..8) == 0 {
+        let l = rng.random_range(0..=16);
+        let m = u.conform((0..l).map(|_| rng.random()).collect());
+        let full = u
+            .encode(&[m])
+            .map(|e| e.bytes)
+            .unwrap_or_else(|e| panic!("{framing}: {e}"));
+        let cut = rng.random_range(0..full.len().max(1));
+        tail = full[..cut].to_vec();
+    }
+    let end = (!tail.is_empty()).then(TailEnd::truncated);
+    Stream::with_tail_end(framing, name, messages, tail, end)
+        .unwrap_or_else(|e| panic!("{e}"))
         .with_kind(StreamKind::Random)
 }

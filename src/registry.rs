@@ -119,6 +119,18 @@ pub fn framings() -> Vec<Framing> {
     .collect()
 }
 
+/// The user framings (`framing::user`) the adapters are tried under in the matrix: the worked
+/// examples `cbor-seq`, `ndjson` and `json-seq`. They are apart from [`framings`], which the
+/// adapter fuzz targets choose from (a fuzz case is read from raw bytes, which a user framing
+/// cannot do), and the reference decoder has no row for them (it reads headers, which a user
+/// framing does not have).
+pub fn user_framings() -> Vec<Framing> {
+    ["cbor-seq", "ndjson", "json-seq"]
+        .iter()
+        .map(|s| s.parse().expect("the worked user framings are registered"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +234,10 @@ mod tests {
                 "asynchronous-codec07-lines-decode",
                 "asynchronous-codec07-lines-framed",
                 "asynchronous-codec07-framed",
+                "asynchronous-codec07-cbor-decode",
+                "asynchronous-codec07-cbor-framed",
+                "asynchronous-codec07-json-decode",
+                "asynchronous-codec07-json-framed",
                 "prost014",
             ]
         );

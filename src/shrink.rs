@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::case::{Case, Stream};
+use crate::framing::user::TailEnd;
+use crate::framing::{At, ErrorClass};
 use crate::oracle::{Failure, FailureKind, Verdict};
 use crate::schedule::Schedule;
 
@@ -190,6 +192,7 @@ fn apply(case: &Case, edit: &Edit) -> Option<Case> {
     let framing = stream.framing();
     let msgs = stream.messages();
     let mut tail = stream.tail().to_vec();
+    let mut tail_end = stream.tail_end().cloned();
     let mut cuts = case.schedule.cuts().to_vec();
     // The new messages, `None` where one is removed.
     let mut new: Vec<Option<Vec<u8>>> = msgs.iter().cloned().map(Some).collect();
@@ -218,6 +221,16 @@ fn apply(case: &Case, edit: &Edit) -> Option<Case> {
             }
         }
         Edit::Tail(keep) => {
+            if stream.is_explicit() {
+                // What the shorter tail is: nothing (a clean end), a frame still cut short,
+                // or the same rejection if the byte it is due at stays. Anything else is not
+                // known.
+                tail_end = match tail_end {
+                    _ if *keep == 0 => None,
+                    Some(t) if explicit_tail_keeps(&t, *keep) => Some(t),
+                    _ => return None,
+                };
+            }
             let base = stream.bytes().len() - tail.len();
             changed = *keep < tail.len();
             tail.truncate(*keep);
@@ -232,8 +245,16 @@ fn apply(case: &Case, edit: &Edit) -> Option<Case> {
         return None;
     }
     let lenient = framing.with_empty_frames(true);
-    let old_spans = lenient.encode(msgs).ok()?.frames;
     let kept: Vec<Vec<u8>> = new.iter().flatten().cloned().collect();
+    let name = if stream.name().ends_with(" (shrunk)") {
+        stream.name().to_string()
+    } else {
+        format!("{} (shrunk)", stream.name())
+    };
+    if stream.is_explicit() {
+        return apply_explicit(case, edit, &new, kept, tail, tail_end, cuts, name);
+    }
+    let old_spans = lenient.encode(msgs).ok()?.frames;
     let cuts = if matches!(edit, Edit::Remove(_) | Edit::Shorten(..)) {
         // Where each old frame now starts, and how long it is (0 if removed).
         let mut placed = Vec::with_capacity(new.len());
@@ -260,12 +281,12 @@ fn apply(case: &Case, edit: &Edit) -> Option<Case> {
     } else {
         cuts
     };
-    let name = if stream.name().ends_with(" (shrunk)") {
-        stream.name().to_string()
-    } else {
-        format!("{} (shrunk)", stream.name())
-    };
     let s = Stream::with_tail_lenient(framing, name, kept, tail).ok()?;
+    Some(finish(s, cuts))
+}
+
+/// The case of the shrunk stream `s` cut at `cuts`, its schedule named by the cuts.
+fn finish(s: Stream, cuts: Vec<usize>) -> Case {
     let len = s.bytes().len();
     let schedule = Schedule::from_cuts(cuts, len);
     // The shrunk cuts are no longer the named schedule's: name them by themselves.
@@ -276,7 +297,76 @@ fn apply(case: &Case, edit: &Edit) -> Option<Case> {
     } else {
         format!("{} cuts", schedule.cuts().len())
     };
-    Some(Case::new(Arc::new(s), schedule_name, schedule))
+    Case::new(Arc::new(s), schedule_name, schedule)
+}
+
+/// Whether keeping `keep` bytes (more than none) of a tail that ends as `t` ends the same way:
+/// a frame cut short stays cut short, and a rejection due at a byte that is kept stays due.
+fn explicit_tail_keeps(t: &TailEnd, keep: usize) -> bool {
+    match t.at {
+        At::Eof => t.class == ErrorClass::TruncatedAtEof,
+        At::Byte(k) => k < keep,
+    }
+}
+
+/// [`apply`] for an explicit stream (a user framing's): the messages are encoded again by
+/// the framing's encoder, the tail keeps its end, and the cuts follow the bytes they were made
+/// next to, by the frames of the stream before and after.
+#[allow(clippy::too_many_arguments)]
+fn apply_explicit(
+    case: &Case,
+    edit: &Edit,
+    new: &[Option<Vec<u8>>],
+    kept: Vec<Vec<u8>>,
+    tail: Vec<u8>,
+    tail_end: Option<TailEnd>,
+    cuts: Vec<usize>,
+    name: String,
+) -> Option<Case> {
+    let stream = &case.stream;
+    let framing = stream.framing();
+    let kept: Vec<Vec<u8>> = kept.into_iter().map(|m| framing.conform(m)).collect();
+    let s = Stream::with_tail_end(framing, name, kept, tail, tail_end).ok()?;
+    if matches!(edit, Edit::Shorten(..)) && s.bytes().len() >= stream.bytes().len() {
+        // Conforming made the message no shorter: no progress.
+        return None;
+    }
+    if matches!(edit, Edit::Zero(_)) && s.bytes() == stream.bytes() {
+        return None;
+    }
+    let cuts = if matches!(edit, Edit::Remove(_) | Edit::Shorten(..)) {
+        let n = stream.messages().len();
+        let old: Vec<std::ops::Range<usize>> = stream.expectation().frames[..n]
+            .iter()
+            .map(|f| f.start..f.last_byte + 1)
+            .collect();
+        let mut now = s.expectation().frames.iter();
+        let mut placed = Vec::with_capacity(new.len());
+        let mut at = 0;
+        for m in new {
+            let len = match m {
+                Some(_) => now.next().map_or(0, |f| f.last_byte + 1 - f.start),
+                None => 0,
+            };
+            placed.push((at, len));
+            at += len;
+        }
+        let old_end = old.last().map_or(0, |r| r.end);
+        cuts.into_iter()
+            .filter_map(|c| {
+                if c >= old_end {
+                    return Some(c - old_end + at);
+                }
+                let i = old.partition_point(|r| r.end <= c);
+                let (start, len) = placed[i];
+                let o = c - old[i].start;
+                (o == 0 || o < len).then_some(start + o)
+            })
+            .collect()
+    } else {
+        cuts
+    };
+    Some(finish(s, cuts))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ static ALLOC: CountingAlloc = CountingAlloc;
 #[test]
 fn matrix_verdicts_are_pinned() {
     let rows = matrix::run(|s, _| s);
-    assert_eq!(rows.len(), 86, "rows: a decoder or framing came or went");
+    assert_eq!(rows.len(), 92, "rows: a decoder or framing came or went");
     // Every adapter in the registry has rows, and every row is a registered decoder.
     for e in registry::of_kind(Kind::Adapter) {
         assert!(
@@ -49,14 +49,17 @@ fn matrix_verdicts_are_pinned() {
         }
         let no_max = row.framing.max_frame_len() == u64::MAX;
         let length_delimited = row.decoder.contains("LengthDelimitedCodec");
-        if row.decoder.starts_with("framecheck reference")
+        if row.decoder.contains("JsonCodec") {
+            json_codec_findings(row, &label, &kinds);
+        } else if row.decoder.starts_with("framecheck reference")
             || row.decoder.contains("AnyDelimiterCodec")
             || row.decoder.contains("LinesCodec")
             || row.decoder.starts_with("asynchronous-codec")
         {
             // Lines through tokio-util's AnyDelimiterCodec (both drivers, and actix's Framed)
             // and LinesCodec (both drivers, as UTF-8 `\r\n` text), asynchronous-codec's
-            // LinesCodec and LengthCodec (no maximum, and it does not reserve).
+            // LinesCodec and LengthCodec (no maximum, and it does not reserve), and its
+            // CborCodec on a CBOR sequence (the user framing cbor-seq).
             assert!(row.report.is_pass(), "{label}:\n{}", row.report);
         } else if length_delimited && no_max {
             // See: vectors/regressions.json, regression-tokio-util-no-max-capacity-overflow.
@@ -116,6 +119,66 @@ fn matrix_verdicts_are_pinned() {
             assert!(row.report.is_pass(), "{label}:\n{}", row.report);
         } else {
             panic!("a matrix row without a pinned expectation: {label}");
+        }
+    }
+}
+
+/// asynchronous-codec 0.7's `JsonCodec` (serde_json's streaming deserializer over the buffer),
+/// under the user framings `ndjson` and `json-seq`. Each finding with its minimal case:
+fn json_codec_findings(row: &matrix::Row, label: &str, kinds: &BTreeSet<FailureKind>) {
+    let minimal = |k: FailureKind| {
+        let f = row
+            .report
+            .failures
+            .iter()
+            .find(|f| f.failure.kind == k)
+            .unwrap_or_else(|| panic!("{label}: no {k:?}"));
+        (
+            f.minimal.stream.bytes().to_vec(),
+            f.minimal.schedule.cuts().to_vec(),
+        )
+    };
+    if row.framing.name() == "ndjson" {
+        assert_eq!(
+            *kinds,
+            BTreeSet::from([
+                FailureKind::WrongFrame,
+                FailureKind::ExtraFrame,
+                FailureKind::FalseRejection
+            ]),
+            "{label}:\n{}",
+            row.report
+        );
+        // A number cut across two reads comes out as two numbers: `12\n` fed as `1`, `2\n`
+        // emits 1. At the end of the buffer the deserializer takes the end of input for the
+        // end of the number; only a delimiter after it (the LF) completes it.
+        assert_eq!(
+            minimal(FailureKind::WrongFrame),
+            (b"12\n".to_vec(), vec![1])
+        );
+        // The LF after the last text stays in the buffer (the codec skips whitespace only
+        // before a value), and FramedRead's end-of-stream rule calls it "bytes remaining in
+        // stream": every stream that ends with its newline is rejected at EOF.
+        let (bytes, cuts) = minimal(FailureKind::FalseRejection);
+        assert!(
+            bytes.ends_with(b"\n") && cuts.is_empty(),
+            "{label}: {bytes:02x?}"
+        );
+        // Two texts on one line are two values to it: not newline-delimited JSON's one text
+        // per line (the framing's own invalid stream `two-texts-on-a-line`).
+        assert_eq!(minimal(FailureKind::ExtraFrame).0, b"[1] [2]\n".to_vec());
+    } else {
+        // RFC 7464 puts RS (1e) before each text: JsonCodec does not read JSON text
+        // sequences at all, and rejects every stream at its first byte.
+        assert_eq!(row.framing.name(), "json-seq");
+        assert_eq!(
+            *kinds,
+            BTreeSet::from([FailureKind::MissingFrame, FailureKind::FalseRejection]),
+            "{label}:\n{}",
+            row.report
+        );
+        for k in [FailureKind::MissingFrame, FailureKind::FalseRejection] {
+            assert_eq!(minimal(k).0[0], 0x1e, "{label}");
         }
     }
 }

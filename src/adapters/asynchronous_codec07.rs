@@ -8,7 +8,11 @@
 //! - [`FramedReadDriver`] runs the real `asynchronous_codec::FramedRead` over a scripted
 //!   `futures::AsyncRead` that returns exactly the schedule's chunks, then `Pending`.
 //!
-//! `LinesCodec` is declared as [`lines_codec_framing`].
+//! `LinesCodec` is declared as [`lines_codec_framing`]. The serde codecs decode user framings
+//! (`framing::user`): `CborCodec` a CBOR sequence ([`cbor_codec_framing`]), `JsonCodec`
+//! whitespace-separated JSON values, run as newline-delimited JSON and as RFC 7464 JSON text
+//! sequences ([`json_codec_framings`]). Each item is written back (CBOR, compact JSON) to be
+//! compared with the message, which the user framing made in that form.
 //!
 //! `LengthCodec` is a `u64` big-endian length prefix **with no maximum**: its profile is
 //! `u64be:max=18446744073709551615`, so a hostile header is not an error for it, only a frame
@@ -77,7 +81,77 @@ pub fn entries() -> Vec<Entry> {
             },
         )
         .rank(50),
+        Entry::adapter(
+            "asynchronous-codec07-cbor-decode",
+            "asynchronous-codec 0.7 CborCodec (decode loop)",
+            |f| (f == cbor_codec_framing()).then(|| DecodeLoop::new(CborCodec::new(), cbor_to_vec)),
+        )
+        .rank(51),
+        Entry::adapter(
+            "asynchronous-codec07-cbor-framed",
+            "asynchronous-codec 0.7 CborCodec (FramedRead)",
+            |f| {
+                (f == cbor_codec_framing())
+                    .then(|| FramedReadDriver::new(CborCodec::new(), cbor_to_vec))
+            },
+        )
+        .rank(51),
+        Entry::adapter(
+            "asynchronous-codec07-json-decode",
+            "asynchronous-codec 0.7 JsonCodec (decode loop)",
+            |f| {
+                json_codec_framings()
+                    .contains(&f)
+                    .then(|| DecodeLoop::new(JsonCodec::new(), json_to_vec))
+            },
+        )
+        .rank(51),
+        Entry::adapter(
+            "asynchronous-codec07-json-framed",
+            "asynchronous-codec 0.7 JsonCodec (FramedRead)",
+            |f| {
+                json_codec_framings()
+                    .contains(&f)
+                    .then(|| FramedReadDriver::new(JsonCodec::new(), json_to_vec))
+            },
+        )
+        .rank(51),
     ]
+}
+
+/// `CborCodec<Value, Value>`: decodes one CBOR data item at a time into a `serde_cbor::Value`.
+type CborCodec = asynchronous_codec::CborCodec<serde_cbor::Value, serde_cbor::Value>;
+
+/// `JsonCodec<Value, Value>`: decodes one whitespace-separated JSON value at a time, with
+/// serde_json's streaming deserializer.
+type JsonCodec = asynchronous_codec::JsonCodec<serde_json::Value, serde_json::Value>;
+
+/// What `CborCodec` decodes: a CBOR sequence (`cbor-seq`, a user framing, with its default
+/// maximum; the codec has none).
+pub fn cbor_codec_framing() -> Framing {
+    "cbor-seq".parse().expect("cbor-seq is registered")
+}
+
+/// The framings `JsonCodec` is run under: newline-delimited JSON (`ndjson`), what a reader
+/// of whitespace-separated values is made for, and RFC 7464's JSON text sequences
+/// (`json-seq`), which it does not read (a row of its own, pinned as a finding).
+pub fn json_codec_framings() -> [Framing; 2] {
+    [
+        "ndjson".parse().expect("ndjson is registered"),
+        "json-seq".parse().expect("json-seq is registered"),
+    ]
+}
+
+/// `CborCodec`'s item as a frame: the value written back as CBOR (the user framing's messages
+/// are items in the form serde_cbor writes, so a value decoded right is written back byte for
+/// byte).
+pub fn cbor_to_vec(v: serde_cbor::Value) -> Vec<u8> {
+    serde_cbor::to_vec(&v).unwrap_or_default()
+}
+
+/// `JsonCodec`'s item as a frame: the value written back as compact JSON.
+pub fn json_to_vec(v: serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(&v).unwrap_or_default()
 }
 
 /// What `LengthCodec` decodes: a `u64` big-endian length, no maximum.

@@ -85,8 +85,10 @@ use std::str::FromStr;
 use crate::error::Error;
 
 mod adversary;
+pub mod cbor_seq;
 mod format;
 mod json;
+pub mod json_seq;
 mod preset;
 mod spec;
 
@@ -173,6 +175,8 @@ macro_rules! formats {
 }
 
 formats! {
+    /// A framing a user defines by its encoder, registered by name ([`user::register`]).
+    User(user::UserFormat),
     /// A fixed-width length field, then that many payload bytes.
     LengthPrefix(length_prefix::LengthPrefix),
     /// A varint length, then that many payload bytes.

@@ -57,6 +57,7 @@ mod tests {
             "postgres",
             "http2:max=65536",
             "mqtt",
+            "cbor-seq:max=1024",
         ];
         let mut wires = std::collections::BTreeSet::new();
         for text in framings {
