@@ -187,6 +187,8 @@ impl FrameDecoder for ReferenceDecoder {
 /// The reference decoder's entry. (It declares its own profile: no [`declare`](crate::adapter::declare) around it.)
 pub fn entry() -> Entry {
     Entry::new(Kind::Reference, "reference", "framecheck reference", |f| {
-        Some(Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>)
+        // A user framing is known by its encoder alone: there is nothing to decode it with.
+        (!matches!(f.wire(), Wire::User(_)))
+            .then(|| Box::new(ReferenceDecoder::new(f)) as Box<dyn FrameDecoder>)
     })
 }

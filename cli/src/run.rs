@@ -101,6 +101,14 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
             .collect()
     } else {
         if let Some(f) = framings.iter().find(|f| !decoder.supports(**f)) {
+            if matches!(f.wire(), framecheck::framing::Wire::User(_)) {
+                anyhow::bail!(
+                    "{} cannot decode {f}: a user framing is known by its encoder alone, so \
+                     there is no reference decoder for it; test your decoder of it with --exec \
+                     (or in a cargo test, through Suite)",
+                    decoder.name()
+                );
+            }
             anyhow::bail!("{} cannot decode {f}", decoder.name());
         }
         framings
