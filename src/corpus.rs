@@ -283,7 +283,7 @@ pub fn replay(target: &str, data: &[u8]) -> Result<(), String> {
         "structured_reference" => {
             use arbitrary::{Arbitrary, Unstructured};
             if let Ok(fc) = crate::fuzz::FuzzCase::arbitrary(&mut Unstructured::new(data)) {
-                crate::fuzz::check_fuzz_case(&fc, ReferenceDecoder::new(fc.framing()));
+                crate::fuzz::check_fuzz_case(&fc, fc.reference_decoder());
             }
         }
         other => match ADAPTER_TARGETS.iter().find(|(t, _)| *t == other) {

@@ -1,5 +1,6 @@
-//! Structured fuzzing (`arbitrary`): every built-in framing, messages, reads and a mutation,
-//! against the reference decoder. Any crash is a harness bug.
+//! Structured fuzzing (`arbitrary`): every built-in framing, length-field layouts and the
+//! user-defined `cbor-seq`, messages, reads and a mutation, against the reference decoder (or,
+//! for `cbor-seq`, `fuzz::CborSeqDecoder`). Any crash is a harness bug.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -9,5 +10,5 @@ use libfuzzer_sys::fuzz_target;
 static ALLOC: framecheck::CountingAlloc = framecheck::CountingAlloc;
 
 fuzz_target!(|case: framecheck::fuzz::FuzzCase| {
-    framecheck::fuzz::check_fuzz_case(&case, framecheck::ReferenceDecoder::new(case.framing()));
+    framecheck::fuzz::check_fuzz_case(&case, case.reference_decoder());
 });

@@ -36,6 +36,11 @@ use crate::registry::{self, Entry};
 use crate::report::render_case;
 use crate::schedule::Schedule;
 
+mod structured;
+#[cfg(feature = "proptest1")]
+pub use structured::strategy;
+pub use structured::{check_fuzz_case, CborSeqDecoder, FuzzCase, FuzzLayout, Mutation};
+
 struct Input<'a> {
     data: &'a [u8],
     pos: usize,
@@ -268,246 +273,6 @@ fn check_or_panic<D: FrameDecoder>(case: &Case, mut decoder: D) {
     }
 }
 
-/// A fuzz case as structured data: framing parameters, messages, reads, and an optional
-/// change to the encoded stream. One description serves both engines: `arbitrary` (feature
-/// `arbitrary1`, for `fuzz_target!(|case: FuzzCase| …)`) and proptest (feature `proptest1`,
-/// [`strategy`], with shrinking). Every value is a valid case: [`FuzzCase::to_case`] clamps
-/// what does not fit.
-///
-/// ```
-/// use framecheck::fuzz::{FuzzCase, Mutation};
-///
-/// let fc = FuzzCase {
-///     framing: 0, // u8
-///     max: 255,
-///     messages: vec![b"abc".to_vec(), b"hi".to_vec()],
-///     reads: vec![2, 3],
-///     mutation: Some(Mutation::Truncate(6)),
-///     layout: None,
-/// };
-/// let case = fc.to_case();
-/// assert_eq!(case.stream.bytes(), [3, b'a', b'b', b'c', 2, b'h']);
-/// assert_eq!(case.schedule.cuts(), [2, 5]);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary1", derive(arbitrary::Arbitrary))]
-pub struct FuzzCase {
-    /// Which built-in framing ([`Framing::catalog`], modulo its length).
-    pub framing: u8,
-    /// The maximum frame length (clamped to what the field holds).
-    pub max: u16,
-    /// The messages (each cut to the maximum).
-    pub messages: Vec<Vec<u8>>,
-    /// The sizes of the reads (0 counts as 1; what is left is the last read).
-    pub reads: Vec<u16>,
-    /// A change to the encoded stream, to make it invalid.
-    pub mutation: Option<Mutation>,
-    /// A length-field layout to use instead of the built-in framing `framing` chooses.
-    pub layout: Option<FuzzLayout>,
-}
-
-/// A length-field layout as fuzz input: each field is taken modulo its range, so that every
-/// input is a layout (and one that describes no frame falls back to the preset it picks).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary1", derive(arbitrary::Arbitrary))]
-pub struct FuzzLayout {
-    /// Offset bytes, modulo 4.
-    pub offset: u8,
-    /// The field's width: 1, 2, 3, 4 or 8, chosen modulo 5.
-    pub width: u8,
-    /// Little endian.
-    pub little: bool,
-    /// The adjustment.
-    pub adjust: i8,
-    /// Where the emitted frame starts, modulo the header length + 4; `None` for the header.
-    pub strip: Option<u8>,
-    /// A one-byte trailer.
-    pub trailer: Option<u8>,
-    /// Take the adjustment with tokio-util's meaning (`adjust-base=strip`).
-    pub tokio_adjust: bool,
-    /// Which preset to fall back to (modulo their number) when the layout describes no frame.
-    pub preset: u8,
-}
-
-impl FuzzLayout {
-    /// The framing: the layout, or a preset if the layout describes no frame.
-    pub fn framing(&self) -> Framing {
-        use crate::framing::{AdjustBase, Layout, MAX_TRAILER};
-        let offset = self.offset % 4;
-        let width = [1, 2, 3, 4, 8][usize::from(self.width % 5)];
-        let head = u16::from(offset) + u16::from(width);
-        let mut trailer_bytes = [0; MAX_TRAILER];
-        trailer_bytes[0] = self.trailer.unwrap_or(0);
-        let layout = Layout {
-            offset,
-            width,
-            endian: if self.little {
-                crate::Endian::Little
-            } else {
-                crate::Endian::Big
-            },
-            adjust: self.adjust.into(),
-            base: if self.tokio_adjust {
-                AdjustBase::Strip
-            } else {
-                AdjustBase::Field
-            },
-            strip: self.strip.map(|s| u16::from(s) % (head + 4)),
-            trailer_len: u8::from(self.trailer.is_some()),
-            trailer_bytes,
-            ..Layout::default()
-        };
-        Framing::layout(layout).unwrap_or_else(|_| {
-            let presets = Framing::presets();
-            presets[usize::from(self.preset) % presets.len()]
-        })
-    }
-}
-
-/// A change to an encoded stream.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary1", derive(arbitrary::Arbitrary))]
-pub enum Mutation {
-    /// Keep only this many bytes (modulo the length + 1).
-    Truncate(u16),
-    /// Replace the header of a frame (modulo the frame count) with one carrying `value`
-    /// (masked to the field).
-    RewriteHeader {
-        /// Which frame.
-        frame: u8,
-        /// The new field value.
-        value: u64,
-    },
-    /// Insert a byte at an offset (modulo the length + 1).
-    InjectByte {
-        /// Where.
-        at: u16,
-        /// What.
-        byte: u8,
-    },
-}
-
-impl FuzzCase {
-    /// The framing the case uses.
-    pub fn framing(&self) -> Framing {
-        let base = match &self.layout {
-            Some(layout) => layout.framing(),
-            None => {
-                let all = Framing::catalog();
-                all[self.framing as usize % all.len()]
-            }
-        };
-        base.with_max_frame_len(u64::from(self.max))
-    }
-
-    /// The case: the messages encoded, the mutation applied, cut into the reads.
-    pub fn to_case(&self) -> Case {
-        let framing = self.framing();
-        let max = framing.max_frame_len() as usize;
-        let messages: Vec<Vec<u8>> = self
-            .messages
-            .iter()
-            .map(|m| framing.conform(m[..m.len().min(max)].to_vec()))
-            .collect();
-        let encoded = framing.encode(&messages).unwrap_or_default();
-        let mut bytes = encoded.bytes;
-        match &self.mutation {
-            None => {}
-            Some(Mutation::Truncate(k)) => bytes.truncate(*k as usize % (bytes.len() + 1)),
-            Some(Mutation::RewriteHeader { frame, value }) if !encoded.frames.is_empty() => {
-                let span = &encoded.frames[*frame as usize % encoded.frames.len()];
-                let old = crate::framing::HeaderParse::header_len_in(framing, &bytes[span.start..])
-                    .unwrap_or(0);
-                if let Some(h) = framing.header_for_field(value & framing.field_max()) {
-                    bytes.splice(span.start..span.start + old, h);
-                }
-            }
-            Some(Mutation::RewriteHeader { .. }) => {}
-            Some(Mutation::InjectByte { at, byte }) => {
-                let at = *at as usize % (bytes.len() + 1);
-                bytes.insert(at, *byte);
-            }
-        }
-        let len = bytes.len();
-        let sizes: Vec<usize> = self.reads.iter().map(|&r| usize::from(r).max(1)).collect();
-        let schedule = Schedule::from_sizes(&sizes, len);
-        Case::new(
-            Arc::new(Stream::raw(framing, "fuzz-case", bytes)),
-            "fuzz",
-            schedule,
-        )
-    }
-}
-
-/// Checks a structured fuzz case against `decoder`, panicking with the readable report if it
-/// fails: the body of a structured fuzz target or a proptest property.
-pub fn check_fuzz_case<D: FrameDecoder>(fc: &FuzzCase, decoder: D) {
-    check_or_panic(&fc.to_case(), decoder);
-}
-
-/// A proptest strategy for [`FuzzCase`]: short messages, small reads, and a mutation one time
-/// in three. Shrinks towards fewer, shorter messages and fewer reads.
-///
-/// ```
-/// use framecheck::fuzz::{check_fuzz_case, strategy};
-/// use framecheck::ReferenceDecoder;
-/// use proptest::test_runner::TestRunner;
-///
-/// let mut runner = TestRunner::default();
-/// runner
-///     .run(&strategy(), |fc| {
-///         check_fuzz_case(&fc, ReferenceDecoder::new(fc.framing()));
-///         Ok(())
-///     })
-///     .unwrap();
-/// ```
-#[cfg(feature = "proptest1")]
-pub fn strategy() -> impl proptest::strategy::Strategy<Value = FuzzCase> {
-    use proptest::prelude::*;
-    let layout = (
-        any::<(u8, u8, bool, i8)>(),
-        any::<(Option<u8>, Option<u8>, bool, u8)>(),
-    )
-        .prop_map(
-            |((offset, width, little, adjust), (strip, trailer, tokio_adjust, preset))| {
-                FuzzLayout {
-                    offset,
-                    width,
-                    little,
-                    adjust,
-                    strip,
-                    trailer,
-                    tokio_adjust,
-                    preset,
-                }
-            },
-        );
-    let mutation = prop_oneof![
-        any::<u16>().prop_map(Mutation::Truncate),
-        (any::<u8>(), any::<u64>())
-            .prop_map(|(frame, value)| Mutation::RewriteHeader { frame, value }),
-        (any::<u16>(), any::<u8>()).prop_map(|(at, byte)| Mutation::InjectByte { at, byte }),
-    ];
-    (
-        any::<u8>(),
-        0u16..2048,
-        proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..48), 0..6),
-        proptest::collection::vec(0u16..24, 0..10),
-        proptest::option::weighted(0.33, mutation),
-        proptest::option::weighted(0.25, layout),
-    )
-        .prop_map(
-            |(framing, max, messages, reads, mutation, layout)| FuzzCase {
-                framing,
-                max,
-                messages,
-                reads,
-                mutation,
-                layout,
-            },
-        )
-}
-
 /// Runs `inputs` random fuzz inputs (from `seed`) through [`check_bytes`] against decoders
 /// from `factory`: a fuzzing smoke test that runs on stable in a plain `cargo test`.
 pub fn smoke<D: FrameDecoder>(framing: Framing, inputs: usize, seed: u64, factory: impl Fn() -> D) {
@@ -661,7 +426,7 @@ mod tests {
             let data: Vec<u8> = (0..n).map(|_| rng.random()).collect();
             let mut u = Unstructured::new(&data);
             if let Ok(fc) = FuzzCase::arbitrary(&mut u) {
-                check_fuzz_case(&fc, ReferenceDecoder::new(fc.framing()));
+                check_fuzz_case(&fc, fc.reference_decoder());
             }
         }
     }
