@@ -27,7 +27,8 @@ PRESETS = {
     "mysql": dict(width=3, endian="little", adjust=1, strip=3, max=16777216),
     "http2": dict(width=3, adjust=6, strip=0, max=16390),
     "tls": dict(offset=3, width=2, strip=0, max=18432),
-    "amqp": dict(offset=3, width=4, strip=0, trailer="ce", max=131072),
+    # frame-max 131072 counts the whole frame: 7 header bytes and the frame end besides the body.
+    "amqp": dict(offset=3, width=4, strip=0, trailer="ce", max=131064),
     "kafka": dict(width=4, max=104857600),
     "dns": dict(width=2, max=65535),
 }
