@@ -347,3 +347,84 @@ pub(crate) fn explicit_json(exp: &Expectation, bytes: &[u8]) -> Map<String, Valu
     out.insert("error".into(), error);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use crate::vectors::load_str;
+
+    const FILE: &str = r#"{"format": "framecheck-vectors", "version": 1, "flags": {}, "vectors": [
+      {"id": "o1", "comment": "", "flags": [],
+       "framing": {"type": "opaque", "name": "opaque-json-test"},
+       "chunks": ["0a61", "620b00", "ff"], "result": "invalid",
+       "frames": [{"hex": "6162", "frame": [0, 3]}, {"hex": "", "frame": [3, 4]}],
+       "error": {"class": "malformed-header", "at": 5, "earliest": 4}}]}"#;
+
+    #[test]
+    fn an_opaque_vector_loads_into_an_explicit_stream_and_writes_back() {
+        let v = &load_str("o.json", FILE, &mut HashSet::new())
+            .unwrap()
+            .vectors[0];
+        let exp = v.expectation.as_ref().unwrap();
+        assert_eq!(
+            crate::explicit::to_text(exp),
+            "3:1+2,1:1+0;malformed-header@5~4"
+        );
+        // The chunk indexes follow from the byte offsets.
+        let e = v.outcome.error.unwrap();
+        assert_eq!(
+            (e.earliest_by, e.reported_by),
+            (super::Reported::Chunk(1), super::Reported::Chunk(2))
+        );
+        let text = serde_json::json!({
+            "format": "framecheck-vectors", "version": 1, "flags": {}, "vectors": [v.to_json()]
+        })
+        .to_string();
+        let back = &load_str("o.json", &text, &mut HashSet::new())
+            .unwrap()
+            .vectors[0];
+        assert_eq!(back, v);
+        // The stream is explicit, and its truncations too.
+        assert!(v.case().stream.is_explicit());
+        let cut = v.truncated_cases(Default::default());
+        assert!(cut.iter().all(|c| c.stream.is_explicit()));
+        let mut names: Vec<&str> = cut.iter().map(|c| c.stream.name()).collect();
+        names.dedup();
+        assert_eq!(names, ["o1 trunc@1", "o1 trunc@2", "o1 trunc@3", "o1 trunc@4", "o1 trunc@5"]);
+    }
+
+    #[test]
+    fn an_opaque_vector_cannot_be_acceptable_or_resume() {
+        for (from, to, needle) in [
+            (
+                r#""result": "invalid""#,
+                r#""result": "acceptable""#,
+                "vector o1: result: \"acceptable\" is for a framing",
+            ),
+            (
+                r#""earliest": 4}"#,
+                r#""earliest": 4}, "resumed": null"#,
+                "vector o1: resumed: is not for a vector of an opaque framing",
+            ),
+            (
+                r#""at": 5"#,
+                r#""at": 5, "reported_by": 1"#,
+                "vector o1: error.reported_by: is chunk 1; by the byte offsets and the chunks, \
+                 it is chunk 2",
+            ),
+            (
+                r#""error": {"class": "malformed-header", "at": 5, "earliest": 4}"#,
+                r#""error": null"#,
+                "vector o1: frames: end at byte 4, but the stream is 6 bytes",
+            ),
+        ] {
+            let text = FILE.replace(from, to);
+            assert_ne!(text, FILE, "{from}");
+            let e = load_str("o.json", &text, &mut HashSet::new())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(needle), "{needle}: {e}");
+        }
+    }
+}
