@@ -26,7 +26,9 @@ fn reproduce(stdout: &str) -> std::process::Output {
         .find_map(|l| l.trim().strip_prefix("Reproduce with: "))
         .unwrap_or_else(|| panic!("no Reproduce line in:\n{stdout}"));
     let bin = assert_cmd::cargo::cargo_bin("framecheck");
-    let rest = line.strip_prefix("framecheck ").expect("a framecheck command");
+    let rest = line
+        .strip_prefix("framecheck ")
+        .expect("a framecheck command");
     std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("'{}' {rest}", bin.display()))
@@ -60,7 +62,9 @@ fn a_decoder_that_emits_one_frame_per_read_is_caught_and_reproduced() {
     let out = run_tlv(&format!("{DECODER} --bug=one-frame-per-read"), TLV, &[])
         .code(1)
         .stdout(predicate::str::contains("FAIL stuck-frame"))
-        .stdout(predicate::str::contains(" --vectors 'examples/tlv/tlv.json' 'tlv:max="))
+        .stdout(predicate::str::contains(
+            " --vectors 'examples/tlv/tlv.json' 'tlv:max=",
+        ))
         .get_output()
         .stdout
         .clone();

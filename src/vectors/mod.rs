@@ -62,10 +62,10 @@ pub mod worked;
 
 pub use generate::{flag_notes, generate, generated_framings};
 pub use json::load_str;
-pub use opaque::{is_opaque, opaque};
 pub use model::{
     Expected, ExpectedError, FlagNote, Outcome, Profile, Reported, Vector, VectorFile,
 };
+pub use opaque::{is_opaque, opaque};
 pub use run::{run, run_with, VectorReport};
 pub use spec::spec_outcome;
 

@@ -107,10 +107,8 @@ impl Vector {
                 None => Stream::raw(framing, name, bytes),
             };
             let stream = Arc::new(stream.with_kind(StreamKind::Truncation(Truncation::At(k))));
-            let as_given = Schedule::from_cuts(
-                given.cuts().iter().copied().filter(|&c| c < k).collect(),
-                k,
-            );
+            let as_given =
+                Schedule::from_cuts(given.cuts().iter().copied().filter(|&c| c < k).collect(), k);
             let mut seen = Vec::new();
             for (name, schedule) in [
                 ("as-given", as_given),

@@ -191,7 +191,10 @@ pub(crate) fn load_explicit(
     let outcome = explicit_outcome(&exp, chunks);
     if let (Some(e), Some(Value::Object(eo))) = (&outcome.error, o.get("error")) {
         let ectx = ctx.within("error.");
-        for (field, due) in [("reported_by", e.reported_by), ("earliest_by", e.earliest_by)] {
+        for (field, due) in [
+            ("reported_by", e.reported_by),
+            ("earliest_by", e.earliest_by),
+        ] {
             if eo.contains_key(field) {
                 let by = ectx.call(eo, field, chunks.len(), true)?;
                 if by != due {
@@ -391,7 +394,16 @@ mod tests {
         assert!(cut.iter().all(|c| c.stream.is_explicit()));
         let mut names: Vec<&str> = cut.iter().map(|c| c.stream.name()).collect();
         names.dedup();
-        assert_eq!(names, ["o1 trunc@1", "o1 trunc@2", "o1 trunc@3", "o1 trunc@4", "o1 trunc@5"]);
+        assert_eq!(
+            names,
+            [
+                "o1 trunc@1",
+                "o1 trunc@2",
+                "o1 trunc@3",
+                "o1 trunc@4",
+                "o1 trunc@5"
+            ]
+        );
     }
 
     #[test]
