@@ -1,5 +1,8 @@
 //! `framecheck replay`: one case, from the token printed after `Reproduce with:`, against a
 //! bundled decoder or a program (`--exec`), with the bytes of every read shown.
+//!
+//! A case of a vectors file's opaque framing (`framecheck run --vectors FILE`) names a framing
+//! only that file describes: `--vectors FILE` loads it first, so the token's framing is known.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,13 +30,29 @@ pub(crate) struct ReplayArgs {
     /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
     #[arg(long, default_value_t = exec::DEFAULT_MEMORY_SLACK >> 20)]
     memory_slack_mb: u64,
-    /// The case token: `framing/stream-hex/cuts`.
+    /// Load this vectors file first: a case of one of its opaque framings names a framing only
+    /// the file describes (the `Reproduce with:` line of `run --vectors` passes it).
+    #[arg(long, value_name = "FILE")]
+    vectors: Option<std::path::PathBuf>,
+    /// The case token: `framing/stream-hex/cuts` (and `/expectation` for a stream that carries
+    /// its own).
     token: String,
 }
 
 /// Replays the case, exiting 1 if it fails.
 pub(crate) fn run(args: ReplayArgs) -> anyhow::Result<bool> {
-    let case = Case::from_token(&args.token)?;
+    if let Some(path) = &args.vectors {
+        crate::run::load_vectors_file(path)?;
+    }
+    let case = Case::from_token(&args.token).map_err(|e| {
+        let hint = match (&args.vectors, e.to_string().contains("unknown wire format")) {
+            (None, true) => {
+                " (a case of a vectors file's opaque framing replays with --vectors FILE)"
+            }
+            _ => "",
+        };
+        anyhow::anyhow!("{e}{hint}")
+    })?;
     let framing = case.stream.framing();
     let timeout = Duration::from_millis(args.timeout_ms);
     let mut program: Option<Arc<ExecProgram>> = None;

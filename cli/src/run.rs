@@ -1,5 +1,10 @@
 //! `framecheck run`: the default suite against a bundled decoder, in process or isolated in a
 //! child process (`--isolate`), or against a program speaking the exec protocol (`--exec`).
+//!
+//! With `--vectors FILE`, it runs the vectors of a file the user wrote instead of the default
+//! suite: each vector as given, under the schedule catalog, and cut after every byte. The file
+//! names its framing, which may be one the harness cannot parse (an opaque framing, whose
+//! vectors give each frame's range), so `--framing` only picks among the file's framings.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,17 +15,28 @@ use framecheck::{suite, FailureKind, Framing, Report, Suite};
 use crate::bundled::Bundled;
 use crate::progress::with_progress;
 
+mod vectors;
+pub(crate) use vectors::load as load_vectors_file;
+use vectors::run_vectors;
+
 #[derive(clap::Args)]
 pub(crate) struct RunArgs {
     /// Framings to test, comma-separated (`u8`, `u16be`, `u32be:max=1024:incl`, `postgres`,
     /// `field:offset=1:width=4`, ...), `all` (the built-in framings) or `presets` (every
     /// protocol preset); bundled decoders only for several: with --exec, name the one framing
     /// the program decodes.
-    #[arg(long, default_value = "all")]
-    framing: String,
-    /// Maximum frame length, overriding the framing's (inclusive).
+    /// (Default: `all`; with --vectors, the framing of the file's vectors.)
     #[arg(long)]
+    framing: Option<String>,
+    /// Maximum frame length, overriding the framing's (inclusive).
+    #[arg(long, conflicts_with = "vectors")]
     max_frame: Option<u64>,
+    /// Run the vectors of this file (the golden-vector format, `vectors/README.md`) instead
+    /// of the default suite: each as given, under the schedule catalog, and cut after every
+    /// byte. Its framing may be an opaque one (`{"type": "opaque", "name": "tlv"}`), which only
+    /// the file describes.
+    #[arg(long, value_name = "FILE")]
+    vectors: Option<std::path::PathBuf>,
     /// A bundled decoder: `reference` or `zoo:NAME` (see `framecheck selftest`).
     #[arg(long, default_value = "reference", conflicts_with = "exec")]
     decoder: String,
@@ -72,8 +88,12 @@ pub(crate) struct RunArgs {
 }
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
+    if let Some(path) = &args.vectors {
+        return run_vectors(&args, path);
+    }
     let timeout = Duration::from_millis(args.timeout_ms);
-    let framings = framings(&args.framing, args.max_frame)?;
+    let framing_arg = args.framing.as_deref().unwrap_or("all");
+    let framings = framings(framing_arg, args.max_frame)?;
     let mut reports = Vec::new();
     // The programs to run through the exec protocol, one per framing: the user's, or this
     // binary serving a bundled decoder (--isolate).
@@ -82,8 +102,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
         let [framing] = framings[..] else {
             anyhow::bail!(
                 "--exec needs the one framing the program decodes, as in --framing u32be \
-                 (got {:?})",
-                args.framing
+                 (got {framing_arg:?})"
             );
         };
         programs.push((framing, cmd.clone()));
@@ -94,7 +113,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
     }
     let framings: Vec<Framing> = if args.exec.is_some() {
         Vec::new()
-    } else if args.framing == "all" {
+    } else if framing_arg == "all" {
         framings
             .into_iter()
             .filter(|f| decoder.supports(*f))

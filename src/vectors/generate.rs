@@ -301,6 +301,7 @@ fn generated_vector(
         outcome,
         depends_on: otherwise.as_ref().map(|_| "empty-frames".to_string()),
         otherwise,
+        expectation: None,
     }
 }
 

@@ -33,6 +33,8 @@
 //! | [`spec`] | the cross-check against the specification, [`spec_outcome`] |
 //! | [`generate`](mod@generate) | `vectors/generated/*.json` from the message sets and adversarial streams |
 //! | [`worked`] | `vectors/worked-examples.json` from Netty's and tokio-util's worked examples |
+//! | [`opaque`] | framings a file names and the harness cannot parse: their vectors give each frame's range |
+//! | [`truncate`] | each vector's stream cut after every byte ([`Vector::truncated_cases`]) |
 //! | [`run`](mod@run) | [`run()`], [`run_with`]: vectors against a decoder, [`VectorReport`] |
 //! | this module | the bundled files, [`bundled`], and [`cases_for`], which the suite reads |
 //!
@@ -52,8 +54,10 @@ use crate::framing::Framing;
 pub mod generate;
 pub mod json;
 pub mod model;
+pub mod opaque;
 pub mod run;
 pub mod spec;
+pub mod truncate;
 pub mod worked;
 
 pub use generate::{flag_notes, generate, generated_framings};
@@ -61,6 +65,7 @@ pub use json::load_str;
 pub use model::{
     Expected, ExpectedError, FlagNote, Outcome, Profile, Reported, Vector, VectorFile,
 };
+pub use opaque::{is_opaque, opaque};
 pub use run::{run, run_with, VectorReport};
 pub use spec::spec_outcome;
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::case::{Case, Stream, StreamKind};
-use crate::framing::{ErrorClass, Framing};
+use crate::framing::{ErrorClass, Expectation, Framing};
 use crate::schedule::{catalog, Schedule};
 
 /// Whether a vector's stream is valid.
@@ -141,6 +141,10 @@ pub struct Vector {
     pub depends_on: Option<String>,
     /// For `acceptable`: the outcome when the capability is not declared.
     pub otherwise: Option<Outcome>,
+    /// For a vector of an opaque framing ([`super::opaque`]), the expectation its file states
+    /// (each frame's range, where the error is due), checked against the stream when it was
+    /// loaded; `None` for a framing whose specification reads the stream.
+    pub expectation: Option<Expectation>,
 }
 
 impl Vector {
@@ -151,9 +155,24 @@ impl Vector {
 
     /// The same, read under `framing` (one with the same wire format and another maximum).
     pub fn case_under(&self, framing: Framing) -> Case {
-        let stream = Stream::raw(framing, format!("vector:{}", self.id), self.chunks.concat())
-            .with_kind(StreamKind::Vector);
+        let stream = self.stream(framing, format!("vector:{}", self.id));
         Case::new(Arc::new(stream), "as-given", given_schedule(&self.chunks))
+    }
+
+    /// The vector's stream under `framing`: read by its specification, or, for an opaque
+    /// framing, with the expectation the file states.
+    ///
+    /// # Panics
+    /// If [`expectation`](Vector::expectation) does not describe the stream (the loader
+    /// checked it; only a vector built by hand with a wrong one can).
+    pub(crate) fn stream(&self, framing: Framing, name: String) -> Stream {
+        let bytes = self.chunks.concat();
+        let stream = match &self.expectation {
+            Some(exp) => Stream::explicit(framing, name, bytes, exp.clone())
+                .unwrap_or_else(|e| panic!("vector {}: {e}", self.id)),
+            None => Stream::raw(framing, name, bytes),
+        };
+        stream.with_kind(StreamKind::Vector)
     }
 
     /// The framing and outcome that apply to a decoder with `profile`.
@@ -170,9 +189,7 @@ impl Vector {
     /// `id / schedule`), for a decoder with `profile`.
     pub fn cases(&self, profile: Profile) -> Vec<Case> {
         let (framing, _) = self.resolve(profile);
-        let bytes: Vec<u8> = self.chunks.concat();
-        let stream =
-            Arc::new(Stream::raw(framing, self.id.clone(), bytes).with_kind(StreamKind::Vector));
+        let stream = Arc::new(self.stream(framing, self.id.clone()));
         let given = given_schedule(&self.chunks);
         let mut cases = vec![Case::new(stream.clone(), "as-given", given.clone())];
         for (name, schedule) in catalog(&stream.layout()) {

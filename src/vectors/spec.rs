@@ -36,6 +36,14 @@ pub fn spec_outcome(framing: Framing, chunks: &[Vec<u8>]) -> Outcome {
     first
 }
 
+/// The outcome of a stream cut into `chunks` whose expectation is given (an opaque framing's
+/// vector): each frame due by the chunk holding its last byte, the error by the chunk holding
+/// the byte it is due at.
+pub(crate) fn explicit_outcome(exp: &Expectation, chunks: &[Vec<u8>]) -> Outcome {
+    let bytes = chunks.concat();
+    outcome_of(exp, &bytes, &given_schedule(chunks), None)
+}
+
 /// The outcome of one segment (its `resumed` left empty). `after` is the call that reported
 /// the recoverable error before it, if any: the call that returned `Err` emitted nothing after it, so what its bytes
 /// completed is due from the next call on.

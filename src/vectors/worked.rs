@@ -136,6 +136,7 @@ fn vectors_of(library: &str, flag: &str, example: &WorkedExample) -> Vec<Vector>
             outcome,
             depends_on: None,
             otherwise: None,
+            expectation: None,
         });
     }
     out

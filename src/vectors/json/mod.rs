@@ -24,6 +24,7 @@ use super::spec::{check_against_spec, spec_outcome};
 use super::{FORMAT, VERSION};
 
 pub(crate) mod ctx;
+pub(crate) mod explicit;
 pub(crate) mod framing;
 
 use ctx::Ctx;
@@ -151,7 +152,12 @@ fn load_vector(
         }
         vflags.push(f.to_string());
     }
-    let framing = load_framing(&ctx.within("framing."), ctx.get(o, "framing")?)?;
+    let framing_value = ctx.get(o, "framing")?;
+    let opaque = framing_value.get("type").and_then(Value::as_str) == Some(explicit::OPAQUE);
+    let framing = match opaque {
+        true => explicit::load_opaque_framing(&ctx.within("framing."), framing_value)?,
+        false => load_framing(&ctx.within("framing."), framing_value)?,
+    };
     let mut chunks = Vec::new();
     for (i, c) in ctx
         .array(ctx.get(o, "chunks")?, "chunks")?
@@ -180,7 +186,27 @@ fn load_vector(
             ))
         }
     };
-    let outcome = load_outcome(&ctx, o, chunks.len())?;
+    let (outcome, expectation) = match opaque {
+        true => {
+            if result == Expected::Acceptable {
+                return Err(ctx.err(
+                    "result",
+                    "\"acceptable\" is for a framing whose rules the harness knows; a vector \
+                     of an opaque framing is \"valid\" or \"invalid\""
+                        .into(),
+                ));
+            }
+            if let Some(field) = ["resumed", "depends_on", "otherwise"]
+                .into_iter()
+                .find(|f| o.contains_key(*f))
+            {
+                return Err(ctx.err(field, "is not for a vector of an opaque framing".into()));
+            }
+            let (outcome, exp) = explicit::load_explicit(&ctx, o, &chunks)?;
+            (outcome, Some(exp))
+        }
+        false => (load_outcome(&ctx, o, chunks.len())?, None),
+    };
     match (result, &outcome.error) {
         (Expected::Valid, Some(_)) => {
             return Err(ctx.err("error", "must be null for a valid vector".into()))
@@ -214,6 +240,22 @@ fn load_vector(
         (None, None)
     };
 
+    if expectation.is_some() {
+        // Its file is its specification: `load_explicit` checked it against the stream.
+        return Ok(Vector {
+            id,
+            file: file.to_string(),
+            comment,
+            flags: vflags,
+            framing,
+            chunks,
+            result,
+            outcome,
+            depends_on: None,
+            otherwise: None,
+            expectation,
+        });
+    }
     // The vector must agree with the specification.
     check_against_spec(framing, &chunks, &outcome).map_err(|d| ctx.err(&d.field, d.what))?;
     match &otherwise {
@@ -246,6 +288,7 @@ fn load_vector(
         outcome,
         depends_on,
         otherwise,
+        expectation: None,
     })
 }
 
@@ -261,6 +304,14 @@ impl Vector {
             "result": self.result.name(),
         });
         let fields = v.as_object_mut().expect("an object");
+        if let Some(exp) = &self.expectation {
+            fields.insert(
+                "framing".into(),
+                explicit::opaque_framing_json(self.framing),
+            );
+            fields.extend(explicit::explicit_json(exp, &self.chunks.concat()));
+            return v;
+        }
         fields.extend(outcome_json(&self.outcome));
         if let (Some(dep), Some(other)) = (&self.depends_on, &self.otherwise) {
             fields.insert("depends_on".into(), json!(dep));
