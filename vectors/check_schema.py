@@ -1,4 +1,5 @@
-"""Validates every vector file against vectors/schema.json (needs the jsonschema package)."""
+"""Validates every vector file (vectors/ and examples/*/) against vectors/schema.json (needs the
+jsonschema package)."""
 import glob
 import json
 import os
@@ -10,6 +11,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 schema = json.load(open(os.path.join(here, "schema.json")))
 validator = jsonschema.Draft202012Validator(schema)
 files = sorted(glob.glob(os.path.join(here, "*.json")) + glob.glob(os.path.join(here, "generated", "*.json")))
+# Vector files that examples ship for users to copy (examples/tlv/tlv.json).
+files += sorted(glob.glob(os.path.join(here, "..", "examples", "*", "*.json")))
 bad = 0
 count = 0
 for path in files:
