@@ -569,6 +569,8 @@ impl Case {
             Some(text) => {
                 let exp = crate::explicit::from_text(text, bytes.len())
                     .map_err(|e| Error::new(format!("replay token: {e}")))?;
+                crate::explicit::agrees_with_spec(framing, &bytes, &exp)
+                    .map_err(|e| Error::new(format!("replay token: {e}")))?;
                 Stream::explicit(framing, "replay", bytes, exp)
                     .map_err(|e| Error::new(format!("replay token: {e}")))?
             }

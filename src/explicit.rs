@@ -197,6 +197,22 @@ fn frame_text(f: &ExpectedFrame) -> String {
     }
 }
 
+/// For a built-in framing, whose streams its specification reads: `Err` unless `exp` says
+/// what the specification says of `bytes` (a user framing's expectation is its own).
+pub fn agrees_with_spec(framing: Framing, bytes: &[u8], exp: &Expectation) -> Result<(), String> {
+    if crate::framing::user::of(&framing).is_some() {
+        return Ok(());
+    }
+    let (spec, given) = (to_text(&framing.expect(bytes)), to_text(exp));
+    if spec == given {
+        return Ok(());
+    }
+    Err(format!(
+        "the expectation says {given:?}, but {framing}'s specification reads the stream as \
+         {spec:?}; a built-in framing needs no expectation"
+    ))
+}
+
 /// The text form of `exp` (module docs). `why` is not written.
 pub fn to_text(exp: &Expectation) -> String {
     let mut parts: Vec<String> = Vec::new();

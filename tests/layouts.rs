@@ -44,9 +44,13 @@ impl Netty {
         let Wire::Layout(l) = framing.wire() else {
             panic!("{framing} is not a layout");
         };
+        // tokio-util's adjustment counts from the end of the stripped bytes: convert it here,
+        // independently of the harness's own conversion.
+        let head = i128::from(l.offset) + i128::from(l.width);
+        let strip = l.strip.map_or(head, i128::from);
         let adjust = match l.base {
             AdjustBase::Field => i128::from(l.adjust),
-            AdjustBase::Strip => l.body_adjust(),
+            AdjustBase::Strip => i128::from(l.adjust) - (head - strip),
         };
         Netty {
             offset: l.offset.into(),

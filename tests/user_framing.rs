@@ -381,3 +381,39 @@ fn an_explicit_stream_round_trips_through_its_token() {
     assert_eq!(again.stream.messages(), case.stream.messages());
     assert_eq!(again.stream.tail(), b"[");
 }
+
+/// The built-in formats implement `UserFraming` too: every built-in framing and preset whose
+/// decoder emits the message encodes through the trait into ranges its own check accepts, and
+/// a layout that keeps its header (`postgres`) is refused with the reason.
+#[test]
+fn built_in_framings_are_user_framings_where_they_emit_the_message() {
+    let messages: Vec<Vec<u8>> = vec![b"abc".to_vec(), b"hi".to_vec(), Vec::new()];
+    let mut checked = 0;
+    for framing in Framing::catalog().into_iter().chain(Framing::presets()) {
+        let conformed: Vec<Vec<u8>> = messages
+            .iter()
+            .map(|m| Framing::conform(&framing, m.clone()))
+            .collect();
+        match UserFraming::encode(&framing, &conformed) {
+            Ok(enc) => {
+                enc.check(&framing.to_string(), &conformed)
+                    .unwrap_or_else(|e| panic!("{framing}: {e}"));
+                checked += 1;
+            }
+            Err(e) => {
+                let strip =
+                    framing.format().emit_start(framing.header_len(0)) != framing.header_len(0);
+                assert!(
+                    strip && e.contains("emits part of its header"),
+                    "{framing}: {e}"
+                );
+            }
+        }
+    }
+    assert!(
+        checked >= 13,
+        "only {checked} built-in framings went through the trait"
+    );
+    let postgres: Framing = "postgres".parse().unwrap();
+    assert!(UserFraming::encode(&postgres, &[b"x".to_vec()]).is_err());
+}

@@ -68,6 +68,18 @@ pub(crate) fn run(args: ReplayArgs) -> anyhow::Result<bool> {
         }
         None => {
             let decoder = Bundled::parse(&args.decoder)?;
+            if !decoder.supports(framing) {
+                anyhow::bail!(
+                    "{} cannot decode {framing}{}",
+                    decoder.name(),
+                    if matches!(framing.wire(), framecheck::framing::Wire::User(_)) {
+                        ": a user framing is known by its encoder alone; replay it with \
+                         --exec, or in a cargo test with framecheck::replay"
+                    } else {
+                        ""
+                    }
+                );
+            }
             Arc::new(move || decoder.build(framing))
         }
     };

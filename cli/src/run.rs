@@ -205,6 +205,8 @@ fn framings(spec: &str, max: Option<u64>) -> anyhow::Result<Vec<Framing>> {
                 .format()
                 .max_to_body(m)
                 .map_err(|e| anyhow::anyhow!("--max-frame {m} under {f}: {e}"))?;
+            f.check_max(body)
+                .map_err(|e| anyhow::anyhow!("--max-frame {m} under {f}: {e}"))?;
             Ok(f.with_max_frame_len(body))
         })
         .collect()

@@ -96,6 +96,12 @@ pub trait Format: fmt::Debug + Send + Sync {
         body
     }
 
+    /// The shortest payload a frame can have (0 by default; a layout whose adjustment or
+    /// `strip` sets a shortest body answers that). A maximum below it leaves no valid frame.
+    fn min_payload(&self) -> u64 {
+        0
+    }
+
     /// The largest payload the format can describe.
     fn largest_payload(&self) -> u64;
 

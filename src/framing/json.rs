@@ -137,6 +137,10 @@ impl Framing {
             )
         })?;
         let wire = read(o)?;
+        // The same checks as the framing string's: a layout that describes no frame.
+        wire.format()
+            .finish(&format!("{{type: {ty}}}"))
+            .map_err(|e| FieldError::new("type", e.to_string()))?;
         let shared: &[&str] = if wire.format().fixed_size().is_none() {
             &["type", "max_frame_len", "preset"]
         } else {
@@ -182,6 +186,9 @@ impl Framing {
                 ),
             ));
         }
+        framing
+            .check_max(max)
+            .map_err(|e| FieldError::new("max_frame_len", e))?;
         Ok(framing.with_max_frame_len(max))
     }
 }

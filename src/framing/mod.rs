@@ -273,14 +273,17 @@ impl Framing {
         self.wire.format()
     }
 
-    /// Sets the maximum payload length, inclusive. Clamped to what the field can describe. A
-    /// fixed size is its own maximum, which this does not change.
+    /// Sets the maximum payload length, inclusive. Clamped to what the field can describe, and
+    /// to at least the shortest payload the format has ([`check_max`](Framing::check_max) says
+    /// whether `max` needs that). A fixed size is its own maximum, which this does not change.
     #[must_use]
     pub fn with_max_frame_len(mut self, max: u64) -> Framing {
         if self.format().fixed_size().is_some() {
             return self;
         }
-        self.max_frame_len = max.min(self.largest_payload());
+        self.max_frame_len = max
+            .min(self.largest_payload())
+            .max(self.format().min_payload());
         self
     }
 
@@ -292,6 +295,21 @@ impl Framing {
             self.empty_frames = allowed;
         }
         self
+    }
+
+    /// Checks that a maximum of `max` body bytes leaves room for a valid frame: at least the
+    /// format's shortest payload ([`Format::min_payload`]). `Err` says why, for the caller to
+    /// put after the option that set the maximum.
+    pub fn check_max(&self, max: u64) -> Result<(), String> {
+        let shortest = self.format().min_payload();
+        if max < shortest {
+            return Err(format!(
+                "a maximum body of {max} bytes is shorter than the shortest body {} can have \
+                 ({shortest} bytes, set by its adjustment or strip): no frame would be valid",
+                self.name()
+            ));
+        }
+        Ok(())
     }
 
     /// Whether zero-length frames are valid.
@@ -534,6 +552,9 @@ impl Framing {
                 framing.format().max_from_body(framing.largest_payload())
             )));
         }
+        framing
+            .check_max(v)
+            .map_err(|e| Error::new(format!("framing {s:?}: max={given}: {e}")))?;
         Ok(framing.with_max_frame_len(v))
     }
 }

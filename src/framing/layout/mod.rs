@@ -114,6 +114,11 @@ pub enum MaxOf {
 /// The most trailer bytes a layout takes.
 pub const MAX_TRAILER: usize = 8;
 
+/// The longest shortest body a layout may have: 4096 bytes. A positive adjustment or a `strip`
+/// past the header makes every body at least that long, and the suite's streams of 65,537
+/// frames would then hold gigabytes.
+pub const MAX_MIN_BODY: u64 = 4096;
+
 /// A length-field layout: `offset` arbitrary bytes, a `width`-byte field, a body of
 /// `field + adjust` bytes, then fixed `trailer` bytes; the emitted frame starts at `strip`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -274,6 +279,10 @@ impl Format for Layout {
 
     fn max_from_body(&self, body: u64) -> u64 {
         self.shown_max(body)
+    }
+
+    fn min_payload(&self) -> u64 {
+        self.min_body()
     }
 
     fn largest_payload(&self) -> u64 {

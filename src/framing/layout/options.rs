@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::framing::format::{Format, Registered};
 use crate::framing::json::{choice_field, FieldError};
 use crate::framing::length_prefix::Endian;
-use super::{AdjustBase, Layout, MaxOf, MAX_TRAILER};
+use super::{AdjustBase, Layout, MaxOf, MAX_MIN_BODY, MAX_TRAILER};
 use crate::error::{decode_hex, hex, Error};
 
 impl Registered for Layout {
@@ -220,6 +220,23 @@ impl Layout {
                     self.adjust,
                     self.width,
                     self.field_top()
+                ),
+            ));
+        }
+        if self.min_body() > MAX_MIN_BODY {
+            let (option, value) = if self.body_adjust() >= i128::from(self.min_body()) {
+                ("adjust", self.adjust.to_string())
+            } else {
+                ("strip", self.strip_at().to_string())
+            };
+            return Err(Layout::bad_option(
+                spec,
+                option,
+                format!(
+                    "{value} makes every body at least {} bytes; framecheck takes layouts whose \
+                     shortest body is at most {MAX_MIN_BODY} bytes (MAX_MIN_BODY: the suite \
+                     sends 65,537 frames in one stream)",
+                    self.min_body()
                 ),
             ));
         }

@@ -114,6 +114,8 @@ use super::spec::{At, ErrorClass, ExpectedFrame, HeaderParse};
 use super::{Expectation, Format, Framing, Registered, Wire};
 use crate::error::Error;
 
+mod builtin;
+
 /// A framing the harness does not know, described by its encoder: see the module docs for the
 /// contract and a complete example. One method is required, [`encode`](UserFraming::encode).
 pub trait UserFraming: Send + Sync + 'static {
@@ -649,42 +651,5 @@ impl Format for UserFormat {
             },
             resumed: Vec::new(),
         }
-    }
-}
-
-/// Every framing is a user framing: [`Framing::encode`], with each message's range read back
-/// by the specification ([`Framing::expect`]); a registered user framing's own encoder.
-impl UserFraming for Framing {
-    fn encode(&self, messages: &[Vec<u8>]) -> Result<UserEncoded, String> {
-        if let Some(u) = of(self) {
-            return u.framing().encode(messages);
-        }
-        let enc = Framing::encode(self, messages).map_err(|e| e.to_string())?;
-        let spec = self.expect(&enc.bytes);
-        let frames = enc
-            .frames
-            .iter()
-            .zip(&spec.frames)
-            .map(|(r, f)| UserFrame {
-                frame: r.clone(),
-                message: f.payload.clone(),
-            })
-            .collect();
-        Ok(UserEncoded {
-            bytes: enc.bytes,
-            frames,
-        })
-    }
-
-    fn name(&self) -> String {
-        self.to_string()
-    }
-
-    fn conform(&self, message: Vec<u8>) -> Vec<u8> {
-        Framing::conform(self, message)
-    }
-
-    fn max_message_len(&self) -> Option<u64> {
-        Some(self.max_frame_len())
     }
 }
