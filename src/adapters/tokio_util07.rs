@@ -222,7 +222,11 @@ fn shape(framing: Framing) -> Option<Shape> {
                 strip: l.strip_at(),
                 trailer,
             };
-            let sound = s.trailer.is_empty() || (s.body_adjust >= 0 && s.strip <= s.head());
+            // The adapter checks a trailer once tokio-util hands it the whole frame: a trailer of
+            // more than one byte would be checked later than its first wrong byte is due, and
+            // that lateness would be the adapter's, not tokio-util's.
+            let sound = s.trailer.is_empty()
+                || (s.trailer.len() == 1 && s.body_adjust >= 0 && s.strip <= s.head());
             (sound && framing.empty_frames()).then_some(s)
         }
         _ => None,

@@ -187,19 +187,20 @@ impl Format for Varint {
         let Some((key, value)) = opt.split_once('=') else {
             return Ok(set_flag(opt, "overlong", &mut self.overlong));
         };
-        let number = |hi: u8| {
-            value.parse::<u8>().ok().filter(|&n| n <= hi).ok_or_else(|| {
-                let why = format!("{value:?} is not a whole number from 0 to {hi}");
-                Varint::bad_option(spec, key, &why)
-            })
+        let number = |lo: u8, hi: u8| {
+            value
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (lo..=hi).contains(n))
+                .ok_or_else(|| {
+                    let why = format!("{value:?} is not a whole number from {lo} to {hi}");
+                    Varint::bad_option(spec, key, &why)
+                })
         };
         match key {
-            "offset" => self.offset = number(u8::MAX)?,
-            "bytes" => match number(VARINT_MAX_LEN as u8)? {
-                0 => return Err(Varint::bad_option(spec, key, "a varint takes at least 1 byte")),
-                n => self.bytes = n,
-            },
-            "strip" => self.strip = Some(number(u8::MAX)?),
+            "offset" => self.offset = number(0, u8::MAX)?,
+            "bytes" => self.bytes = number(1, VARINT_MAX_LEN as u8)?,
+            "strip" => self.strip = Some(number(0, u8::MAX)?),
             _ => return Ok(false),
         }
         Ok(true)
