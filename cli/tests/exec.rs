@@ -394,3 +394,25 @@ fn an_interrupted_run_leaves_no_process() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert_no_process(&marker);
 }
+
+/// A program that answers every request with each frame 100,001 times is stopped at the
+/// first answer that holds more frames than the bytes sent so far can, as a protocol error,
+/// and the run completes (it once ran for more than 300 s without a report).
+#[test]
+fn an_answer_flood_is_a_protocol_error_bounded_by_the_bytes_sent() {
+    run_buggy("flood", &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL protocol-error"))
+        .stdout(predicate::str::contains(
+            "more frames than the stream can hold",
+        ));
+}
+
+/// A program that keeps answering frames (within what the stream can hold) and never says
+/// DONE is stopped at the request's timeout, which covers the whole answer, not each line.
+#[test]
+fn an_answer_that_never_ends_is_a_hang_at_the_timeout() {
+    run_buggy("chatter", &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL hang"));
+}

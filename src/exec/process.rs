@@ -245,11 +245,14 @@ impl Proc {
         timeout: Duration,
         budget: u64,
     ) -> Result<Result<(), Rejection>, Fault> {
-        self.response_by(what, frames, Instant::now() + timeout, timeout, budget)
+        let deadline = Instant::now() + timeout;
+        self.response_by(what, frames, deadline, timeout, budget, u64::MAX)
     }
 
     /// Reads the answer to `what`, which must be complete by `deadline` (`timeout` is the
-    /// request's whole allowance, for messages).
+    /// request's whole allowance, for messages), and may hold at most `room` frames (each
+    /// frame takes at least one byte of the stream, so no more than the bytes sent so far, less
+    /// the frames already answered, can come out).
     pub(super) fn response_by(
         &mut self,
         what: &str,
@@ -257,12 +260,27 @@ impl Proc {
         deadline: Instant,
         timeout: Duration,
         budget: u64,
+        room: u64,
     ) -> Result<Result<(), Rejection>, Fault> {
         let protocol = |detail: String| Fault {
             kind: FailureKind::ProtocolError,
             detail,
         };
+        let mut answered = 0u64;
         loop {
+            // The timeout covers the whole answer: a program that keeps talking is stopped
+            // at the deadline as surely as one that says nothing.
+            if Instant::now() >= deadline {
+                return Err(Fault {
+                    kind: FailureKind::Hang,
+                    detail: format!(
+                        "the answer to {what} was still going after {} ms ({answered} frame(s) \
+                         so far, no DONE or ERROR); the program was killed; {}",
+                        timeout.as_millis(),
+                        self.stderr_tail()
+                    ),
+                });
+            }
             // Wait in slices, watching memory meanwhile: a program that is busy filling
             // gigabytes is stopped as a memory bomb, not left to exhaust the machine.
             let left = deadline.saturating_duration_since(Instant::now());
@@ -295,7 +313,18 @@ impl Proc {
                         Ok(Answer::Done) if stray => return Err(after()),
                         Ok(Answer::Error(_)) if stray => return Err(after()),
                         Ok(Answer::Done) => return Ok(Ok(())),
-                        Ok(Answer::Frame(f)) => frames.push(f),
+                        Ok(Answer::Frame(_)) if answered >= room => {
+                            return Err(protocol(format!(
+                                "in the answer to {what}: more frames than the stream can hold \
+                                 ({room} more at most: every frame takes at least one of the \
+                                 bytes sent so far, and the earlier frames took the rest); the \
+                                 program was stopped there"
+                            )))
+                        }
+                        Ok(Answer::Frame(f)) => {
+                            answered += 1;
+                            frames.push(f);
+                        }
                         Ok(Answer::Error(m)) => return Ok(Err(Rejection::new(m))),
                         Err(e) => return Err(protocol(format!("in the answer to {what}: {e}"))),
                     }

@@ -161,6 +161,7 @@ impl ExecProgram {
         ExecDecoder {
             program: self.clone(),
             begun: false,
+            room: 0,
         }
     }
 
@@ -185,6 +186,7 @@ impl ExecProgram {
         what: &str,
         arg: Option<&[u8]>,
         frames: &mut Vec<Vec<u8>>,
+        room: u64,
     ) -> Result<Result<(), Rejection>, Fault> {
         let mut guard = self.proc.lock().unwrap_or_else(|e| e.into_inner());
         if self.closed.load(Ordering::SeqCst) {
@@ -218,7 +220,7 @@ impl ExecProgram {
             p.send(!*begun, what, arg, self.timeout)?;
             if !*begun {
                 let mut none = Vec::new();
-                match p.response_by("BEGIN", &mut none, deadline, self.timeout, budget)? {
+                match p.response_by("BEGIN", &mut none, deadline, self.timeout, budget, 0)? {
                     Ok(()) if none.is_empty() => {}
                     other => {
                         return Err(Fault {
@@ -235,7 +237,7 @@ impl ExecProgram {
                 *begun = true;
                 p.watch();
             }
-            let answer = p.response_by(what, frames, deadline, self.timeout, budget)?;
+            let answer = p.response_by(what, frames, deadline, self.timeout, budget, room)?;
             self.round_trips.fetch_add(1, Ordering::Relaxed);
             p.check_memory(budget)?;
             Ok(answer)
@@ -261,6 +263,9 @@ impl Drop for ExecProgram {
 pub struct ExecDecoder {
     program: Arc<ExecProgram>,
     begun: bool,
+    /// Stream bytes sent so far, less the frames answered: how many more frames the stream
+    /// can hold (every frame takes at least one byte of it).
+    room: u64,
 }
 
 impl ExecDecoder {
@@ -272,7 +277,16 @@ impl ExecDecoder {
     ) -> Result<(), Rejection> {
         // The program's memory is its resident set, read from /proc; what this process
         // allocates to talk to it is the harness's, not the decoder's.
-        let answer = unmetered(|| self.program.request(&mut self.begun, what, arg, frames));
+        if let Some(chunk) = arg {
+            self.room += chunk.len() as u64;
+        }
+        let before = frames.len();
+        let room = self.room;
+        let answer = unmetered(|| {
+            self.program
+                .request(&mut self.begun, what, arg, frames, room)
+        });
+        self.room = self.room.saturating_sub((frames.len() - before) as u64);
         match answer {
             Ok(answer) => answer,
             Err(fault) => fault.raise(),

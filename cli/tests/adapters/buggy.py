@@ -72,6 +72,15 @@ def main():
             out.write("FRAME " + "00" * 3_000_000 + "\n")  # BUG: a 6 MB line
         elif BUG == "bad-hex":
             out.write("FRAME " + frame.hex().replace("6", "g") + "\n")  # BUG: not hex
+        elif BUG == "flood":
+            line = f"FRAME {frame.hex()}\n"
+            for _ in range(100_001):  # BUG: every frame 100,001 times
+                out.write(line)
+        elif BUG == "chatter" and len(frame) >= 300:
+            for _ in range(len(frame)):  # BUG: a frame every 10 ms for seconds, within bounds
+                out.write("FRAME \n")
+                out.flush()
+                time.sleep(0.01)
         else:
             out.write(f"FRAME {frame.hex()}\n")
 
