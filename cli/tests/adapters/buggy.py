@@ -107,9 +107,13 @@ def main():
             elif request == "EOF":
                 decoder.eof(emit)
         except FrameError as e:
-            out.write(f"ERROR {e}\n")
             if BUG == "errdone":
-                out.write("DONE\n")  # BUG: a terminator too many
+                # BUG: a terminator too many. One write, so that it arrives with the ERROR
+                # even when Python's output is unbuffered (PYTHONUNBUFFERED): written apart,
+                # the extra DONE may come after the next request and pass for its answer.
+                out.write(f"ERROR {e}\nDONE\n")
+            else:
+                out.write(f"ERROR {e}\n")
         else:
             out.write("DONE\n")
         out.flush()
