@@ -160,14 +160,13 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
             ));
         let report = with_progress(suite).run(move || p.decoder());
         program.shutdown();
-        print!("{report}");
-        confirm_on_fresh_process(&cmd, framing, timeout, args.memory_slack_mb, &report);
-        let secs = started.elapsed().as_secs_f64();
-        println!(
-            "  exec: {} round trips in {secs:.2} s ({:.0}/s), {} program start(s)",
-            program.round_trips(),
-            program.round_trips() as f64 / secs.max(1e-9),
-            program.starts()
+        print_exec_report(
+            &program,
+            &cmd,
+            timeout,
+            args.memory_slack_mb,
+            &report,
+            started,
         );
         reports.push(report);
     }
@@ -230,6 +229,27 @@ pub(crate) fn replay_in_process(name: &str) -> String {
 /// Replays each minimal case on a fresh process and says when it does not fail there: the
 /// failure then depends on what earlier streams left in the program (state kept across
 /// `BEGIN`), and the replay line alone will not show it.
+/// Prints an exec run's report, confirms its failures on a fresh process, and prints the
+/// round trips it took since `started`.
+fn print_exec_report(
+    program: &ExecProgram,
+    cmd: &str,
+    timeout: Duration,
+    slack_mb: u64,
+    report: &Report,
+    started: Instant,
+) {
+    print!("{report}");
+    confirm_on_fresh_process(cmd, report.framing, timeout, slack_mb, report);
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "  exec: {} round trips in {secs:.2} s ({:.0}/s), {} program start(s)",
+        program.round_trips(),
+        program.round_trips() as f64 / secs.max(1e-9),
+        program.starts()
+    );
+}
+
 fn confirm_on_fresh_process(
     cmd: &str,
     framing: Framing,

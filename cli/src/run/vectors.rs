@@ -18,7 +18,7 @@ use framecheck::runner::Runner;
 use framecheck::vectors::{self, Profile, Vector};
 use framecheck::{Case, Framing};
 
-use super::{confirm_on_fresh_process, replay_in_process, write_reports, RunArgs};
+use super::{print_exec_report, replay_in_process, write_reports, RunArgs};
 use crate::bundled::Bundled;
 
 /// Loads the vectors of `path`; the error names the file, the vector and the field.
@@ -149,14 +149,13 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
                     .reproduce_with(with_vectors(&template, path))
                     .run_cases(framing, cases, move || p.decoder());
                 program.shutdown();
-                print!("{report}");
-                confirm_on_fresh_process(&cmd, framing, timeout, args.memory_slack_mb, &report);
-                let secs = started.elapsed().as_secs_f64();
-                println!(
-                    "  exec: {} round trips in {secs:.2} s ({:.0}/s), {} program start(s)",
-                    program.round_trips(),
-                    program.round_trips() as f64 / secs.max(1e-9),
-                    program.starts()
+                print_exec_report(
+                    &program,
+                    &cmd,
+                    timeout,
+                    args.memory_slack_mb,
+                    &report,
+                    started,
                 );
                 report
             }
