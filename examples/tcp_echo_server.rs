@@ -58,7 +58,10 @@ pub fn codec(max: usize) -> LengthDelimitedCodec {
 /// Returns `Ok(())` after a clean EOF (the write side is then shut down), and `Err` on a header
 /// above `max` (`InvalidData`, raised before the payload is read), on a truncated frame at EOF,
 /// or on an I/O error. The stream is dropped, and so closed, in every case.
-pub async fn handle<S: AsyncRead + AsyncWrite + Unpin>(stream: S, max: usize) -> std::io::Result<()> {
+pub async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    max: usize,
+) -> std::io::Result<()> {
     let mut framed = Framed::new(stream, codec(max));
     while let Some(frame) = framed.next().await {
         // `send` writes and flushes: the echo leaves before the next read.
@@ -104,12 +107,20 @@ async fn main() {
         let slot = match flag.as_str() {
             "--port" => &mut port,
             "--max" => &mut max,
-            _ => usage(format!("unknown argument {flag} (expected --port N or --max N)")),
+            _ => usage(format!(
+                "unknown argument {flag} (expected --port N or --max N)"
+            )),
         };
-        *slot = args.next().unwrap_or_else(|| usage(format!("{flag} needs a value")));
+        *slot = args
+            .next()
+            .unwrap_or_else(|| usage(format!("{flag} needs a value")));
     }
-    let port: u16 = port.parse().unwrap_or_else(|_| usage(format!("bad port {port:?}")));
-    let max: usize = max.parse().unwrap_or_else(|_| usage(format!("bad --max {max:?}")));
+    let port: u16 = port
+        .parse()
+        .unwrap_or_else(|_| usage(format!("bad port {port:?}")));
+    let max: usize = max
+        .parse()
+        .unwrap_or_else(|_| usage(format!("bad --max {max:?}")));
     let listener = TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap_or_else(|e| usage(format!("cannot listen on 127.0.0.1:{port}: {e}")));
