@@ -115,11 +115,16 @@ const server = net.createServer({ noDelay: true }, (socket) => {
       }
     } catch (e) {
       if (!(e instanceof BadHeader)) throw e;
-      // Close now, without reading the payload: stop reading, flush the echoes already
-      // written, send FIN, then close the descriptor.
+      // Close now, without reading the payload. destroy() closes the descriptor at once but
+      // drops writes Node still holds, so with echoes pending: stop reading, flush, then close.
+      // (Payload bytes already in the kernel make the close a reset (RST) instead of a FIN.)
       closing = true;
-      socket.pause();
-      socket.end(() => socket.destroy());
+      if (socket.writableLength === 0) {
+        socket.destroy();
+      } else {
+        socket.pause();
+        socket.end(() => socket.destroy());
+      }
     }
   });
   socket.on('error', () => {}); // the peer reset: nothing left to answer

@@ -46,6 +46,8 @@ class Framing:
         if self.name == "lines":
             return b"x" * (self.max_len + 1)
         width, endian = LENGTH_PREFIXES[self.name]
+        if self.max_len + 1 >= 1 << (8 * width):
+            return None  # every length this header can hold is valid
         return (self.max_len + 1).to_bytes(width, endian)
 
     def split(self, buf):
@@ -177,22 +179,50 @@ def run_checks(port, args):
         expect(c.frames(1), [b"last"])
         how = c.expect_close("the half-close (a truncated frame must not be echoed)")
         c.close()
-        return how
+        return f"closed by {how}"
+
+    def frame_of_max_bytes_in_three_writes():
+        c = conn()
+        payload = b"m" * args.max  # the maximum is inclusive
+        wire = framing.encode(payload)
+        third = len(wire) // 3
+        for cut in (wire[:third], wire[third:2 * third], wire[2 * third:]):
+            c.send(cut)
+        expect(c.frames(1), [payload])
+        c.close()
 
     def header_above_max_closes():
+        if framing.bad_header() is None:
+            return "skipped: no header can exceed this maximum"
         c = conn()
         c.send(framing.bad_header())  # and no payload: the server must not wait for it
         how = c.expect_close(f"a header above the maximum {args.max}")
         c.close()
-        return how
+        return f"closed by {how}"
+
+    def frame_then_header_above_max_then_payload():
+        # Payload bytes the server leaves unread make its close a reset (RST) rather than a FIN:
+        # the echo of the frame before the bad header must still arrive first.
+        if framing.bad_header() is None:
+            return "skipped: no header can exceed this maximum"
+        c = conn()
+        try:
+            c.send(framing.encode(b"before") + framing.bad_header() + b"p" * 200_000)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may close before the last byte is written; the echo is queued
+        expect(c.frames(1), [b"before"])
+        how = c.expect_close(f"a header above the maximum {args.max} and 200000 payload bytes")
+        c.close()
+        return f"closed by {how}"
 
     checks = [two_frames_in_one_write, one_frame_in_two_writes, two_connections_interleaved,
-              half_close_closes, header_above_max_closes]
+              frame_of_max_bytes_in_three_writes, half_close_closes, header_above_max_closes,
+              frame_then_header_above_max_then_payload]
     failed = 0
     for check in checks:
         try:
             note = check()
-            print(f"ok    {check.__name__}" + (f" (closed by {note})" if note else ""))
+            print(f"ok    {check.__name__}" + (f" ({note})" if note else ""))
         except (Failed, OSError) as e:
             failed += 1
             print(f"FAIL  {check.__name__}: {e}")
@@ -226,6 +256,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds per socket wait")
     parser.add_argument("command", help="the server command; {port} is replaced by the port")
     args = parser.parse_args()
+    if args.max < 9:
+        parser.error("--max must be at least 9: the checks send frames of up to 9 bytes")
     port = free_port()
     argv = shlex.split(args.command.replace("{port}", str(port)))
     env = dict(os.environ, FRAMECHECK_PORT=str(port))
