@@ -113,6 +113,11 @@ const server = net.createServer({ noDelay: true }, (socket) => {
         if (args.reply) frame = Buffer.from(`ok ${frame.length}`).subarray(0, args.max);
         socket.write(encode(args.framing, frame));
       }
+      // Backpressure: while the peer does not read its echoes, do not read more from it.
+      if (socket.writableNeedDrain) {
+        socket.pause();
+        socket.once('drain', () => { if (!closing) socket.resume(); });
+      }
     } catch (e) {
       if (!(e instanceof BadHeader)) throw e;
       // Close now, without reading the payload. destroy() closes the descriptor at once but
