@@ -41,6 +41,7 @@
 //! | [`vectors`] | golden vectors: model, JSON (both directions), spec cross-check, generator, runner |
 //! | [`suite`] | the default suite: vectors, messages × schedules, adversarial and random cases |
 //! | `exec` | the exec protocol, both sides: a decoder in any language as a child process, and `serve` (unix) |
+//! | `tcp` | a server under test over TCP on loopback: cuts on the wire, verdicts from what comes back, a spawned server supervised (unix) |
 //! | [`soak`] | soak runs: one decoder, a long seeded stream regenerated rather than stored, every frame checked, failures shrunk to a frame count |
 //! | [`zoo`] | buggy decoders that show the harness catches what it claims to |
 //! | [`adapters`] | third-party decoders (tokio-util, unsigned-varint, prost, asynchronous-codec, actix-codec), each behind a feature |
@@ -84,6 +85,8 @@ pub mod schedule;
 pub mod shrink;
 pub mod soak;
 pub mod suite;
+#[cfg(unix)]
+pub mod tcp;
 pub mod vectors;
 pub mod zoo;
 

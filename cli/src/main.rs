@@ -18,6 +18,7 @@ mod run;
 mod selftest;
 mod serve;
 mod soak;
+mod tcp;
 mod vectors;
 
 #[global_allocator]
@@ -58,6 +59,9 @@ enum Command {
     /// Stream gigabytes or billions of frames through one decoder, checking every frame
     /// without storing the stream; a failure is shrunk to the smallest `--frames` that fails.
     Soak(soak::SoakArgs),
+    /// Test a server over TCP on loopback: it echoes each frame (or, with --reply, answers
+    /// each with one frame); one connection per case, each chunk a write of its own.
+    Tcp(tcp::TcpArgs),
 }
 
 /// Parses a seed: decimal or `0x` hex (the form a report prints).
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a),
         Command::Corpus(c) => corpus::run(c),
         Command::Soak(a) => soak::run(a),
+        Command::Tcp(a) => tcp::run(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

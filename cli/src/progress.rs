@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use framecheck::runner::Runner;
 use framecheck::Suite;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -12,15 +13,29 @@ pub(crate) fn with_progress(suite: Suite) -> Suite {
     if !std::io::stderr().is_terminal() {
         return suite;
     }
+    let label = suite.framing().to_string();
+    suite.on_progress(bar(label))
+}
+
+/// `runner`, drawing its progress on stderr, labelled `label`, when that is a terminal.
+pub(crate) fn runner_with_progress(runner: Runner, label: String) -> Runner {
+    if !std::io::stderr().is_terminal() {
+        return runner;
+    }
+    runner.on_progress(bar(label))
+}
+
+/// A progress callback drawing a bar labelled `label`.
+fn bar(label: String) -> impl Fn(usize, usize) + Send + Sync + 'static {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template("[{bar:20}] {pos}/{len} cases, {eta} left  {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    bar.set_message(suite.framing().to_string());
+    bar.set_message(label);
     let started = Instant::now();
-    suite.on_progress(move |done, total| {
+    move |done, total| {
         if bar.is_hidden() && started.elapsed() > Duration::from_secs(1) && done < total {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
@@ -29,5 +44,5 @@ pub(crate) fn with_progress(suite: Suite) -> Suite {
         if done == total {
             bar.finish_and_clear();
         }
-    })
+    }
 }

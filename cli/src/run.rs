@@ -185,7 +185,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
 
 /// The framings of `--framing` (`all` is the catalog, `presets` every protocol preset), with
 /// `--max-frame` applied as the framing's own `max=` would be (a layout's `maxof`).
-fn framings(spec: &str, max: Option<u64>) -> anyhow::Result<Vec<Framing>> {
+pub(crate) fn framings(spec: &str, max: Option<u64>) -> anyhow::Result<Vec<Framing>> {
     let list = if spec == "all" {
         Framing::catalog()
     } else if spec == "presets" {
@@ -299,7 +299,7 @@ fn configure(mut suite: Suite, args: &RunArgs) -> Suite {
         .leak_slack(args.leak_slack_mb << 20)
 }
 
-fn write_reports(
+pub(crate) fn write_reports(
     reports: &[Report],
     json: Option<&std::path::Path>,
     junit: Option<&std::path::Path>,

@@ -117,6 +117,45 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds a failure found outside the report's own cases (a check that needs two
+    /// connections, say) as one more failed case, under the stream name `stream`; it is not
+    /// shrunk.
+    pub fn add_failure(&mut self, stream: &str, case: Case, failure: Failure) {
+        self.total += 1;
+        self.failed += 1;
+        *self.by_kind.entry(failure.kind).or_default() += 1;
+        self.first_failure_after
+            .get_or_insert(self.results.len() + 1);
+        self.results.push(CaseResult {
+            label: format!("{stream} / {}", case.label()),
+            stream: stream.to_string(),
+            kind: case.stream.kind(),
+            status: Status::Fail(failure.kind),
+            detail: Some(format!(
+                "{} at {}: {}",
+                failure.kind, failure.call, failure.detail
+            )),
+        });
+        let count = self.by_kind[&failure.kind];
+        match self
+            .failures
+            .iter_mut()
+            .find(|f| f.failure.kind == failure.kind)
+        {
+            Some(found) => found.count = count,
+            None => {
+                self.failures.push(FoundFailure {
+                    original: case.clone(),
+                    minimal: case,
+                    failure,
+                    shrink_runs: 0,
+                    count,
+                });
+                self.failures.sort_by_key(|f| f.failure.kind);
+            }
+        }
+    }
+
     /// An empty report of `total` cases, to be filled in as they run; `reproduce` is the
     /// `Reproduce with:` template (`{token}` stands for the case's replay token).
     pub(crate) fn new(framing: Framing, seed: u64, total: usize, reproduce: String) -> Report {
