@@ -9,7 +9,8 @@
 //! a daemon, or the children of a program that crashed) is nobody's descendant any more: the
 //! kernel hands it to the nearest *child subreaper* above it, or to init. After
 //! [`become_subreaper`], that is this process, and [`reap_orphans`] kills and reaps every child
-//! of this process that it did not start itself ([`note_spawned`]).
+//! of this process that it did not start itself ([`note_spawned`]), once no program of ours
+//! runs.
 //!
 //! | function | what | when |
 //! |---|---|---|
@@ -17,7 +18,7 @@
 //! | [`spawn_noted`] / [`note_spawned`], [`note_reaped`] | the registry of the children we started (a `Child` owns each) | at each spawn, and after its `Child::wait` |
 //! | [`register_group`] / [`unregister_group`] | the process groups [`kill_all`] kills | at each spawn, and after its kill |
 //! | [`kill_tree`] | stop the whole tree, then kill it all, then reap what became ours | to end one program |
-//! | [`reap_orphans`] | kill and reap our children that we did not start | after each kill (so at the end of a run) |
+//! | [`reap_orphans`] | kill and reap our children that we did not start, once none that we started runs | after each kill (so at the end of a run) |
 //! | [`kill_all`] | kill every registered group (async-signal-safe) | in the handlers of [`kill_all_on_signals`] |
 //!
 //! # Why stop first
@@ -132,7 +133,13 @@ pub(crate) fn kill_tree(pid: u32) {
 
 /// Kills and reaps every child of this process that it did not start (not in the registry of
 /// [`note_spawned`]), with its whole tree: the orphans handed to this process as a subreaper.
-/// Does nothing unless [`become_subreaper`] succeeded (see the [module docs](self) for why).
+///
+/// Does nothing unless [`become_subreaper`] succeeded (see the [module docs](self) for why),
+/// nor while a child that this process started is still in the registry: an orphan cannot be
+/// told apart from a helper that a live program daemonized on purpose (a server's workers),
+/// so orphans are only ended once no program of ours runs, which is at each kill of the one
+/// program of a run, and at its end. A supervisor must therefore [`note_reaped`] each child it
+/// has waited for.
 pub(crate) fn reap_orphans() {
     if !SUBREAPER.load(Ordering::SeqCst) {
         return;
@@ -140,6 +147,9 @@ pub(crate) fn reap_orphans() {
     let me = std::process::id();
     for _ in 0..ORPHAN_ROUNDS {
         let registry = spawned();
+        if !registry.is_empty() {
+            return;
+        }
         let orphans: Vec<u32> = children(me)
             .into_iter()
             .filter(|p| !registry.contains(p))
@@ -409,15 +419,55 @@ mod tests {
         assert!(gone, "still running after kill_tree: {left:?}");
     }
 
+    /// The pids of the processes that run `sleep MARK` (zombies have no command line).
+    fn running(mark: &str) -> Vec<u32> {
+        let wanted = format!("sleep\0{mark}\0");
+        let mut out = Vec::new();
+        for entry in fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if cmdline == wanted.as_bytes() && stat(pid).is_some_and(|s| s.state != 'Z') {
+                out.push(pid);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn kill_tree_ends_every_sleep_of_a_session_leader_that_forks_in_a_loop() {
+        // A shell in a session of its own forks sleeps in a loop (200 at most), and the tree is
+        // killed while it does: none of them may survive, not even one forked mid-kill.
+        let mark = format!("60.{}", std::process::id());
+        let script = format!(
+            "setsid sh -c 'i=0; while [ $i -lt 200 ]; do sleep {mark} & i=$((i+1)); done; wait' \
+             & sleep {mark}; :"
+        );
+        let mut sh =
+            spawn_noted(Command::new("sh").args(["-c", &script]).process_group(0)).unwrap();
+        let root = sh.id();
+        let forking = within(Duration::from_secs(10), || running(&mark).len() >= 20);
+        kill_tree(root);
+        sh.wait().unwrap();
+        note_reaped(root);
+        let gone = within(Duration::from_secs(5), || running(&mark).is_empty());
+        let left = running(&mark);
+        for &p in &left {
+            signal(p as i32, libc::SIGKILL);
+        }
+        assert!(forking, "the loop did not start");
+        assert!(gone, "{} sleep(s) outlived kill_tree: {left:?}", left.len());
+    }
+
     /// Set in the process that runs the subreaper test on its own.
     const ALONE: &str = "FRAMECHECK_REAPER_TEST_ALONE";
 
     /// A subreaper reaps every child of its process: this test runs in a process of its own
     /// (this test binary again, for this one test), where no other test's children are.
     #[test]
-    fn reap_orphans_ends_an_orphan_and_spares_the_children_we_spawned() {
-        let name =
-            "exec::reaper::tests::reap_orphans_ends_an_orphan_and_spares_the_children_we_spawned";
+    fn reap_orphans_ends_an_orphan_once_no_child_we_spawned_runs() {
+        let name = "exec::reaper::tests::reap_orphans_ends_an_orphan_once_no_child_we_spawned_runs";
         if std::env::var_os(ALONE).is_none() {
             let mut alone = Command::new(std::env::current_exe().unwrap())
                 .args([name, "--exact", "--nocapture", "--test-threads=1"])
@@ -465,24 +515,34 @@ mod tests {
         let adopted = within(Duration::from_secs(5), || {
             stat(orphan).is_some_and(|s| s.ppid == me)
         });
+        // While a child of ours runs, the orphan may be its helper: both are left alone.
         reap_orphans();
-        let reaped = stat(orphan).is_none();
         let own_runs = matches!(own.try_wait(), Ok(None));
+        let orphan_waits = stat(orphan).is_some_and(|s| s.state != 'Z');
         let _ = own.kill();
         let _ = own.wait();
         note_reaped(own.id());
-        signal(orphan as i32, libc::SIGKILL);
+        // Now none runs: the orphan is killed and reaped (no zombie left).
+        reap_orphans();
+        let reaped = stat(orphan).is_none();
+        if !reaped {
+            signal(orphan as i32, libc::SIGKILL);
+        }
         assert!(
             adopted,
             "the orphan {orphan} was not handed to this process"
         );
         assert!(
-            reaped,
-            "the orphan {orphan} is still there (running or a zombie)"
-        );
-        assert!(
             own_runs,
             "a child we spawned was killed or reaped as an orphan"
+        );
+        assert!(
+            orphan_waits,
+            "the orphan {orphan} was killed while a child of ours ran"
+        );
+        assert!(
+            reaped,
+            "the orphan {orphan} is still there (running or a zombie)"
         );
     }
 }
