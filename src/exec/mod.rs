@@ -58,6 +58,5 @@ pub use answer::{parse_answer, Answer};
 pub use command_line::{replay_template, serve_command, shell_quote};
 pub use program::{ExecDecoder, ExecProgram, DEFAULT_MEMORY_SLACK, DEFAULT_TIMEOUT};
 pub use reaper::{become_subreaper, kill_all, kill_all_on_signals};
-
 pub use request::Request;
 pub use serve::serve;
