@@ -92,6 +92,10 @@ fn main() -> ExitCode {
     }));
     // On SIGINT, SIGTERM or SIGHUP, kill the programs under test before exiting.
     framecheck::exec::kill_all_on_signals();
+    // The orphans of the programs under test (a daemon's double fork, the children of a
+    // program that crashed) become this process's children, to be killed and reaped: this
+    // process has no children but the programs it runs, so it may.
+    framecheck::exec::become_subreaper();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run::run(a),

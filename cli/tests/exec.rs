@@ -416,3 +416,68 @@ fn an_answer_that_never_ends_is_a_hang_at_the_timeout() {
         .code(1)
         .stdout(predicate::str::contains("FAIL hang"));
 }
+
+/// Whether the process of a `PID STARTTIME` line of `buggy.py`'s escape modes still exists, as
+/// a live process or as a zombie nobody reaped (the start time tells it from a later process
+/// that got the same pid).
+fn still_there(line: &str) -> bool {
+    let (pid, start) = line.split_once(' ').expect("PID STARTTIME");
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let after_name = stat.rsplit(')').next().unwrap_or("");
+    after_name.split_whitespace().nth(19) == Some(start)
+}
+
+/// A program whose child leaves its process group and session (`setsid()`, or the double fork
+/// of a daemon, which orphans it) leaves nothing behind, not even a zombie: not at the end of a
+/// run that passes, and not when a fault kills the program mid-run (a hang kills a live
+/// program, a crash leaves the sleeper an orphan). Each fault stays a verdict, and the run goes
+/// on.
+#[test]
+fn descendants_that_escape_the_process_group_do_not_outlive_the_run() {
+    let dir = temp_dir();
+    for (mode, code, verdict) in [
+        ("setsid", 0, " 0 failed"),
+        ("daemon", 0, " 0 failed"),
+        ("setsid-hang-on-empty", 1, "hang: 3"),
+        ("daemon-crash", 1, "crash: 3"),
+    ] {
+        let pidfile = dir.join(format!("{mode}.pids"));
+        let exec = format!(
+            "python3 cli/tests/adapters/buggy.py {mode} u32be 1000 {}",
+            pidfile.display()
+        );
+        framecheck()
+            .args(["run", "--framing", "u32be:max=1000", "--exec", &exec])
+            .args(["--cases", "20", "--timeout-ms", "500", "--max-faults", "3"])
+            .timeout(std::time::Duration::from_secs(120))
+            .assert()
+            .code(code)
+            .stdout(predicate::str::contains(verdict));
+        let escaped: Vec<String> = std::fs::read_to_string(&pidfile)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let starts = if code == 0 { 1 } else { 3 };
+        assert!(escaped.len() >= starts, "{mode}: escaped {escaped:?}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while escaped.iter().any(|l| still_there(l)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let alive: Vec<&String> = escaped.iter().filter(|l| still_there(l)).collect();
+        for line in &alive {
+            let pid: i32 = line.split(' ').next().unwrap().parse().unwrap();
+            // SAFETY: kill(2) on a sleeper this test started (checked by its start time).
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        assert!(
+            alive.is_empty(),
+            "{mode}: escaped processes outlived the run (alive, or zombies nobody reaped): \
+             {alive:?}"
+        );
+    }
+}

@@ -23,7 +23,7 @@
 //! | what the program does | verdict |
 //! |---|---|
 //! | exits, or is killed by a signal | `crash`, with the exit status or signal and the stderr tail |
-//! | does not answer a request within the timeout | `hang` (the process group is killed) |
+//! | does not answer a request within the timeout | `hang` (the program is killed, with its process group and every descendant) |
 //! | writes a line that is not `FRAME`/`DONE`/`ERROR`, or bad hex | `protocol-error`, with the line |
 //! | grows its peak resident memory beyond the budget | `memory-bomb` (read from `/proc/PID/status`, reset through `/proc/PID/clear_refs` at each `BEGIN`) |
 //!
@@ -38,7 +38,8 @@
 //! | `request.rs` | both | [`Request`]: the three requests, written by the runner, read by [`serve`] |
 //! | `answer.rs` | both | [`Answer`] and [`parse_answer`]: one line of an answer (the fuzz target `exec_answer`) |
 //! | `program.rs` | harness | [`ExecProgram`] and its per-stream [`ExecDecoder`] |
-//! | `process.rs` | harness | the child process: spawn, write, read, watch memory, kill ([`kill_all`]) |
+//! | `process.rs` | harness | the child process: spawn, write, read, watch memory, kill |
+//! | `reaper.rs` | harness | ending a program's whole tree, the descendants that left its group and the orphans included ([`kill_all`], [`become_subreaper`]); for any supervisor of child processes |
 //! | `serve.rs` | program | [`serve`]: a decoder in this process, answering over any reader and writer |
 //! | `command_line.rs` | harness | the `serve` command of `run --isolate`, and the replay line for a program |
 //!
@@ -49,12 +50,13 @@ mod answer;
 mod command_line;
 mod process;
 mod program;
+pub(crate) mod reaper;
 mod request;
 mod serve;
 
 pub use answer::{parse_answer, Answer};
 pub use command_line::{replay_template, serve_command, shell_quote};
-pub use process::{kill_all, kill_all_on_signals};
 pub use program::{ExecDecoder, ExecProgram, DEFAULT_MEMORY_SLACK, DEFAULT_TIMEOUT};
+pub use reaper::{become_subreaper, kill_all, kill_all_on_signals};
 pub use request::Request;
 pub use serve::serve;

@@ -4,8 +4,11 @@
 //! Contract: a [`Proc`] is one running `sh -c` program. Every way it can misbehave while the
 //! harness waits on it (exit, silence past the timeout, a line that is not an answer, memory
 //! past the budget) comes back as a [`Fault`], never as a block or a panic in the harness. Each
-//! program runs in a process group of its own, registered here so that [`kill_all`] (and the
-//! signal handlers of [`kill_all_on_signals`]) can end every one of them, from any thread.
+//! program runs in a process group of its own, registered so that
+//! [`kill_all`](reaper::kill_all) (and the signal handlers of
+//! [`kill_all_on_signals`](reaper::kill_all_on_signals)) can end every one of them, from any
+//! thread; a kill ends the program's whole tree, the descendants that left its group included,
+//! and then the orphans it left ([`reaper`]).
 
 use std::collections::VecDeque;
 use std::fs;
@@ -19,6 +22,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::answer::{parse_answer, show_line, Answer};
+use super::reaper;
 use super::request::write_request;
 use crate::adapter::Rejection;
 use crate::oracle::{FailureKind, Fault};
@@ -40,6 +44,8 @@ pub(super) struct Proc {
     baseline: u64,
     /// Whether the program has answered anything yet.
     answered: bool,
+    /// Whether `child` was reaped (its exit status read): its pid may be another process's.
+    reaped: bool,
 }
 
 enum Line {
@@ -80,16 +86,17 @@ impl Proc {
     /// (lines of at most `max_line` bytes) and stderr (the tail), and counts the start in
     /// `starts`.
     pub(super) fn spawn(command: &str, max_line: usize, starts: &AtomicU64) -> io::Result<Proc> {
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(shell_line(command))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()?;
+        let mut child = reaper::spawn_noted(
+            Command::new("sh")
+                .arg("-c")
+                .arg(shell_line(command))
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .process_group(0),
+        )?;
         starts.fetch_add(1, Ordering::Relaxed);
-        register_group(child.id());
+        reaper::register_group(child.id());
         let stdin = child.stdin.take().expect("stdin is piped");
         // SAFETY: fcntl on a pipe descriptor this process owns; no memory is involved.
         unsafe {
@@ -125,6 +132,7 @@ impl Proc {
             watched: None,
             baseline: 0,
             answered: false,
+            reaped: false,
         })
     }
 
@@ -217,7 +225,7 @@ impl Proc {
         // Give the process a moment to finish dying, for its exit status.
         let deadline = Instant::now() + Duration::from_millis(500);
         let status = loop {
-            match self.child.try_wait() {
+            match self.try_wait() {
                 Ok(Some(s)) => break Some(s),
                 Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
                 _ => break None,
@@ -290,7 +298,7 @@ impl Proc {
                 self.check_memory(budget)?;
                 // A program that died while something else holds its stdout open sends no
                 // end of output: notice the exit itself.
-                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                if matches!(self.try_wait(), Ok(Some(_))) {
                     return Err(self.crashed(&format!("no answer to {what}")));
                 }
                 continue;
@@ -413,15 +421,36 @@ impl Proc {
         Ok(())
     }
 
+    /// The program's exit status, if it has ended (reaping it).
+    fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+        let status = self.child.try_wait()?;
+        self.reaped |= status.is_some();
+        Ok(status)
+    }
+
+    /// Kills the program's whole tree ([`reaper::kill_tree`]: its process group, and the
+    /// descendants that left it), reaps the program, and then the orphans it left behind.
     pub(super) fn kill(mut self) {
-        // The program runs in its own process group: kill all of it.
-        // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
-        unsafe {
-            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        let pid = self.child.id();
+        if self.reaped {
+            // Its pid may be another process's now, but not its group's id while the group
+            // has members: kill what is left of the group.
+            // SAFETY: kill(2) with a negative pid signals a process group; no memory is
+            // involved.
+            unsafe {
+                libc::kill(-(pid as i32), libc::SIGKILL);
+            }
+        } else {
+            // Running, or a zombie not reaped yet: the pid is still the program's.
+            reaper::kill_tree(pid);
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        unregister_group(self.child.id());
+        reaper::note_reaped(pid);
+        reaper::unregister_group(pid);
+        // The orphans of the program (a daemon's double fork, the children of a program that
+        // crashed) are no descendants of it any more.
+        reaper::reap_orphans();
     }
 }
 
@@ -438,41 +467,6 @@ fn shell_line(command: &str) -> String {
         format!("exec {command}")
     } else {
         command.to_string()
-    }
-}
-
-/// Process groups of the programs alive now, for [`kill_all`].
-static LIVE_GROUPS: [AtomicU64; 64] = [const { AtomicU64::new(0) }; 64];
-
-fn register_group(pgid: u32) {
-    for slot in &LIVE_GROUPS {
-        if slot
-            .compare_exchange(0, u64::from(pgid), Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-        {
-            return;
-        }
-    }
-}
-
-fn unregister_group(pgid: u32) {
-    for slot in &LIVE_GROUPS {
-        let _ = slot.compare_exchange(u64::from(pgid), 0, Ordering::SeqCst, Ordering::SeqCst);
-    }
-}
-
-/// Kills every program this process started and has not stopped yet (their whole process
-/// groups). Async-signal-safe: a SIGINT or SIGTERM handler may call it, so that an
-/// interrupted run leaves no program behind.
-pub fn kill_all() {
-    for slot in &LIVE_GROUPS {
-        let pgid = slot.load(Ordering::SeqCst);
-        if pgid != 0 {
-            // SAFETY: kill(2) is async-signal-safe and touches no memory.
-            unsafe {
-                libc::kill(-(pgid as i32), libc::SIGKILL);
-            }
-        }
     }
 }
 
@@ -516,23 +510,6 @@ fn signal_name(sig: i32) -> &'static str {
         libc::SIGTERM => "SIGTERM",
         libc::SIGPIPE => "SIGPIPE",
         _ => "a signal",
-    }
-}
-
-/// Installs handlers for SIGINT, SIGTERM and SIGHUP that kill the programs under test (each
-/// runs in its own process group, which a terminal's Ctrl-C does not reach) and then exit with
-/// status 128 + the signal. For a binary that runs programs: `framecheck` calls it first thing.
-pub fn kill_all_on_signals() {
-    extern "C" fn on_signal(sig: libc::c_int) {
-        kill_all();
-        // SAFETY: _exit is async-signal-safe.
-        unsafe { libc::_exit(128 + sig) }
-    }
-    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: installs a handler that only calls async-signal-safe functions.
-        unsafe {
-            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
-        }
     }
 }
 

@@ -3,13 +3,24 @@
 one bug switched on. Usage: buggy.py BUG [FRAMING] [MAX]
 
 BUG `buffer-once` is no bug: a one-time 10 MiB buffer, which the leak check must let pass.
-Any other name (`no-bug`) is the correct decoder."""
+Any other name (`no-bug`) is the correct decoder.
+
+BUG `setsid-OTHER` and `daemon-OTHER` (usage: buggy.py BUG FRAMING MAX PIDFILE) start a process
+that escapes the program's process group and session, append its pid and start time to PIDFILE
+(one line, `PID STARTTIME`, per program start), and then
+behave as BUG OTHER (`setsid` or `daemon` alone: the correct decoder). `setsid`: a child of the
+program calls setsid() and sleeps for 60 s. `daemon`: the classic double fork: that child forks
+the sleeper and exits at once, so the sleeper is an orphan, no descendant of the program."""
 import os
 import signal
 import sys
 import time
 
 BUG = sys.argv[1]
+ESCAPE = None
+for _mode in ("setsid", "daemon"):
+    if BUG == _mode or BUG.startswith(_mode + "-"):
+        ESCAPE, BUG = _mode, BUG[len(_mode) + 1:] or "no-bug"
 FRAMING = sys.argv[2] if len(sys.argv) > 2 else "u32be"
 MAX = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
 WIDTH = {"u8": 1, "u16be": 2, "u16le": 2, "u32be": 4, "u32le": 4, "u64be": 8, "u64le": 8}[FRAMING]
@@ -63,8 +74,41 @@ class Decoder:
             raise FrameError("truncated")
 
 
+def escape(pidfile):
+    """Starts the escaped sleeper (see ESCAPE) and appends `PID STARTTIME` to `pidfile` once it
+    has left the process group and the session, so that the test knows every one of them."""
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(r)
+            os.setsid()  # BUG: out of the program's process group and session
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            if ESCAPE == "daemon" and os.fork() != 0:
+                os._exit(0)  # the middle process: its child is now an orphan
+            with open("/proc/self/stat") as f:
+                # The pid and the start time (field 22): together, this process and no other.
+                start = f.read().rpartition(")")[2].split()[19]
+            os.write(w, f"{os.getpid()} {start}\n".encode())
+            os.close(w)
+            time.sleep(60)  # bounded, even when nothing kills it
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r) as f:
+        pid = f.readline().strip()
+    if ESCAPE == "daemon":
+        os.waitpid(child, 0)
+    with open(pidfile, "a") as f:
+        f.write(f"{pid}\n")
+
+
 def main():
     out = sys.stdout
+    if ESCAPE:
+        escape(sys.argv[4])
     decoder = Decoder()
 
     def emit(frame):
