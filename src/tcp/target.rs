@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use super::conn::TcpConnection;
 use crate::error::Error;
+use crate::exec::reaper;
 use crate::oracle::{FailureKind, Fault};
 
 /// How much of a spawned server's output is kept for reports.
@@ -185,18 +186,19 @@ impl Server {
     fn spawn(&self) -> Result<Running, String> {
         let port = free_port().map_err(|e| format!("cannot find a free loopback port: {e}"))?;
         let line = self.command.replace("{port}", &port.to_string());
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(&line)
-            .env("FRAMECHECK_PORT", port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("cannot start `sh -c {line:?}`: {e}"))?;
+        let mut child = reaper::spawn_noted(
+            Command::new("sh")
+                .arg("-c")
+                .arg(&line)
+                .env("FRAMECHECK_PORT", port.to_string())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .process_group(0),
+        )
+        .map_err(|e| format!("cannot start `sh -c {line:?}`: {e}"))?;
         self.starts.fetch_add(1, Ordering::Relaxed);
-        track_group(child.id());
+        reaper::register_group(child.id());
         let output = Arc::new(Mutex::new(VecDeque::new()));
         for pipe in [
             child
@@ -256,10 +258,23 @@ impl Drop for Server {
     }
 }
 
+/// Kills the server's whole tree (descendants that left its group included) and reaps it.
 fn kill(mut r: Running) {
-    kill_process_tree(r.child.id());
+    let pid = r.child.id();
+    // Once its exit status is taken, its pid may be another process's: the group only.
+    if matches!(r.child.try_wait(), Ok(None)) {
+        reaper::kill_tree(pid);
+    } else {
+        // SAFETY: kill(2) on the server's process group; no memory is involved.
+        unsafe {
+            libc::kill(-(pid as i32), libc::SIGKILL);
+        }
+    }
     let _ = r.child.kill();
     let _ = r.child.wait();
+    reaper::note_reaped(pid);
+    reaper::unregister_group(pid);
+    reaper::reap_orphans();
 }
 
 /// A port nothing listens on now (the kernel's choice for port 0).
@@ -295,13 +310,4 @@ fn describe(code: Option<i32>, signal: Option<i32>, output: &Mutex<VecDeque<u8>>
         (None, None) => "ended".into(),
     };
     format!("{how}; {}", tail_text(output))
-}
-
-// Replaced by the exec supervisor's own once merged.
-fn track_group(_pid: u32) {}
-fn kill_process_tree(pid: u32) {
-    // SAFETY: kill(2) on a process group; no memory is involved.
-    unsafe {
-        libc::kill(-(pid as i32), libc::SIGKILL);
-    }
 }
