@@ -90,6 +90,12 @@ impl Suite {
         }
     }
 
+    /// How this suite runs its cases (timeout, limits, shrinking, the `Reproduce with:` line),
+    /// for a driver that runs them its own way (`tcp::duplex`).
+    pub fn runner(&self) -> Runner {
+        self.runner.clone().seed(self.seed)
+    }
+
     /// The seed of the random cases.
     pub fn seed(mut self, seed: u64) -> Suite {
         self.seed = seed;

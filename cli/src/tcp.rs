@@ -159,6 +159,9 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
         .shrink_hangs(true)
         .reproduce_with(replay_template(args));
     runner = runner_with_progress(runner, format!("{framing} over tcp"));
+    // First, on a server no case has touched yet: a server whose one buffer the suite's
+    // failures had already filled with stray bytes would fail it for that reason alone.
+    let shared = tcp::shared_state(&target, framing, wire)?;
     let stats = Arc::new(WireStats::default());
     let started = Instant::now();
     let connections = args.connections as usize;
@@ -171,7 +174,6 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
         &runner,
         stats.clone(),
     );
-    let shared = tcp::shared_state(&target, framing, wire)?;
     if let Some((case, failure)) = shared {
         report.add_failure("shared-state", case, failure);
     }

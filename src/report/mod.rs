@@ -118,8 +118,8 @@ pub struct Report {
 
 impl Report {
     /// Adds a failure found outside the report's own cases (a check that needs two
-    /// connections, say) as one more failed case, under the stream name `stream`; it is not
-    /// shrunk.
+    /// connections, say) as one more failed case, under the stream name `stream`, with a
+    /// failure entry of its own (after the suite's); it is not shrunk.
     pub fn add_failure(&mut self, stream: &str, case: Case, failure: Failure) {
         self.total += 1;
         self.failed += 1;

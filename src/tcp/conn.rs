@@ -82,6 +82,11 @@ pub struct TcpConnection {
     stream: TcpStream,
     server: SocketAddr,
     client: SocketAddr,
+    /// Bytes read while a write was blocked (a server echoing while the harness still writes
+    /// a long chunk must not find both directions full), handed out by the next `recv`.
+    early: Vec<u8>,
+    /// How the server ended the connection, if that was seen while writing.
+    ended: Option<Closed>,
 }
 
 impl TcpConnection {
@@ -95,6 +100,8 @@ impl TcpConnection {
             stream,
             server,
             client,
+            early: Vec::new(),
+            ended: None,
         })
     }
 
@@ -122,6 +129,22 @@ fn closed_by(e: &io::Error) -> Option<Closed> {
     }
 }
 
+impl TcpConnection {
+    /// Takes what the server has sent so far into `early`, without waiting.
+    fn read_early(&mut self) {
+        let mut chunk = [0u8; 1 << 16];
+        while self.ended.is_none() {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => self.ended = Some(Closed::Fin),
+                Ok(n) => self.early.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => self.ended = Some(closed_by(&e).unwrap_or(Closed::Reset(e.to_string()))),
+            }
+        }
+    }
+}
+
 impl Connection for TcpConnection {
     fn send(&mut self, mut bytes: &[u8], deadline: Instant) -> Sent {
         let total = bytes.len();
@@ -136,7 +159,8 @@ impl Connection for TcpConnection {
                             taken: total - bytes.len(),
                         };
                     }
-                    self.wait(libc::POLLOUT, deadline);
+                    self.wait(libc::POLLOUT | libc::POLLIN, deadline);
+                    self.read_early();
                 }
                 Err(e) => {
                     return Sent::Closed(closed_by(&e).unwrap_or(Closed::Reset(e.to_string())))
@@ -147,6 +171,14 @@ impl Connection for TcpConnection {
     }
 
     fn recv(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> Received {
+        if !self.early.is_empty() {
+            let n = self.early.len();
+            buf.append(&mut self.early);
+            return Received::Data(n);
+        }
+        if let Some(how) = self.ended.take() {
+            return Received::Closed(how);
+        }
         let mut chunk = [0u8; 1 << 16];
         loop {
             match self.stream.read(&mut chunk) {

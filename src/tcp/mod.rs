@@ -42,6 +42,7 @@
 //! | `verdict.rs` | that log judged by the oracle |
 //! | `shared.rs` | two connections interleaved: state shared across connections |
 //! | `probe.rs` | how reliably writes arrive as reads of their own, measured |
+//! | [`duplex`] | a Rust connection handler in process, over tokio's in-memory stream (feature `tokio1`) |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -56,6 +57,8 @@ use crate::runner::Runner;
 mod conn;
 mod diag;
 mod drive;
+#[cfg(feature = "tokio1")]
+pub mod duplex;
 mod echo;
 mod probe;
 mod shared;
