@@ -41,7 +41,7 @@ pub(crate) struct WireCall {
 }
 
 /// Everything one case did on the wire.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct WireLog {
     /// One per call made, in order; the last is the half-close when the case got that far.
     pub(crate) calls: Vec<WireCall>,
@@ -129,7 +129,7 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
             }
             if let Err(e) = take_frames(&mut echo, &mut inbox, &mut call, &mut got) {
                 log.calls.push(call);
-                log.fault = Some(protocol_error(e, c));
+                log.fault = Some(protocol_error(e, c, n));
                 return log;
             }
             if call.closed.is_some() {
@@ -176,7 +176,7 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
         };
         if let Err(e) = ended {
             log.calls.push(call);
-            log.fault = Some(protocol_error(e, n));
+            log.fault = Some(protocol_error(e, n, n));
             return log;
         }
         if call.closed.is_some() {
@@ -200,9 +200,15 @@ fn take_frames(
     result
 }
 
-fn protocol_error(e: String, c: usize) -> Fault {
+/// The server's answers after call `c` of `n` were not frames.
+fn protocol_error(e: String, c: usize, n: usize) -> Fault {
+    let call = if c < n {
+        format!("chunk {c}")
+    } else {
+        "the half-close".to_string()
+    };
     Fault {
         kind: FailureKind::ProtocolError,
-        detail: format!("after call {c}, the server broke the echo deal: {e}"),
+        detail: format!("after {call}, the server broke the echo deal: {e}"),
     }
 }

@@ -160,7 +160,18 @@ pub fn judge_on(
     stats: &WireStats,
     died: impl FnOnce() -> Option<String>,
 ) -> Verdict {
-    let mut log = drive(conn, case, wire.pace());
+    let log = drive(conn, case, wire.pace());
+    judge_log(case, log, wire, stats, died)
+}
+
+/// Judges what `case` did on the wire, counting its cuts into `stats`.
+fn judge_log(
+    case: &Case,
+    mut log: drive::WireLog,
+    wire: &Wire,
+    stats: &WireStats,
+    died: impl FnOnce() -> Option<String>,
+) -> Verdict {
     stats
         .cuts
         .fetch_add(log.chunks.saturating_sub(1) as u64, Ordering::Relaxed);
@@ -202,11 +213,8 @@ pub fn replay(
 ) -> Result<(Verdict, Vec<CallRecord>), Fault> {
     let mut conn = target.connect(wire.timeout)?;
     let log = drive(&mut conn, case, wire.pace());
-    let calls = verdict::transcript(case, log, wire.reply);
-    let mut conn = target.connect(wire.timeout)?;
-    let verdict = judge_on(&mut conn, case, wire, &WireStats::default(), || {
-        died(target)
-    });
+    let calls = verdict::transcript(case, log.clone(), wire.reply);
+    let verdict = judge_log(case, log, wire, &WireStats::default(), || died(target));
     Ok((verdict, calls))
 }
 
