@@ -51,6 +51,15 @@
 //! d.eof(&mut out).unwrap();
 //! assert_eq!(out, [&b"abc"[..], b"hi", b"ping"]);
 //! ```
+//!
+//! # A decoder that lives inside a server
+//! When the decoder cannot be lifted out of its read loop, test the server instead: the `tcp`
+//! module drives a running server over loopback (`framecheck tcp`), and with the `tokio1`
+//! feature, its `duplex` submodule drives a Rust connection handler (an `async fn` over any
+//! `AsyncRead + AsyncWrite`) over tokio's in-memory stream from a `cargo test`, no port
+//! needed: `framecheck::tcp::duplex::check_handler(&suite, |stream| handle(stream))`. The
+//! server's side of that deal is to echo each frame; its verdicts are this trait's contract,
+//! seen on the wire.
 
 use std::fmt;
 

@@ -133,19 +133,7 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
     let [framing] = crate::run::framings(spec, args.max_frame)?[..] else {
         anyhow::bail!("--framing: a server speaks one framing (got {spec:?})");
     };
-    if framing.line_resync() == Some(true) {
-        anyhow::bail!(
-            "{framing}: a server that skips bad lines and goes on (`:resync`) cannot say on \
-             the wire which line it skipped; test that decoder in process or through --exec, \
-             and its server under the same framing without `:resync`"
-        );
-    }
-    if wire.reply && matches!(framing.wire(), framecheck::framing::Wire::User(_)) {
-        anyhow::bail!(
-            "{framing} is a user framing, known by its encoder alone: the harness cannot read \
-             replies it did not write; test that server in echo mode (without --reply)"
-        );
-    }
+    tcp::supports(framing, wire)?;
     let mut suite = Suite::new(framing).random_cases(args.cases).bulk(args.bulk);
     if let Some(s) = args.seed {
         suite = suite.seed(s);

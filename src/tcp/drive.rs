@@ -91,6 +91,15 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
         match conn.send(&bytes[range.clone()], Instant::now() + pace.timeout) {
             Sent::All => {}
             Sent::Closed(how) => {
+                // What the server sent before it closed is still there to read (a reset
+                // after a bad header follows the echoes of the frames before it).
+                while let Received::Data(_) = conn.recv(&mut inbox, Instant::now()) {
+                    if let Err(e) = take_frames(&mut echo, &mut inbox, &mut call, &mut got) {
+                        log.calls.push(call);
+                        log.fault = Some(protocol_error(e, c, n));
+                        return log;
+                    }
+                }
                 call.closed = Some(how);
                 log.calls.push(call);
                 return log;

@@ -234,12 +234,16 @@ impl Connection for DuplexConnection {
 
 /// Runs `suite`'s cases against `handler`, one duplex connection each, with `wire`'s timings
 /// (the gap is not waited: the handler runs until it waits for more before each chunk). Each
-/// failure's `Reproduce with:` line is a call of [`replay_handler`].
+/// failure's `Reproduce with:` line is a call of [`replay_handler`]. Panics, with the reason,
+/// for a framing the wire cannot judge ([`supports`](super::supports)).
 pub fn run_handler<H, Fut>(suite: &Suite, wire: Wire, handler: H) -> Report
 where
     H: Fn(DuplexStream) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = io::Result<()>> + Send + 'static,
 {
+    if let Err(e) = super::supports(suite.framing(), &wire) {
+        panic!("{e}");
+    }
     let stats = Arc::new(WireStats::default());
     suite
         .runner()

@@ -134,6 +134,32 @@ impl WireStats {
     }
 }
 
+/// Whether a server speaking `framing` can be judged on the wire with `wire`'s mode; the reason
+/// when not.
+///
+/// ```
+/// use framecheck::tcp::{supports, Wire};
+/// assert!(supports("u32be".parse().unwrap(), &Wire::default()).is_ok());
+/// let e = supports("lines:resync".parse().unwrap(), &Wire::default()).unwrap_err();
+/// assert!(e.to_string().contains("cannot say on the wire"), "{e}");
+/// ```
+pub fn supports(framing: Framing, wire: &Wire) -> Result<(), crate::Error> {
+    if framing.line_resync() == Some(true) {
+        return Err(crate::Error::new(format!(
+            "{framing}: a server that skips bad lines and goes on (`:resync`) cannot say on \
+             the wire which line it skipped; test that decoder in process or through --exec, \
+             and its server under the same framing without `:resync`"
+        )));
+    }
+    if wire.reply && matches!(framing.wire(), crate::framing::Wire::User(_)) {
+        return Err(crate::Error::new(format!(
+            "{framing} is a user framing, known by its encoder alone: the harness cannot read \
+             replies it did not write; test that server in echo mode (without --reply)"
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `case` against the server at `target` on a connection of its own and judges it.
 pub fn judge_case(target: &Target, case: &Case, wire: &Wire, stats: &WireStats) -> Verdict {
     stats.connections.fetch_add(1, Ordering::Relaxed);
