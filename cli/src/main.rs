@@ -86,6 +86,9 @@ fn main() -> ExitCode {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
         if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            // No destructor runs on this way out: end the programs and servers under test
+            // here, or they would outlive the run.
+            framecheck::exec::kill_all();
             std::process::exit(2);
         }
         default_hook(info);

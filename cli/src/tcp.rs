@@ -139,6 +139,14 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
         suite = suite.seed(s);
     }
     let cases: Vec<Case> = suite.cases();
+    if cases.len() > 100_000 {
+        eprintln!(
+            "framecheck tcp: {framing} makes {} cases, one connection each: at about a thousand \
+             cases a second over loopback, this run takes minutes (--connections N runs them \
+             at once; a smaller max= makes fewer over-long cases)",
+            cases.len()
+        );
+    }
     let mut runner = Runner::new()
         .seed(args.seed.unwrap_or(suite::DEFAULT_SEED))
         .fail_fast(args.fail_fast)
@@ -222,7 +230,12 @@ fn replay(target: &Target, token: &str, wire: &Wire, args: &TcpArgs) -> anyhow::
         .context("the replay could not reach the server")?;
     match verdict.failure() {
         None => {
-            println!("PASS {}", case.token());
+            let token = case.token();
+            if token.len() <= 256 {
+                println!("PASS {token}");
+            } else {
+                println!("PASS (a {}-byte stream)", case.stream.bytes().len());
+            }
             print!("{}", framecheck::report::render_case(&case, &calls));
             Ok(true)
         }

@@ -244,6 +244,39 @@ fn a_server_that_answers_with_bytes_that_are_not_frames_is_a_protocol_error() {
     .stdout(predicate::str::contains("FAIL protocol-error"));
 }
 
+/// A server that answers with frames forever: no more frames can come back than the bytes
+/// sent can hold, so it is stopped there, and the run goes on.
+#[test]
+fn a_server_that_floods_its_answers_is_a_protocol_error_bounded_by_the_bytes_sent() {
+    tcp(&[
+        "--spawn",
+        &buggy("flood"),
+        "--replay",
+        "u16be:max=1000/0003616263/-",
+    ])
+    .code(1)
+    .stdout(predicate::str::contains("FAIL protocol-error"))
+    .stdout(predicate::str::contains(
+        "frames came back for the 5 bytes sent",
+    ));
+}
+
+/// A long payload after an oversized header: the server closes while the harness still
+/// writes, and the echo it sent before must be read, not lost with the failed write.
+#[test]
+fn the_echo_before_a_close_during_a_long_write_is_read() {
+    let cmd = "python3 examples/tcp/echo_server.py --port {port} --max 6000000";
+    for _ in 0..2 {
+        tcp(&[
+            "--spawn",
+            cmd,
+            "--replay",
+            "u32be:max=6000000/000000026f6b005b8d81.00*6000001/-",
+        ])
+        .code(0);
+    }
+}
+
 #[test]
 fn a_running_server_is_tested_with_connect_and_only_on_loopback() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

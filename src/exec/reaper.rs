@@ -9,13 +9,13 @@
 //! a daemon, or the children of a program that crashed) is nobody's descendant any more: the
 //! kernel hands it to the nearest *child subreaper* above it, or to init. After
 //! [`become_subreaper`], that is this process, and [`reap_orphans`] kills and reaps every child
-//! of this process that it did not start itself ([`note_spawned`]), once no program of ours
+//! of this process that it did not start itself ([`spawn_noted`]), once no program of ours
 //! runs.
 //!
 //! | function | what | when |
 //! |---|---|---|
 //! | [`become_subreaper`] | orphans of our programs become our children, not init's | once, first thing, by a binary that owns its process (`framecheck` does) |
-//! | [`spawn_noted`] / [`note_spawned`], [`note_reaped`] | the registry of the children we started (a `Child` owns each) | at each spawn, and after its `Child::wait` |
+//! | [`spawn_noted`], [`note_reaped`] | the registry of the children we started (a `Child` owns each) | at each spawn, and after its `Child::wait` |
 //! | [`register_group`] / [`unregister_group`] | the process groups [`kill_all`] kills | at each spawn, and after its kill |
 //! | [`kill_tree`] | stop the whole tree, then kill it all, then reap what became ours | to end one program |
 //! | [`reap_orphans`] | kill and reap our children that we did not start, once none that we started runs | after each kill (so at the end of a run) |
@@ -96,7 +96,7 @@ pub fn become_subreaper() -> bool {
     false
 }
 
-/// Spawns `command` and notes its pid as ours ([`note_spawned`]) in one step, so that a
+/// Spawns `command` and notes its pid as ours in one step, so that a
 /// [`reap_orphans`] on another thread cannot take it for an orphan in between.
 pub(crate) fn spawn_noted(command: &mut Command) -> io::Result<Child> {
     let mut registry = spawned();
@@ -106,10 +106,10 @@ pub(crate) fn spawn_noted(command: &mut Command) -> io::Result<Child> {
 }
 
 /// Notes `pid` as a child this process started and reaps itself (through its `Child`): it is
-/// never killed as an orphan nor reaped here. Prefer [`spawn_noted`], which cannot race.
-// For supervisors that spawn in their own way (the TCP driver's server); the exec runner
-// spawns through `spawn_noted`.
-#[cfg_attr(not(test), allow(dead_code))]
+/// never killed as an orphan nor reaped here. For the tests, which make children of their
+/// own; the supervisors (the exec runner, the TCP server) spawn through [`spawn_noted`],
+/// which cannot race.
+#[cfg(test)]
 pub(crate) fn note_spawned(pid: u32) {
     spawned().insert(pid);
 }
@@ -125,14 +125,14 @@ pub(crate) fn note_reaped(pid: u32) {
 /// second, those that became this process's children (only after [`become_subreaper`]).
 ///
 /// `pid` itself is killed but not reaped: its `Child` reaps it. Nor is anything in the
-/// registry of [`note_spawned`].
+/// registry of [`spawn_noted`].
 pub(crate) fn kill_tree(pid: u32) {
     let registry = spawned();
     kill_tree_with(pid, false, &registry);
 }
 
 /// Kills and reaps every child of this process that it did not start (not in the registry of
-/// [`note_spawned`]), with its whole tree: the orphans handed to this process as a subreaper.
+/// [`spawn_noted`]), with its whole tree: the orphans handed to this process as a subreaper.
 ///
 /// Does nothing unless [`become_subreaper`] succeeded (see the [module docs](self) for why),
 /// nor while a child that this process started is still in the registry: an orphan cannot be

@@ -59,6 +59,9 @@ pub enum Settled {
     Unknown,
 }
 
+/// The most bytes read ahead while a write waits.
+const MAX_EARLY: usize = 1 << 25;
+
 /// Set once a receive queue has been read from the kernel: from then on a socket the kernel
 /// does not know is one the server closed, not a system that cannot say.
 static DIAG_WORKS: AtomicBool = AtomicBool::new(false);
@@ -133,7 +136,8 @@ impl TcpConnection {
     /// Takes what the server has sent so far into `early`, without waiting.
     fn read_early(&mut self) {
         let mut chunk = [0u8; 1 << 16];
-        while self.ended.is_none() {
+        // Past the bound the server is left to block: no case needs more of it at once.
+        while self.ended.is_none() && self.early.len() < MAX_EARLY {
             match self.stream.read(&mut chunk) {
                 Ok(0) => self.ended = Some(Closed::Fin),
                 Ok(n) => self.early.extend_from_slice(&chunk[..n]),

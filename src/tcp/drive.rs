@@ -75,6 +75,8 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
         ..WireLog::default()
     };
     let mut got = 0usize;
+    // Stream bytes sent so far: no more frames than that can come back.
+    let mut sent = 0usize;
     // Set once a frame did not come back in its window: the case fails there whatever
     // follows, so the rest is sent without waiting again (one timeout per case, not one per
     // chunk), and only what is already back is taken.
@@ -88,13 +90,16 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
             }
         }
         let mut call = WireCall::default();
+        sent += range.len();
         match conn.send(&bytes[range.clone()], Instant::now() + pace.timeout) {
             Sent::All => {}
             Sent::Closed(how) => {
                 // What the server sent before it closed is still there to read (a reset
                 // after a bad header follows the echoes of the frames before it).
                 while let Received::Data(_) = conn.recv(&mut inbox, Instant::now()) {
-                    if let Err(e) = take_frames(&mut echo, &mut inbox, &mut call, &mut got) {
+                    if let Err(e) = take_frames(&mut echo, &mut inbox, &mut call, &mut got)
+                        .and_then(|()| within_room(got, sent))
+                    {
                         log.calls.push(call);
                         log.fault = Some(protocol_error(e, c, n));
                         return log;
@@ -121,27 +126,26 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
         let wants_close = reject_at == Some(c);
         let deadline = Instant::now() + pace.prompt;
         loop {
-            if (got >= due[c] || late) && !wants_close {
-                // Due frames are in; take what is already here without waiting.
-                if !matches!(conn.recv(&mut inbox, Instant::now()), Received::Data(_)) {
+            let wait = (got < due[c] && !late) || wants_close;
+            // Due frames are in: take only what is here already, and only until the
+            // deadline (a server that keeps sending is stopped by the bound below).
+            let until = if wait { deadline } else { Instant::now() };
+            match conn.recv(&mut inbox, until) {
+                Received::Data(_) => {}
+                Received::TimedOut => {
+                    late |= got < due[c];
                     break;
                 }
-            } else {
-                match conn.recv(&mut inbox, deadline) {
-                    Received::Data(_) => {}
-                    Received::TimedOut => {
-                        late |= got < due[c];
-                        break;
-                    }
-                    Received::Closed(how) => call.closed = Some(how),
-                }
+                Received::Closed(how) => call.closed = Some(how),
             }
-            if let Err(e) = take_frames(&mut echo, &mut inbox, &mut call, &mut got) {
+            if let Err(e) = take_frames(&mut echo, &mut inbox, &mut call, &mut got)
+                .and_then(|()| within_room(got, sent))
+            {
                 log.calls.push(call);
                 log.fault = Some(protocol_error(e, c, n));
                 return log;
             }
-            if call.closed.is_some() {
+            if call.closed.is_some() || (!wait && Instant::now() >= deadline) {
                 break;
             }
         }
@@ -177,7 +181,8 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
             }
             Received::Closed(how) => call.closed = Some(how),
         }
-        let taken = take_frames(&mut echo, &mut inbox, &mut call, &mut got);
+        let taken = take_frames(&mut echo, &mut inbox, &mut call, &mut got)
+            .and_then(|()| within_room(got, sent));
         let ended = match (&call.closed, taken) {
             (_, Err(e)) => Err(e),
             (Some(_), Ok(())) => echo.end(),
@@ -192,7 +197,31 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
             log.calls.push(call);
             return log;
         }
+        if Instant::now() >= deadline {
+            log.calls.push(call);
+            log.fault = Some(Fault {
+                kind: FailureKind::Hang,
+                detail: format!(
+                    "the server was still sending, and had not closed the connection, {} ms \
+                     after the harness's half-close",
+                    pace.timeout.as_millis()
+                ),
+            });
+            return log;
+        }
     }
+}
+
+/// More frames came back than the `sent` bytes can hold (each frame takes at least one):
+/// the server sends what it was not sent, and is stopped there.
+fn within_room(got: usize, sent: usize) -> Result<(), String> {
+    if got > sent {
+        return Err(format!(
+            "{got} frames came back for the {sent} bytes sent so far, which can hold at most \
+             {sent}: it sends frames it was never sent"
+        ));
+    }
+    Ok(())
 }
 
 /// Moves what arrived through the echo reader into `call`.

@@ -62,6 +62,9 @@ use crate::oracle::Verdict;
 use crate::report::Report;
 use crate::suite::Suite;
 
+/// The most bytes read ahead while a write waits: past it, the handler is left to wait.
+const MAX_EARLY: usize = 1 << 25;
+
 /// How much the in-memory stream holds in each direction before a write waits.
 const BUFFER: usize = 1 << 16;
 
@@ -151,7 +154,7 @@ impl Connection for DuplexConnection {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => {}
             }
-            if ended.is_some() {
+            if ended.is_some() || early.len() >= MAX_EARLY {
                 return Poll::Pending;
             }
             let mut rb = ReadBuf::new(&mut chunk);

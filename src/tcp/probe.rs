@@ -128,5 +128,12 @@ mod tests {
         }
         let at_once = probe_cuts(&cases, Duration::ZERO, false).unwrap();
         assert!(at_once.kept < at_once.cuts, "{at_once:?}");
+        // Not waiting at all, the cuts lost are the cuts the harness saw go out unread: the
+        // count a run prints is the count of cuts the server did not see.
+        let unread = probe_cuts(&cases, Duration::ZERO, true).unwrap();
+        assert!(
+            unread.kept + unread.unconfirmed >= unread.cuts,
+            "{unread:?}"
+        );
     }
 }

@@ -7,6 +7,7 @@ Usage: python3 tcp_buggy.py MODE PORT [PIDFILE]
   no-close        never closes after the peer's half-close (a hang)
   reset-on-abc    resets the connection (SO_LINGER 0) when a frame is "abc"
   garbage         answers a frame "abc" with bytes that are not a frame
+  flood           answers a frame "abc" with "abc" frames forever
   escape          correct, but first starts a descendant that leaves the process group and
                   session (setsid) and sleeps, writing its pid to PIDFILE
 Listens on 127.0.0.1 only; one thread per connection.
@@ -45,6 +46,9 @@ def serve(conn):
                 if MODE == "reset-on-abc" and frame == b"abc":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return
+                if MODE == "flood" and frame == b"abc":
+                    while True:
+                        conn.sendall(b"\x00\x03abc" * 4096)
                 if MODE == "garbage" and frame == b"abc":
                     conn.sendall(b"\xff\xff\xff")
                     continue
