@@ -27,7 +27,12 @@
 //!   that completes the header;
 //! - **EOF**: after the half-close the server closes; a frame cut short is never echoed;
 //! - **faults**: a server that dies (`crash`, and it is started again), stops reading or does
-//!   not close (`hang`), or sends back bytes that are not frames (`protocol-error`).
+//!   not close (`hang`), or sends back bytes that are not frames, or more frames than the
+//!   bytes sent so far can hold (`protocol-error`: a server that keeps sending is stopped
+//!   there, never waited on).
+//!
+//! [`supports`] names the two things the wire cannot judge: `lines:resync`, and replies under
+//! a user framing.
 //!
 //! Failures shrink as they do in process, and each prints a `framecheck tcp ... --replay TOKEN`
 //! line. [`shared_state`] finds a server that keeps one buffer for all its connections.

@@ -15,7 +15,7 @@ use super::echo::EchoReader;
 use super::{Target, Wire};
 use crate::case::{Case, Stream};
 use crate::error::Error;
-use crate::framing::Framing;
+use crate::framing::{End, Framing};
 use crate::oracle::{short_hex, Call, Failure, FailureKind, Transcript};
 use crate::schedule::Schedule;
 
@@ -111,14 +111,32 @@ pub fn shared_state(
     Ok(Some((a, failure)))
 }
 
+/// A case of one frame carrying `message`, or the longest start of it that makes one valid
+/// frame under `framing` (a small maximum, a framing whose encoding grows the message).
 fn one_frame(framing: Framing, name: &str, message: &[u8]) -> Result<Case, Error> {
-    let stream = Stream::with_tail_lenient(framing, name, vec![message.to_vec()], Vec::new())?;
-    let len = stream.bytes().len();
-    Ok(Case::new(
-        Arc::new(stream),
-        "whole",
-        Schedule::from_cuts(vec![], len),
-    ))
+    let mut last = None;
+    for len in (1..=message.len()).rev() {
+        let stream =
+            Stream::with_tail_lenient(framing, name, vec![message[..len].to_vec()], vec![]);
+        match stream {
+            Ok(s) if s.expectation().end == End::Clean && s.expectation().frames.len() == 1 => {
+                let n = s.bytes().len();
+                return Ok(Case::new(
+                    Arc::new(s),
+                    "whole",
+                    Schedule::from_cuts(vec![], n),
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        Error::new(format!(
+            "the shared-state check: no message of 1 to {} bytes is one valid frame of {framing}",
+            message.len()
+        ))
+    }))
 }
 
 /// Reads until `want` frames are in, the connection ends, or the promptness timeout.
