@@ -189,11 +189,26 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
             Target::Connect(_) => String::new(),
         }
     );
-    crate::run::write_reports(
-        std::slice::from_ref(&report),
-        args.json.as_deref(),
-        args.junit.as_deref(),
-    )?;
+    crate::run::write_reports(std::slice::from_ref(&report), None, args.junit.as_deref())?;
+    if let Some(path) = &args.json {
+        // The report, and what the run did on the wire beside it.
+        let mut json = framecheck::report::to_json(std::slice::from_ref(&report));
+        json["tcp"] = serde_json::json!({
+            "connections": connections,
+            "connections_made": stats.connections.load(std::sync::atomic::Ordering::Relaxed),
+            "cuts": cuts,
+            "cuts_sent_unread": unconfirmed,
+            "server_starts": match &*target {
+                Target::Spawn(s) => Some(s.starts()),
+                Target::Connect(_) => None,
+            },
+            "elapsed_ms": secs * 1000.0,
+        });
+        let text = serde_json::to_string_pretty(&json)?;
+        std::fs::write(path, text + "\n").map_err(|e| {
+            anyhow::anyhow!("{}: cannot write the JSON report: {e}", path.display())
+        })?;
+    }
     Ok(report.is_pass())
 }
 

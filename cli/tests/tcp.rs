@@ -46,6 +46,36 @@ fn the_python_example_server_passes_over_four_connections() {
 }
 
 #[test]
+fn the_json_report_says_what_the_run_did_on_the_wire() {
+    let dir = temp_dir();
+    let json = dir.join("report.json");
+    tcp(&[
+        "--framing",
+        "u16be:max=1000",
+        "--connections",
+        "2",
+        "--spawn",
+        PY,
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .code(0);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["pass"], true);
+    assert_eq!(v["tcp"]["connections"], 2);
+    assert_eq!(v["tcp"]["server_starts"], 1);
+    let cuts = v["tcp"]["cuts"].as_u64().unwrap();
+    assert!(cuts > 1000, "{}", v["tcp"]);
+    // Under load a few may go out unread; never more than there are.
+    assert!(
+        v["tcp"]["cuts_sent_unread"].as_u64().unwrap() <= cuts,
+        "{}",
+        v["tcp"]
+    );
+}
+
+#[test]
 fn the_python_example_server_passes_in_reply_mode() {
     let cmd = format!("{PY} --reply");
     tcp(&[
