@@ -363,6 +363,21 @@ fn a_server_that_never_listens_is_a_usage_error_naming_the_port() {
     ])
     .code(2)
     .stderr(predicate::str::contains("did not listen on 127.0.0.1:"));
+    // One that exits first says how, then what it printed.
+    tcp(&[
+        "--framing",
+        "u16be",
+        "--spawn",
+        "echo no such option >&2; exit 2",
+    ])
+    .code(2)
+    .stderr(
+        predicate::str::is_match(
+            "exited with status 2 before it listened on 127.0.0.1:[0-9]+; its output ends \
+                 with:\nno such option",
+        )
+        .unwrap(),
+    );
 }
 
 /// A server whose descendant left its process group and session does not leave it running.

@@ -228,10 +228,11 @@ impl Server {
         loop {
             if let Ok(Some(status)) = running.child.try_wait() {
                 thread::sleep(Duration::from_millis(20));
-                let why = describe(status.code(), status.signal(), &running.output);
+                let how = how_it_ended(status.code(), status.signal());
+                let tail = tail_text(&running.output);
                 kill(running);
                 return Err(format!(
-                    "the server `{line}` {why} before it listened on 127.0.0.1:{port}"
+                    "the server `{line}` {how} before it listened on 127.0.0.1:{port}; {tail}"
                 ));
             }
             if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
@@ -303,11 +304,16 @@ fn tail_text(output: &Mutex<VecDeque<u8>>) -> String {
     }
 }
 
-fn describe(code: Option<i32>, signal: Option<i32>, output: &Mutex<VecDeque<u8>>) -> String {
-    let how = match (code, signal) {
+/// `exited with status 3`, `was killed by signal 9`.
+fn how_it_ended(code: Option<i32>, signal: Option<i32>) -> String {
+    match (code, signal) {
         (_, Some(sig)) => format!("was killed by signal {sig}"),
         (Some(c), None) => format!("exited with status {c}"),
         (None, None) => "ended".into(),
-    };
-    format!("{how}; {}", tail_text(output))
+    }
+}
+
+/// How the server ended, and the end of its output.
+fn describe(code: Option<i32>, signal: Option<i32>, output: &Mutex<VecDeque<u8>>) -> String {
+    format!("{}; {}", how_it_ended(code, signal), tail_text(output))
 }
