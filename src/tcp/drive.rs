@@ -127,8 +127,7 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
         let deadline = Instant::now() + pace.prompt;
         loop {
             let wait = (got < due[c] && !late) || wants_close;
-            // Due frames are in: take only what is here already, and only until the
-            // deadline (a server that keeps sending is stopped by the bound below).
+            // Due frames are in: take only what is here already.
             let until = if wait { deadline } else { Instant::now() };
             match conn.recv(&mut inbox, until) {
                 Received::Data(_) => {}
@@ -145,7 +144,13 @@ pub(crate) fn drive(conn: &mut dyn Connection, case: &Case, pace: Pace) -> WireL
                 log.fault = Some(protocol_error(e, c, n));
                 return log;
             }
-            if call.closed.is_some() || (!wait && Instant::now() >= deadline) {
+            if call.closed.is_some() {
+                break;
+            }
+            // A server that keeps sending bytes is stopped at the deadline too, not only by
+            // the bound on frames.
+            if Instant::now() >= deadline {
+                late |= got < due[c];
                 break;
             }
         }
