@@ -24,11 +24,15 @@ mod vectors;
 #[global_allocator]
 static ALLOC: framecheck::CountingAlloc = framecheck::CountingAlloc;
 
+/// `framecheck --version`: the release, and the exec protocol it speaks (a program written for
+/// that protocol works with any release that prints the same one).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (exec protocol 1)");
+
 /// A fuzzing and conformance harness for stream-framing decoders.
 ///
 /// Exit codes: 0 every case passed, 1 at least one case failed, 2 the run could not happen.
 #[derive(Parser)]
-#[command(name = "framecheck", version, about)]
+#[command(name = "framecheck", version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -118,5 +122,15 @@ fn main() -> ExitCode {
             eprintln!("framecheck: error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The version line names the protocol version the library speaks.
+    #[test]
+    fn the_version_line_names_the_library_s_exec_protocol() {
+        let protocol = format!("(exec protocol {})", framecheck::exec::PROTOCOL_VERSION);
+        assert!(super::VERSION.ends_with(&protocol), "{}", super::VERSION);
     }
 }

@@ -251,3 +251,11 @@ fn a_closed_stdout_pipe_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(2), "{stderr}");
 }
+
+/// `--version` names the exec protocol, for someone who writes a program against it.
+#[test]
+fn the_version_names_the_exec_protocol() {
+    framecheck().arg("--version").assert().code(0).stdout(
+        predicate::str::is_match(r"^framecheck \d+\.\d+\.\d+ \(exec protocol 1\)\n$").unwrap(),
+    );
+}

@@ -46,6 +46,10 @@
 //! Both ends sit in one module so that what the harness writes and what [`serve`] reads are
 //! checked against each other by unit tests, and the bytes on the wire stay pinned in one place.
 
+/// The version of the exec protocol this library speaks, on both sides (`framecheck --version`
+/// prints it): the requests and answers above. A change a program would notice changes it.
+pub const PROTOCOL_VERSION: u32 = 1;
+
 mod answer;
 mod command_line;
 mod process;
