@@ -239,15 +239,6 @@ where
             }
         }
     }
-
-    fn run_one(&mut self, case: &Case) -> Verdict {
-        let mut out = Verdict::Skip("not run".into());
-        self.run_batch(std::slice::from_ref(case), |_, v, _| {
-            out = v;
-            true
-        });
-        out
-    }
 }
 
 #[cfg(test)]

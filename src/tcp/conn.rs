@@ -59,8 +59,50 @@ pub enum Settled {
     Unknown,
 }
 
-/// The most bytes read ahead while a write waits.
-const MAX_EARLY: usize = 1 << 25;
+/// What came back while a write waited, handed out by the next `recv` of either connection
+/// kind: a server that answers while the harness still writes a long chunk must not find both
+/// directions full.
+#[derive(Debug, Default)]
+pub(crate) struct ReadAhead {
+    bytes: Vec<u8>,
+    /// How the server ended the connection, if that was seen while writing.
+    ended: Option<Closed>,
+}
+
+impl ReadAhead {
+    /// The most bytes read ahead: past it, the server is left to block (no case needs more
+    /// of it at once).
+    const MAX: usize = 1 << 25;
+
+    /// Whether to read no further ahead: the connection ended, or the bound is reached.
+    pub(crate) fn full(&self) -> bool {
+        self.ended.is_some() || self.bytes.len() >= ReadAhead::MAX
+    }
+
+    /// Keeps `bytes` that came back (`[]`: the server closed).
+    pub(crate) fn data(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            self.ended = Some(Closed::Fin);
+        } else {
+            self.bytes.extend_from_slice(bytes);
+        }
+    }
+
+    /// Notes that the server ended the connection, as `how`.
+    pub(crate) fn end(&mut self, how: Closed) {
+        self.ended = Some(how);
+    }
+
+    /// What a `recv` returns first: the bytes read ahead (into `buf`), then the end seen.
+    pub(crate) fn take(&mut self, buf: &mut Vec<u8>) -> Option<Received> {
+        if !self.bytes.is_empty() {
+            let n = self.bytes.len();
+            buf.append(&mut self.bytes);
+            return Some(Received::Data(n));
+        }
+        self.ended.take().map(Received::Closed)
+    }
+}
 
 /// Set once a receive queue has been read from the kernel: from then on a socket the kernel
 /// does not know is one the server closed, not a system that cannot say.
@@ -85,11 +127,8 @@ pub struct TcpConnection {
     stream: TcpStream,
     server: SocketAddr,
     client: SocketAddr,
-    /// Bytes read while a write was blocked (a server echoing while the harness still writes
-    /// a long chunk must not find both directions full), handed out by the next `recv`.
-    early: Vec<u8>,
-    /// How the server ended the connection, if that was seen while writing.
-    ended: Option<Closed>,
+    /// What came back while a write was blocked.
+    ahead: ReadAhead,
 }
 
 impl TcpConnection {
@@ -103,8 +142,7 @@ impl TcpConnection {
             stream,
             server,
             client,
-            early: Vec::new(),
-            ended: None,
+            ahead: ReadAhead::default(),
         })
     }
 
@@ -133,17 +171,17 @@ fn closed_by(e: &io::Error) -> Option<Closed> {
 }
 
 impl TcpConnection {
-    /// Takes what the server has sent so far into `early`, without waiting.
-    fn read_early(&mut self) {
+    /// Reads what the server has sent so far ahead, without waiting.
+    fn read_ahead(&mut self) {
         let mut chunk = [0u8; 1 << 16];
-        // Past the bound the server is left to block: no case needs more of it at once.
-        while self.ended.is_none() && self.early.len() < MAX_EARLY {
+        while !self.ahead.full() {
             match self.stream.read(&mut chunk) {
-                Ok(0) => self.ended = Some(Closed::Fin),
-                Ok(n) => self.early.extend_from_slice(&chunk[..n]),
+                Ok(n) => self.ahead.data(&chunk[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) => self.ended = Some(closed_by(&e).unwrap_or(Closed::Reset(e.to_string()))),
+                Err(e) => self
+                    .ahead
+                    .end(closed_by(&e).unwrap_or(Closed::Reset(e.to_string()))),
             }
         }
     }
@@ -164,7 +202,7 @@ impl Connection for TcpConnection {
                         };
                     }
                     self.wait(libc::POLLOUT | libc::POLLIN, deadline);
-                    self.read_early();
+                    self.read_ahead();
                 }
                 Err(e) => {
                     return Sent::Closed(closed_by(&e).unwrap_or(Closed::Reset(e.to_string())))
@@ -175,13 +213,8 @@ impl Connection for TcpConnection {
     }
 
     fn recv(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> Received {
-        if !self.early.is_empty() {
-            let n = self.early.len();
-            buf.append(&mut self.early);
-            return Received::Data(n);
-        }
-        if let Some(how) = self.ended.take() {
-            return Received::Closed(how);
+        if let Some(r) = self.ahead.take(buf) {
+            return r;
         }
         let mut chunk = [0u8; 1 << 16];
         loop {

@@ -54,16 +54,13 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
-use super::conn::{Closed, Connection, Received, Sent, Settled};
+use super::conn::{Closed, Connection, ReadAhead, Received, Sent, Settled};
 use super::{judge_on, Wire, WireStats};
 use crate::case::Case;
 use crate::error::Error;
 use crate::oracle::Verdict;
 use crate::report::Report;
 use crate::suite::Suite;
-
-/// The most bytes read ahead while a write waits: past it, the handler is left to wait.
-const MAX_EARLY: usize = 1 << 25;
 
 /// How much the in-memory stream holds in each direction before a write waits.
 const BUFFER: usize = 1 << 16;
@@ -73,10 +70,8 @@ const BUFFER: usize = 1 << 16;
 pub struct DuplexConnection {
     rt: Runtime,
     client: DuplexStream,
-    /// Bytes that came back while a write waited, for the next `recv`.
-    early: Vec<u8>,
-    /// How the handler ended the connection, if that was seen while writing.
-    ended: Option<Closed>,
+    /// What came back while a write waited.
+    ahead: ReadAhead,
     task: Rc<RefCell<Option<JoinHandle<io::Result<()>>>>>,
 }
 
@@ -95,8 +90,7 @@ impl DuplexConnection {
         Ok(DuplexConnection {
             rt,
             client,
-            early: Vec::new(),
-            ended: None,
+            ahead: ReadAhead::default(),
             task: Rc::new(RefCell::new(Some(task))),
         })
     }
@@ -136,7 +130,7 @@ impl DuplexConnection {
 
 impl Connection for DuplexConnection {
     fn send(&mut self, bytes: &[u8], deadline: Instant) -> Sent {
-        let (client, early, ended) = (&mut self.client, &mut self.early, &mut self.ended);
+        let (client, ahead) = (&mut self.client, &mut self.ahead);
         let left = deadline.saturating_duration_since(Instant::now());
         let mut taken = 0;
         let mut chunk = vec![0u8; BUFFER];
@@ -154,14 +148,13 @@ impl Connection for DuplexConnection {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => {}
             }
-            if ended.is_some() || early.len() >= MAX_EARLY {
+            if ahead.full() {
                 return Poll::Pending;
             }
             let mut rb = ReadBuf::new(&mut chunk);
             match Pin::new(&mut *client).poll_read(cx, &mut rb) {
-                Poll::Ready(Ok(())) if rb.filled().is_empty() => *ended = Some(Closed::Fin),
-                Poll::Ready(Ok(())) => early.extend_from_slice(rb.filled()),
-                Poll::Ready(Err(e)) => *ended = Some(Closed::Reset(e.to_string())),
+                Poll::Ready(Ok(())) => ahead.data(rb.filled()),
+                Poll::Ready(Err(e)) => ahead.end(Closed::Reset(e.to_string())),
                 Poll::Pending => return Poll::Pending,
             }
         });
@@ -176,13 +169,8 @@ impl Connection for DuplexConnection {
     }
 
     fn recv(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> Received {
-        if !self.early.is_empty() {
-            let n = self.early.len();
-            buf.append(&mut self.early);
-            return Received::Data(n);
-        }
-        if let Some(how) = self.ended.take() {
-            return Received::Closed(how);
+        if let Some(r) = self.ahead.take(buf) {
+            return r;
         }
         let mut chunk = vec![0u8; BUFFER];
         let client = &mut self.client;
