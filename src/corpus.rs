@@ -82,6 +82,7 @@ pub fn known_findings(target: &str) -> &'static [(&'static str, FailureKind)] {
             ("tokio-util07-naive-max", FalseRejection),
             ("tokio-util07-naive-max", LateRejection),
             ("tokio-util07-naive-max", MissingFrame),
+            ("tokio-util07-naive-max", MissedRejection),
             ("tokio-util07-naive-max", TruncationIgnored),
         ],
         "adapter_actix_codec05" => &[

@@ -15,7 +15,9 @@ use framecheck::framing::Wire;
 use framecheck::registry;
 use framecheck::{matrix, replay, Case, CountingAlloc, FailureKind, Framing, Suite, Verdict};
 
-use FailureKind::{ExtraFrame, FalseRejection, LateRejection, MissingFrame, TruncationIgnored};
+use FailureKind::{
+    ExtraFrame, FalseRejection, LateRejection, MissedRejection, MissingFrame, TruncationIgnored,
+};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -196,6 +198,18 @@ fn naive_max_passes_frames_over_the_maximum_under_a_positive_adjustment() {
     assert_eq!(fails("tokio-util07-naive-max", &whole), ExtraFrame);
     assert!(passes("tokio-util07-decode", "http2:max=16384/004001/-"));
     assert!(passes("tokio-util07-decode", &whole));
+}
+
+/// #4815 with a `strip` that covers the header (found by the `adapter_tokio_util07` fuzz
+/// smoke): the field 1024 announces a 1025-byte body (adjust=1), over the maximum 1024, and
+/// passes the naive check; `num_skip(3)` has taken the header out of the buffer, so at EOF
+/// nothing is left over and the codec ends the stream without an error. The right maximum
+/// rejects it when the header completes.
+#[test]
+fn naive_max_with_the_header_stripped_ends_an_oversized_header_silently() {
+    let token = "field:max=1024:width=2:offset=1:adjust=1:strip=3/ff0400/1,2";
+    assert_eq!(fails("tokio-util07-naive-max", token), MissedRejection);
+    assert!(passes("tokio-util07-decode", token));
 }
 
 #[test]
