@@ -49,6 +49,7 @@
 //! | [`fuzz`] | fuzz-target entry points: raw bytes or `arbitrary` cases to a checked case |
 //! | [`matrix`] | the conformance matrix: bundled decoders × framings × case groups |
 //! | [`corpus`] | seed corpora for the fuzz targets, and replaying them |
+//! | [`regress`] | failures kept as regression files: each failure kind's minimal case as a golden vector and a fuzz corpus input |
 //!
 //! The command line is the `framecheck-cli` package in `cli/`: one file per subcommand, over
 //! this library's public API. The bug classes the harness exists to catch, and how each is
@@ -79,6 +80,7 @@ pub mod messages;
 pub mod oracle;
 pub mod reference;
 pub mod registry;
+pub mod regress;
 pub mod report;
 pub mod runner;
 pub mod schedule;
