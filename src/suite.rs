@@ -176,6 +176,14 @@ impl Suite {
         self
     }
 
+    /// Failures a baseline expects ([`Baseline::for_run`](crate::baseline::Baseline::for_run)):
+    /// they are reported as known (skipped, with their reason), do not fail the run, and
+    /// `fail_fast` does not stop at them.
+    pub fn known(mut self, known: crate::baseline::Known) -> Suite {
+        self.runner = self.runner.known(known);
+        self
+    }
+
     /// Calls `f(done, total)` after each case.
     pub fn on_progress(mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Suite {
         self.runner = self.runner.on_progress(f);
