@@ -235,6 +235,14 @@ impl Baseline {
         })
     }
 
+    /// A baseline of `entries` given directly; `origin` names it in errors.
+    pub fn from_entries(origin: &str, entries: Vec<Entry>) -> Baseline {
+        Baseline {
+            origin: origin.to_string(),
+            entries,
+        }
+    }
+
     /// The entries, in file order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
@@ -421,6 +429,12 @@ impl Known {
         self.entries.is_empty()
     }
 
+    /// Whether some entry expects failures of `kind`, in whatever stream: what a fuzz input,
+    /// whose stream has no name, is allowed.
+    pub fn allows_kind(&self, kind: FailureKind) -> bool {
+        self.entries.iter().any(|e| e.kind == kind)
+    }
+
     /// The first entry that a failure of `kind` in stream `stream` matches.
     pub fn find(&self, kind: FailureKind, stream: &str, stream_kind: StreamKind) -> Option<usize> {
         self.entries
@@ -499,16 +513,21 @@ pub struct Outcome {
 impl Outcome {
     /// Sums up `reports` (after [`Known::apply`]). An entry that applies to several runs (a
     /// framing of `"*"`) is fixed only when it covered no case in any of them.
-    pub fn of(reports: &[Report]) -> Outcome {
+    pub fn of<'a, I>(reports: I) -> Outcome
+    where
+        I: IntoIterator<Item = &'a Report>,
+        I::IntoIter: Clone,
+    {
+        let reports = reports.into_iter();
         let mut out = Outcome::default();
         let same = |a: &KnownFailure, b: &KnownFailure| {
             (a.kind, &a.stream, &a.reason, &a.link) == (b.kind, &b.stream, &b.reason, &b.link)
         };
-        for r in reports {
+        for r in reports.clone() {
             out.new += r.failed;
             out.known += r.known_failed;
             for k in &r.fixed {
-                let seen = reports.iter().flat_map(|r| &r.known).any(|c| same(c, k));
+                let seen = reports.clone().flat_map(|r| &r.known).any(|c| same(c, k));
                 let line = format!("{k}");
                 if !seen && !out.fixed.contains(&line) {
                     out.fixed.push(line);

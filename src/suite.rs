@@ -307,6 +307,30 @@ impl Suite {
         }
     }
 
+    /// [`check`](Suite::check) against a baseline of known failures ([`crate::baseline`]):
+    /// panics on a new failure, on a baseline entry that applies to nothing here (stale), and,
+    /// with `ratchet`, on a known failure that no longer happens (the baseline must shrink).
+    pub fn check_known<F, D>(&self, factory: F, baseline: &crate::baseline::Baseline, ratchet: bool)
+    where
+        F: Fn() -> D + Send + Sync + 'static,
+        D: FrameDecoder,
+    {
+        if let Err(e) = baseline.check_applies(&[(None, self.framing)]) {
+            panic!("{e}");
+        }
+        let report = self
+            .clone()
+            .known(baseline.for_run(None, self.framing))
+            .run(factory);
+        let outcome = crate::baseline::Outcome::of([&report]);
+        if !outcome.passes(ratchet) {
+            panic!("{report}{outcome}");
+        }
+        if !outcome.fixed.is_empty() {
+            eprintln!("{outcome}");
+        }
+    }
+
     /// Runs the given cases against decoders made by `factory`.
     pub fn run_cases<F, D>(&self, cases: Vec<Case>, factory: F) -> Report
     where
