@@ -17,10 +17,13 @@
 //! ```
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use crate::baseline::Baseline;
 
 use crate::case::{Case, Stream};
 use crate::framing::Framing;
-use crate::fuzz::{bundled_pairs, case_from_bytes, check_bundled_allowing, check_bytes};
+use crate::fuzz::{bundled_pairs, case_from_bytes, check_bundled_in, check_bytes};
 use crate::oracle::{catch_quietly, FailureKind};
 use crate::reference::ReferenceDecoder;
 use crate::vectors;
@@ -59,53 +62,39 @@ pub const ADAPTER_TARGETS: &[(&str, &str)] = &[
     ("adapter_actix_codec05", "actix-codec05"),
 ];
 
-/// The findings each adapter target is known to reproduce, as `(decoder id prefix, kind)`
-/// (`tests/third_party.rs` pins them, with links): replayed inputs that fail this way, in that
-/// decoder, do not fail the replay.
-pub fn known_findings(target: &str) -> &'static [(&'static str, FailureKind)] {
-    use FailureKind::*;
-    match target {
-        // LengthDelimitedCodec: EOF right after a header, and without a maximum, reserving
-        // what a header announces; under postgres (num_skip 0) a field below -adjust emitted
-        // as a short frame; and the naive-max row's tokio-rs/tokio#4815 findings
-        // (tests/third_party_layouts.rs pins them).
-        "adapter_tokio_util07" => &[
-            ("tokio-util07-decode", TruncationIgnored),
-            ("tokio-util07-decode", Panic),
-            ("tokio-util07-decode", MemoryBomb),
-            ("tokio-util07-decode", ExtraFrame),
-            ("tokio-util07-framed", TruncationIgnored),
-            ("tokio-util07-framed", Panic),
-            ("tokio-util07-framed", MemoryBomb),
-            ("tokio-util07-framed", ExtraFrame),
-            ("tokio-util07-naive-max", ExtraFrame),
-            ("tokio-util07-naive-max", FalseRejection),
-            ("tokio-util07-naive-max", LateRejection),
-            ("tokio-util07-naive-max", MissingFrame),
-            ("tokio-util07-naive-max", MissedRejection),
-            ("tokio-util07-naive-max", TruncationIgnored),
-        ],
-        "adapter_actix_codec05" => &[
-            ("actix-codec05-length", TruncationIgnored),
-            ("actix-codec05-length", Panic),
-            ("actix-codec05-length", MemoryBomb),
-        ],
-        // UviBytes: EOF right after a header, and the 10th varint byte.
-        "adapter_unsigned_varint08" => &[
-            ("unsigned-varint08-", TruncationIgnored),
-            ("unsigned-varint08-", ExtraFrame),
-        ],
-        _ => &[],
-    }
+/// The third-party adapters' known findings: a baseline file ([`crate::baseline`]),
+/// `fuzz/known-findings.json`, each entry pinned with its minimal case in
+/// `tests/third_party.rs` or `tests/third_party_layouts.rs`. The CI fuzz smoke passes the same
+/// file (`FRAMECHECK_FUZZ_ALLOW=@fuzz/known-findings.json`), and the corpus replay lets them
+/// through.
+pub const KNOWN_FINDINGS: &str = include_str!("../fuzz/known-findings.json");
+
+/// [`KNOWN_FINDINGS`], read.
+///
+/// # Panics
+/// If the committed file is malformed (a test reads it on every `cargo test`).
+pub fn known_findings_baseline() -> &'static Baseline {
+    static KNOWN: OnceLock<Baseline> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        Baseline::parse("fuzz/known-findings.json", KNOWN_FINDINGS)
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
 }
 
-/// `known_findings(target)` as `FRAMECHECK_FUZZ_ALLOW` writes it (`id:kind,...`).
-pub fn known_findings_env(target: &str) -> String {
-    known_findings(target)
+/// The findings adapter target `target` is known to reproduce, as `(decoder id prefix, kind)`:
+/// the entries of [`KNOWN_FINDINGS`] whose decoder is one of the target's.
+pub fn known_findings(target: &str) -> Vec<(String, FailureKind)> {
+    let Some((_, prefix)) = ADAPTER_TARGETS.iter().find(|(t, _)| *t == target) else {
+        return Vec::new();
+    };
+    known_findings_baseline()
+        .entries()
         .iter()
-        .map(|(id, k)| format!("{id}:{k}"))
-        .collect::<Vec<_>>()
-        .join(",")
+        .filter_map(|e| {
+            let d = e.decoder.as_deref()?;
+            (d.starts_with(prefix) || prefix.starts_with(d)).then(|| (d.to_string(), e.kind))
+        })
+        .collect()
 }
 
 /// The fuzz input that [`case_from_bytes`] turns into `case` under `framing`, if there is one:
@@ -288,7 +277,7 @@ pub fn replay(target: &str, data: &[u8]) -> Result<(), String> {
             }
         }
         other => match ADAPTER_TARGETS.iter().find(|(t, _)| *t == other) {
-            Some((t, prefix)) => check_bundled_allowing(prefix, data, known_findings(t)),
+            Some((_, prefix)) => check_bundled_in(prefix, data, known_findings_baseline()),
             None => panic!("no fuzz target named {other:?} (or its feature is off)"),
         },
     };

@@ -26,7 +26,7 @@
 //!
 //! # Contract
 //! - Ids are unique (a unit test checks it) and stable: they appear in `Reproduce with:` lines,
-//!   in `FRAMECHECK_FUZZ_ALLOW` and in the CI script.
+//!   in `fuzz/known-findings.json`, the baseline the CI fuzz smoke passes.
 //! - [`all`] lists the reference first, then the adapters (in the matrix's row order), then the
 //!   zoo; [`Entry::build`] returns `None` for a framing the decoder cannot be configured for.
 //! - An adapter is built declaring the framing it was configured for as its profile
@@ -164,9 +164,9 @@ mod tests {
         assert_eq!(matrix().count(), all().len() - zoo);
     }
 
-    /// Every decoder id that `.ci/run` names (in `FRAMECHECK_FUZZ_ALLOW` lists, `id:kind`)
-    /// is the prefix of a registered id, and every prefix an adapter fuzz target chooses from
-    /// matches one.
+    /// Every decoder id that the known findings name (`fuzz/known-findings.json`, which
+    /// `.ci/run` passes to the adapter fuzz targets) is the prefix of a registered id, and
+    /// every prefix an adapter fuzz target chooses from matches one.
     #[cfg(all(
         feature = "tokio-util07",
         feature = "unsigned-varint08",
@@ -175,27 +175,20 @@ mod tests {
         feature = "actix-codec05"
     ))]
     #[test]
-    fn every_id_the_ci_script_names_is_registered() {
-        let ci = include_str!("../.ci/run");
+    fn every_id_the_known_findings_name_is_registered() {
         let mut named = 0;
-        for line in ci.lines().filter(|l| l.starts_with("smoke adapter_")) {
-            let Some(allow) = line.split_whitespace().nth(2) else {
-                continue;
-            };
-            for item in allow.split(',') {
-                let (id, kind) = item.rsplit_once(':').expect("id:kind");
-                assert!(
-                    crate::oracle::FailureKind::from_name(kind).is_some(),
-                    "{item}"
-                );
-                assert!(
-                    matrix().any(|e| e.id().starts_with(id)),
-                    ".ci/run names {id:?}, which no registered adapter id starts with"
-                );
-                named += 1;
-            }
+        for e in crate::corpus::known_findings_baseline().entries() {
+            let id = e
+                .decoder
+                .as_deref()
+                .expect("a known finding names its decoder");
+            assert!(
+                matrix().any(|d| d.id().starts_with(id)),
+                "fuzz/known-findings.json names {id:?}, which no registered adapter id starts with"
+            );
+            named += 1;
         }
-        assert!(named >= 10, "read {named} ids from .ci/run");
+        assert!(named >= 10, "read {named} entries");
         for (target, prefix) in crate::corpus::ADAPTER_TARGETS {
             assert!(
                 of_kind(Kind::Adapter).any(|e| e.id().starts_with(prefix)),

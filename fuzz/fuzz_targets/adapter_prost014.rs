@@ -1,7 +1,8 @@
 //! The bundled adapter for prost 0.14 (decode_length_delimiter) through the harness: the first byte
 //! picks a decoder and one of its matrix framings, the rest is the case
 //! (`framecheck::fuzz::check_bundled`). Known findings come back at once;
-//! `FRAMECHECK_FUZZ_ALLOW=<[decoder-id:]kind,...>` fuzzes past them.
+//! `FRAMECHECK_FUZZ_ALLOW=<[decoder-id:]kind,...>` (or `=@FILE`, a baseline file such as
+//! `fuzz/known-findings.json`) fuzzes past them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
