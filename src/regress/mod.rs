@@ -81,6 +81,9 @@ pub struct SavedFailure {
     pub framing: Framing,
     /// The replay token of the minimal case.
     pub token: String,
+    /// A baseline expects it (see `baseline`): kept all the same, as a regression test of a
+    /// known bug.
+    pub known: bool,
     /// The vector file, or why there is none.
     pub vector: Result<SavedVector, String>,
     /// The corpus input, or why there is none.
@@ -131,6 +134,7 @@ pub fn save_failures(
                 kind,
                 framing: case.stream.framing(),
                 token: case.token(),
+                known: found.known.is_some(),
                 vector: Err(String::new()),
                 corpus: Err(String::new()),
             };
@@ -206,9 +210,13 @@ impl fmt::Display for Saved {
         };
         let vectors: Vec<String> = self.vectors().map(|v| show(&v.path, v.new)).collect();
         let inputs: Vec<String> = self.inputs().map(|i| show(&i.path, i.new)).collect();
+        let known = match self.failures.iter().filter(|s| s.known).count() {
+            0 => String::new(),
+            k => format!(" ({k} known)"),
+        };
         writeln!(
             f,
-            "saved {n} failure{} to {}: vectors {}; corpus {}",
+            "saved {n} failure{}{known} to {}: vectors {}; corpus {}",
             if n == 1 { "" } else { "s" },
             self.dir.display(),
             list(vectors),
@@ -429,6 +437,16 @@ mod tests {
             .contains("whole run"));
         assert!(!dir.0.exists(), "nothing written");
         assert!(saved.to_string().contains("no vector for memory-leak"));
+    }
+
+    #[test]
+    fn a_known_failure_is_kept_too_and_counted_as_known() {
+        let dir = TempDir::new("known");
+        let mut report = report_of("zoo:no-drain-loop", "u16be:max=1024/000161000162/-");
+        report.failures[0].known = Some(0);
+        let saved = save_failures(&dir.0, &[report], Some("zoo:no-drain-loop")).unwrap();
+        assert!(saved.failures[0].known && saved.vectors().count() == 1);
+        assert!(saved.to_string().starts_with("saved 1 failure (1 known) to"), "{saved}");
     }
 
     #[test]
