@@ -446,7 +446,12 @@ mod tests {
         report.failures[0].known = Some(0);
         let saved = save_failures(&dir.0, &[report], Some("zoo:no-drain-loop")).unwrap();
         assert!(saved.failures[0].known && saved.vectors().count() == 1);
-        assert!(saved.to_string().starts_with("saved 1 failure (1 known) to"), "{saved}");
+        assert!(
+            saved
+                .to_string()
+                .starts_with("saved 1 failure (1 known) to"),
+            "{saved}"
+        );
     }
 
     #[test]
