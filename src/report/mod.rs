@@ -31,6 +31,7 @@ use crate::case::{Case, StreamKind};
 use crate::framing::Framing;
 use crate::oracle::{Failure, FailureKind};
 
+pub mod calls;
 pub mod json;
 #[cfg(feature = "junit")]
 pub mod junit;
