@@ -62,6 +62,7 @@ pub mod adapter;
 pub mod adapters;
 pub mod adversarial;
 pub mod alloc;
+pub mod baseline;
 pub mod bulk;
 pub mod bundled;
 pub mod case;

@@ -176,6 +176,14 @@ impl Suite {
         self
     }
 
+    /// Failures a baseline expects ([`Baseline::for_run`](crate::baseline::Baseline::for_run)):
+    /// they are reported as known (skipped, with their reason), do not fail the run, and
+    /// `fail_fast` does not stop at them.
+    pub fn known(mut self, known: crate::baseline::Known) -> Suite {
+        self.runner = self.runner.known(known);
+        self
+    }
+
     /// Calls `f(done, total)` after each case.
     pub fn on_progress(mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Suite {
         self.runner = self.runner.on_progress(f);
@@ -296,6 +304,30 @@ impl Suite {
         let report = self.run(factory);
         if !report.is_pass() {
             panic!("{report}");
+        }
+    }
+
+    /// [`check`](Suite::check) against a baseline of known failures ([`crate::baseline`]):
+    /// panics on a new failure, on a baseline entry that applies to nothing here (stale), and,
+    /// with `ratchet`, on a known failure that no longer happens (the baseline must shrink).
+    pub fn check_known<F, D>(&self, factory: F, baseline: &crate::baseline::Baseline, ratchet: bool)
+    where
+        F: Fn() -> D + Send + Sync + 'static,
+        D: FrameDecoder,
+    {
+        if let Err(e) = baseline.check_applies(&[(None, self.framing)]) {
+            panic!("{e}");
+        }
+        let report = self
+            .clone()
+            .known(baseline.for_run(None, self.framing))
+            .run(factory);
+        let outcome = crate::baseline::Outcome::of([&report]);
+        if !outcome.passes(ratchet) {
+            panic!("{report}{outcome}");
+        }
+        if !outcome.fixed.is_empty() {
+            eprintln!("{outcome}");
         }
     }
 

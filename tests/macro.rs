@@ -23,3 +23,12 @@ framecheck::conformance_tests!(
     no_drain_loop,
     should_panic
 );
+
+// The same buggy decoder against a baseline that lists its two failure kinds: both tests pass
+// (tests/baseline.rs checks that a failure the baseline does not list still fails).
+framecheck::conformance_tests!(
+    no_drain_loop_u16le_known,
+    "u16le:max=4096",
+    no_drain_loop,
+    baseline = "tests/known/no-drain-loop.json"
+);

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod bundled;
 mod corpus;
+mod gate;
 mod matrix;
 mod progress;
 mod replay;

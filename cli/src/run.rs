@@ -13,6 +13,7 @@ use framecheck::exec::{self, ExecProgram};
 use framecheck::{suite, FailureKind, Framing, Report, Suite};
 
 use crate::bundled::Bundled;
+use crate::gate::{Gate, GateArgs};
 use crate::progress::with_progress;
 
 mod vectors;
@@ -85,6 +86,8 @@ pub(crate) struct RunArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     junit: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    gate: GateArgs,
 }
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
@@ -132,6 +135,16 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
         }
         framings
     };
+    // The decoder id a baseline entry may name: none for a program of the user's.
+    let decoder_id = decoder.name();
+    let decoder_id = args.exec.is_none().then_some(decoder_id.as_str());
+    let gate = Gate::new(&args.gate)?;
+    let runs: Vec<(Option<&str>, Framing)> = if args.exec.is_some() {
+        programs.iter().map(|(f, _)| (None, *f)).collect()
+    } else {
+        framings.iter().map(|f| (decoder_id, *f)).collect()
+    };
+    gate.check_applies(&runs)?;
     if args.isolate {
         let exe = std::env::current_exe()?;
         for framing in &framings {
@@ -153,6 +166,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
             // A hung program is killed, not left behind: hangs are faults like any other.
             .max_hangs(args.max_hangs.unwrap_or(args.max_faults))
             .shrink_hangs(true)
+            .known(gate.known(decoder_id, framing))
             .reproduce_with(exec::replay_template(
                 &cmd,
                 timeout,
@@ -173,14 +187,17 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
     if args.exec.is_none() && !args.isolate {
         for framing in framings {
             let d = decoder;
-            let suite = configure(suite_for(framing, &decoder, args.seed), &args).timeout(timeout);
+            let suite = configure(suite_for(framing, &decoder, args.seed), &args)
+                .timeout(timeout)
+                .known(gate.known(decoder_id, framing));
             let report = with_progress(suite).run(move || d.build(framing));
             print!("{report}");
             reports.push(report);
         }
     }
     write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
-    Ok(reports.iter().all(|r| r.is_pass()))
+    let runs: Vec<(Option<&str>, &Report)> = reports.iter().map(|r| (decoder_id, r)).collect();
+    gate.finish(&runs)
 }
 
 /// The framings of `--framing` (`all` is the catalog, `presets` every protocol preset), with

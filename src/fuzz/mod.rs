@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::adapter::FrameDecoder;
+use crate::baseline::{self, Baseline, Known};
 use crate::case::{Case, Stream};
 use crate::framing::Framing;
 use crate::oracle::{judge, FailureKind, Verdict};
@@ -175,7 +176,7 @@ pub fn bundled_pairs(prefix: &str) -> Pairs {
 /// # Panics
 /// If no bundled decoder matches `prefix` (a feature is off), or on a failure.
 pub fn check_bundled(prefix: &str, data: &[u8]) {
-    check_bundled_allowing(prefix, data, allowed());
+    check_bundled_in(prefix, data, allowed());
 }
 
 /// [`check_bundled`] with the allowed failures given rather than read from the environment
@@ -187,6 +188,13 @@ pub fn check_bundled_allowing<S: AsRef<str>>(
     data: &[u8],
     allowed: &[(S, FailureKind)],
 ) {
+    check_bundled_in(prefix, data, &allow_list("the allowed list", allowed));
+}
+
+/// [`check_bundled`] with the allowed failures a baseline's: a failure passes when an entry
+/// applies to the decoder and framing chosen, and names its kind (in any stream: a fuzz input
+/// has no stream name).
+pub fn check_bundled_in(prefix: &str, data: &[u8], allowed: &Baseline) {
     // Built once per prefix (a target uses one), and shared: nothing is built per input.
     static PAIRS: OnceLock<Mutex<HashMap<String, Arc<Pairs>>>> = OnceLock::new();
     let pairs = {
@@ -216,10 +224,7 @@ pub fn check_bundled_allowing<S: AsRef<str>>(
         .build(framing)
         .expect("supported: listed by bundled_pairs");
     if let Verdict::Fail(f) = judge(&mut { built }, &case) {
-        if allowed
-            .iter()
-            .any(|(p, k)| *k == f.kind && decoder.id().starts_with(p.as_ref()))
-        {
+        if allowed.allows(decoder.id(), framing, f.kind) {
             return;
         }
         panic!(
@@ -234,15 +239,38 @@ pub fn check_bundled_allowing<S: AsRef<str>>(
     }
 }
 
-/// What `FRAMECHECK_FUZZ_ALLOW` lists (read once): `(decoder id prefix, kind)`.
-fn allowed() -> &'static [(String, FailureKind)] {
-    static ALLOWED: OnceLock<Vec<(String, FailureKind)>> = OnceLock::new();
+/// What `FRAMECHECK_FUZZ_ALLOW` allows (read once): a list (`[id:]kind,...`), or `@FILE`, a
+/// baseline file ([`crate::baseline`]) whose entries allow their kind for their decoder (as an
+/// id prefix) under their framing, in any stream.
+fn allowed() -> &'static Baseline {
+    static ALLOWED: OnceLock<Baseline> = OnceLock::new();
     ALLOWED.get_or_init(|| {
         let Ok(list) = std::env::var("FRAMECHECK_FUZZ_ALLOW") else {
-            return Vec::new();
+            return Baseline::default();
         };
-        parse_allow(&list).unwrap_or_else(|e| panic!("FRAMECHECK_FUZZ_ALLOW: {e}"))
+        if let Some(path) = list.trim().strip_prefix('@') {
+            return Baseline::load(std::path::Path::new(path))
+                .unwrap_or_else(|e| panic!("FRAMECHECK_FUZZ_ALLOW: {e}"));
+        }
+        let list = parse_allow(&list).unwrap_or_else(|e| panic!("FRAMECHECK_FUZZ_ALLOW: {e}"));
+        allow_list("FRAMECHECK_FUZZ_ALLOW", &list)
     })
+}
+
+/// A list of `(decoder id prefix, kind)` (`""` for any decoder) as a baseline of any framing.
+fn allow_list<S: AsRef<str>>(origin: &str, list: &[(S, FailureKind)]) -> Baseline {
+    let entries = list
+        .iter()
+        .map(|(id, kind)| baseline::Entry {
+            framing: None,
+            decoder: Some(id.as_ref().to_string()).filter(|d| !d.is_empty()),
+            kind: *kind,
+            stream: None,
+            reason: format!("allowed by {origin}"),
+            link: None,
+        })
+        .collect();
+    Baseline::from_entries(origin, entries)
 }
 
 /// A `FRAMECHECK_FUZZ_ALLOW` list: comma-separated `kind` or `id:kind` entries, any kind of
@@ -261,8 +289,16 @@ fn parse_allow(list: &str) -> Result<Vec<(String, FailureKind)>, String> {
 }
 
 /// Checks `case`, panicking with the readable report (reads, calls, replay token) on failure.
-fn check_or_panic<D: FrameDecoder>(case: &Case, mut decoder: D) {
+fn check_or_panic<D: FrameDecoder>(case: &Case, decoder: D) {
+    check_or_panic_unless(case, decoder, &Known::default());
+}
+
+/// [`check_or_panic`], letting through the kinds `known` expects.
+fn check_or_panic_unless<D: FrameDecoder>(case: &Case, mut decoder: D, known: &Known) {
     if let Verdict::Fail(f) = judge(&mut decoder, case) {
+        if known.allows_kind(f.kind) {
+            return;
+        }
         panic!(
             "FAIL {}: {}\n{}  Reproduce with: framecheck::replay(&mut decoder, \"{}\")",
             f.kind,
@@ -276,12 +312,24 @@ fn check_or_panic<D: FrameDecoder>(case: &Case, mut decoder: D) {
 /// Runs `inputs` random fuzz inputs (from `seed`) through [`check_bytes`] against decoders
 /// from `factory`: a fuzzing smoke test that runs on stable in a plain `cargo test`.
 pub fn smoke<D: FrameDecoder>(framing: Framing, inputs: usize, seed: u64, factory: impl Fn() -> D) {
+    smoke_known(framing, inputs, seed, factory, &Known::default());
+}
+
+/// [`smoke`], letting through the failure kinds that `known` expects (in any stream: a fuzz
+/// input's stream has no name).
+pub fn smoke_known<D: FrameDecoder>(
+    framing: Framing,
+    inputs: usize,
+    seed: u64,
+    factory: impl Fn() -> D,
+    known: &Known,
+) {
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     for _ in 0..inputs {
         let n = rng.random_range(0..256);
         let data: Vec<u8> = (0..n).map(|_| rng.random()).collect();
-        check_bytes(framing, &data, factory());
+        check_or_panic_unless(&case_from_bytes(framing, &data), factory(), known);
     }
 }
 
@@ -295,7 +343,15 @@ pub fn smoke<D: FrameDecoder>(framing: Framing, inputs: usize, seed: u64, factor
 ///
 /// expands to `mod my_decoder { #[test] fn default_suite() …  #[test] fn fuzz_smoke() … }`
 /// (see `tests/macro.rs`, which uses it on the reference decoder and on a buggy one). A
-/// fourth argument, `should_panic`, marks a decoder known to fail.
+/// fourth argument, `should_panic`, marks a decoder known to fail; or, finer, `baseline =
+/// "FILE"` (a path from the crate's root) lets through the failures that baseline file lists
+/// ([`crate::baseline`]) and fails on any other, and `baseline = "FILE", ratchet` also fails
+/// when a listed failure no longer happens:
+///
+/// ```ignore
+/// framecheck::conformance_tests!(my_decoder, "u16le:max=4096", MyDecoder::default,
+///                                baseline = "tests/known-failures.json");
+/// ```
 #[macro_export]
 macro_rules! conformance_tests {
     ($name:ident, $framing:expr, $factory:expr) => {
@@ -304,6 +360,41 @@ macro_rules! conformance_tests {
     // For a decoder known to fail (a regression test of a known bug): each test must panic.
     ($name:ident, $framing:expr, $factory:expr, should_panic) => {
         $crate::conformance_tests!(@module $name, $framing, $factory, #[should_panic]);
+    };
+    // Against a baseline of known failures (a path from the crate's root): new failures
+    // fail, known ones pass; `ratchet` also fails on a known failure that no longer happens.
+    ($name:ident, $framing:expr, $factory:expr, baseline = $path:literal) => {
+        $crate::conformance_tests!(@known $name, $framing, $factory, $path, false);
+    };
+    ($name:ident, $framing:expr, $factory:expr, baseline = $path:literal, ratchet) => {
+        $crate::conformance_tests!(@known $name, $framing, $factory, $path, true);
+    };
+    (@known $name:ident, $framing:expr, $factory:expr, $path:literal, $ratchet:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn framing() -> $crate::Framing {
+                $framing.parse().expect("a framing spec such as \"u32be:max=1024\"")
+            }
+
+            fn baseline() -> $crate::baseline::Baseline {
+                let path = concat!(env!("CARGO_MANIFEST_DIR"), "/", $path);
+                $crate::baseline::Baseline::load(::std::path::Path::new(path))
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+
+            #[test]
+            fn default_suite() {
+                $crate::Suite::new(framing()).check_known($factory, &baseline(), $ratchet);
+            }
+
+            #[test]
+            fn fuzz_smoke() {
+                let known = baseline().for_run(None, framing());
+                $crate::fuzz::smoke_known(framing(), 2000, 0x5eed, $factory, &known);
+            }
+        }
     };
     (@module $name:ident, $framing:expr, $factory:expr, $(#[$attr:meta])?) => {
         mod $name {

@@ -5,7 +5,18 @@
 
 use serde_json::json;
 
-use super::{text::render_failure, Report, Status};
+use super::{text::render_failure, KnownFailure, Report, Status};
+
+/// A baseline entry as the report shows it.
+fn known_json(k: &KnownFailure) -> serde_json::Value {
+    json!({
+        "kind": k.kind.name(),
+        "stream": k.stream,
+        "reason": k.reason,
+        "link": k.link,
+        "cases": k.cases,
+    })
+}
 
 /// Reports as JSON, for CI: per framing, the counts, the failures (kind, detail, minimal case,
 /// replay token, `Reproduce with:` line) and every case's status.
@@ -26,6 +37,7 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                         "token": f.minimal.token(),
                         "reproduce": r.reproduce_line(f),
                         "report": render_failure(f, &r.reproduce_line(f)),
+                        "known": f.known.and_then(|i| r.known.get(i)).map(known_json),
                     })
                 })
                 .collect();
@@ -36,9 +48,17 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                     let (status, kind) = match c.status {
                         Status::Pass => ("pass", None),
                         Status::Fail(k) => ("fail", Some(k.name())),
+                        // A failure a baseline expects: skipped, with the baseline's reason.
+                        Status::Known(k) => ("skip", Some(k.name())),
                         Status::Skip => ("skip", None),
                     };
-                    json!({"case": c.label, "status": status, "kind": kind, "detail": c.detail})
+                    let mut case = json!({
+                        "case": c.label, "status": status, "kind": kind, "detail": c.detail
+                    });
+                    if let Some(k) = c.known.and_then(|i| r.known.get(i)) {
+                        case["known"] = known_json(k);
+                    }
+                    case
                 })
                 .collect();
             let by_kind: serde_json::Map<String, serde_json::Value> = r
@@ -52,6 +72,9 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                 "total": r.total,
                 "passed": r.passed,
                 "failed": r.failed,
+                "known_failed": r.known_failed,
+                "known": r.known.iter().map(known_json).collect::<Vec<_>>(),
+                "fixed": r.fixed.iter().map(known_json).collect::<Vec<_>>(),
                 "skipped": r.skipped,
                 "skip_reason": r.skip_reason,
                 "failed_by_kind": by_kind,

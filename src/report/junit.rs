@@ -29,6 +29,19 @@ pub fn to_junit(name: &str, reports: &[Report]) -> String {
                     }
                     st
                 }
+                Status::Known(kind) => {
+                    let mut st = TestCaseStatus::skipped();
+                    st.set_type(kind.name());
+                    let why = c.known.and_then(|i| r.known.get(i));
+                    st.set_message(match why {
+                        Some(k) => format!("known failure: {k}"),
+                        None => format!("known failure: {kind}"),
+                    });
+                    if let Some(d) = &c.detail {
+                        st.set_description(d.as_str());
+                    }
+                    st
+                }
                 Status::Skip => {
                     let mut st = TestCaseStatus::skipped();
                     if let Some(why) = &r.skip_reason {

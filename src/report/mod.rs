@@ -51,6 +51,9 @@ pub enum Status {
     Pass,
     /// Failed with this kind.
     Fail(FailureKind),
+    /// Failed with this kind, as a baseline expects (see `Report::known`): reported as
+    /// skipped, with the baseline's reason, and not counted as failed.
+    Known(FailureKind),
     /// Not run.
     Skip,
 }
@@ -68,6 +71,8 @@ pub struct CaseResult {
     pub status: Status,
     /// For a failed case: what went wrong, and its replay token.
     pub detail: Option<String>,
+    /// For a known failure ([`Status::Known`]): its entry in [`Report::known`].
+    pub known: Option<usize>,
 }
 
 /// The first failure of one kind, shrunk.
@@ -83,6 +88,39 @@ pub struct FoundFailure {
     pub shrink_runs: usize,
     /// How many cases failed with this kind.
     pub count: usize,
+    /// Whether a baseline expects this failure: its entry in [`Report::known`]. A kind with
+    /// new failures besides known ones is not marked known.
+    pub known: Option<usize>,
+}
+
+/// A failure a baseline expects, for one report: the baseline entry's scope and reason, and
+/// how many of the report's cases it covered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownFailure {
+    /// The failure kind.
+    pub kind: FailureKind,
+    /// The stream (or stream group) the entry is limited to, if any.
+    pub stream: Option<String>,
+    /// Why it is known.
+    pub reason: String,
+    /// Where it is tracked, if anywhere.
+    pub link: Option<String>,
+    /// Cases of this report that failed this way.
+    pub cases: usize,
+}
+
+impl fmt::Display for KnownFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        if let Some(stream) = &self.stream {
+            write!(f, " in {stream}")?;
+        }
+        write!(f, " ({})", self.reason)?;
+        if let Some(link) = &self.link {
+            write!(f, " {link}")?;
+        }
+        Ok(())
+    }
 }
 
 /// The result of a suite run.
@@ -96,12 +134,19 @@ pub struct Report {
     pub total: usize,
     /// Cases passed.
     pub passed: usize,
-    /// Cases failed.
+    /// Cases failed, but for the known failures a baseline expects.
     pub failed: usize,
+    /// Cases that failed as a baseline expects ([`Status::Known`]).
+    pub known_failed: usize,
     /// Cases not run (after a hang, or after the first failure with `fail_fast`).
     pub skipped: usize,
-    /// Failed cases by kind.
+    /// Failed cases by kind (known failures not counted).
     pub by_kind: BTreeMap<FailureKind, usize>,
+    /// The baseline entries that apply to this run, with the cases each covered.
+    pub known: Vec<KnownFailure>,
+    /// The baseline entries that apply to this run and covered no case: fixed, or no longer
+    /// reached (see `baseline`).
+    pub fixed: Vec<KnownFailure>,
     /// The first failure of each kind, shrunk.
     pub failures: Vec<FoundFailure>,
     /// Every case's label and status, in run order.
@@ -138,6 +183,7 @@ impl Report {
                 "{} at {}: {}",
                 failure.kind, failure.call, failure.detail
             )),
+            known: None,
         });
         let count = self.by_kind[&failure.kind];
         match self
@@ -153,6 +199,7 @@ impl Report {
                     failure,
                     shrink_runs: 0,
                     count,
+                    known: None,
                 });
                 self.failures.sort_by_key(|f| f.failure.kind);
             }
@@ -168,8 +215,11 @@ impl Report {
             total,
             passed: 0,
             failed: 0,
+            known_failed: 0,
             skipped: 0,
             by_kind: BTreeMap::new(),
+            known: Vec::new(),
+            fixed: Vec::new(),
             failures: Vec::new(),
             results: Vec::with_capacity(total),
             first_failure_after: None,
@@ -181,7 +231,7 @@ impl Report {
         }
     }
 
-    /// No case failed.
+    /// No case failed, but for the known failures a baseline expects.
     pub fn is_pass(&self) -> bool {
         self.failed == 0
     }
@@ -210,6 +260,18 @@ impl Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for found in &self.failures {
+            if let Some(known) = found.known.and_then(|i| self.known.get(i)) {
+                // Known: one line, and the replay line for whoever works on it.
+                writeln!(
+                    f,
+                    "KNOWN {}: {} case(s), as the baseline expects: {}\n  Reproduce with: {}\n",
+                    found.failure.kind,
+                    found.count,
+                    known.reason,
+                    self.reproduce_line(found)
+                )?;
+                continue;
+            }
             f.write_str(&text::render_failure(found, &self.reproduce_line(found)))?;
             writeln!(f)?;
         }

@@ -250,8 +250,19 @@ pub fn summary(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "framecheck {}: {} cases, {} passed, {} failed, {} skipped in {:.2?} (seed {:#x})",
-        r.framing, r.total, r.passed, r.failed, r.skipped, r.elapsed, r.seed
+        "framecheck {}: {} cases, {} passed, {} failed{}, {} skipped in {:.2?} (seed {:#x})",
+        r.framing,
+        r.total,
+        r.passed,
+        r.failed,
+        if r.known_failed > 0 {
+            format!(" ({} more known to fail)", r.known_failed)
+        } else {
+            String::new()
+        },
+        r.skipped,
+        r.elapsed,
+        r.seed
     );
 
     if !r.declared.is_empty() {
@@ -259,6 +270,12 @@ pub fn summary(r: &Report) -> String {
     }
     for (kind, n) in &r.by_kind {
         let _ = writeln!(s, "  {kind}: {n}");
+    }
+    for k in &r.known {
+        let _ = writeln!(s, "  known: {} case(s): {k}", k.cases);
+    }
+    for k in &r.fixed {
+        let _ = writeln!(s, "  known but not seen (fixed?): {k}");
     }
     if let Some(why) = &r.skip_reason {
         let _ = writeln!(s, "  skipped: {why}");

@@ -43,6 +43,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::adapter::FrameDecoder;
+use crate::baseline::Known;
 use crate::case::Case;
 use crate::framing::Framing;
 use crate::leak::{self, Memory, Taken};
@@ -103,6 +104,7 @@ pub struct Runner {
     reproduce: String,
     progress: Option<ProgressFn>,
     shrink_hangs: bool,
+    known: Known,
 }
 
 /// A callback told `(cases done, cases in all)` as a run goes.
@@ -137,6 +139,7 @@ impl Runner {
             reproduce: "framecheck::replay(&mut decoder, \"{token}\")".to_string(),
             progress: None,
             shrink_hangs: false,
+            known: Known::default(),
         }
     }
 
@@ -202,6 +205,13 @@ impl Runner {
         self
     }
 
+    /// Failures a baseline expects (see [`crate::baseline`]): reported as known, not failed,
+    /// and not what `fail_fast` stops at.
+    pub fn known(mut self, known: Known) -> Runner {
+        self.known = known;
+        self
+    }
+
     /// Calls `f(done, total)` after each case.
     pub fn on_progress(mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Runner {
         self.progress = Some(ProgressFn(Arc::new(f)));
@@ -254,9 +264,11 @@ impl Runner {
     fn run_with(&self, framing: Framing, cases: Vec<Case>, mut exec: impl Execute) -> Report {
         let started = Instant::now();
         let mut report = Report::new(framing, self.seed, cases.len(), self.reproduce.clone());
-        let mut first: BTreeMap<FailureKind, (usize, Failure)> = BTreeMap::new();
+        let mut first: BTreeMap<FailureKind, (usize, Failure, bool)> = BTreeMap::new();
         let (mut hangs, mut faults) = (0, 0);
         let mut stop: Option<String> = None;
+        // Failures no baseline entry expects: what `fail_fast` stops at.
+        let mut new_failures = 0;
         let total = cases.len();
         let mut memory = Memory::default();
         exec.run_batch(&cases, |i, verdict, taken| {
@@ -278,7 +290,13 @@ impl Runner {
                     faults += f.kind.is_fault() as usize;
                     *report.by_kind.entry(f.kind).or_default() += 1;
                     report.first_failure_after.get_or_insert(i + 1);
-                    first.entry(f.kind).or_insert_with(|| (i, f.clone()));
+                    let stream = &cases[i].stream;
+                    let new = self.known.find(f.kind, stream.name(), stream.kind()).is_none();
+                    new_failures += usize::from(new);
+                    // The first failure of each kind is shrunk; a new one over a known one.
+                    if first.get(&f.kind).is_none_or(|(_, _, was_new)| new && !was_new) {
+                        first.insert(f.kind, (i, f.clone(), new));
+                    }
                     // The token of a long stream would cost megabytes per case: only short ones.
                     let token = if cases[i].stream.bytes().len() <= 1024 {
                         format!("token {}", cases[i].token())
@@ -295,11 +313,12 @@ impl Runner {
                 kind: cases[i].stream.kind(),
                 status,
                 detail,
+                known: None,
             });
             if let Some(p) = &self.progress {
                 (p.0)(i + 1, total);
             }
-            if self.fail_fast && report.failed > 0 {
+            if self.fail_fast && new_failures > 0 {
                 stop = Some("not run: stopped at the first failure (fail-fast)".to_string());
             } else if hangs >= self.max_hangs {
                 stop = Some(format!(
@@ -321,13 +340,14 @@ impl Runner {
                 kind: case.stream.kind(),
                 status: Status::Skip,
                 detail: None,
+                known: None,
             });
         }
         if stop.is_some() {
             report.skip_reason = stop;
         }
         memory.judge(self.leak_slack, &mut report, &cases);
-        for (kind, (i, failure)) in first {
+        for (kind, (i, failure, _)) in first {
             let count = report.by_kind[&kind];
             let original = cases[i].clone();
             // A fault costs a timeout or a process start per run: fewer runs for those.
@@ -350,9 +370,11 @@ impl Runner {
                 failure,
                 shrink_runs: runs,
                 count,
+                known: None,
             });
         }
         report.failures.sort_by_key(|f| f.failure.kind);
+        self.known.apply(&mut report);
         report.alloc_metering = crate::alloc::is_installed();
         report.elapsed = started.elapsed();
         report

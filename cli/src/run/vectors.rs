@@ -16,10 +16,11 @@ use std::time::{Duration, Instant};
 use framecheck::exec::{self, shell_quote, ExecProgram};
 use framecheck::runner::Runner;
 use framecheck::vectors::{self, Profile, Vector};
-use framecheck::{Case, Framing};
+use framecheck::{Case, Framing, Report};
 
 use super::{print_exec_report, replay_in_process, write_reports, RunArgs};
 use crate::bundled::Bundled;
+use crate::gate::Gate;
 
 /// Loads the vectors of `path`; the error names the file, the vector and the field.
 pub(crate) fn load(path: &Path) -> anyhow::Result<Vec<Vector>> {
@@ -79,6 +80,11 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
     }
     let timeout = Duration::from_millis(args.timeout_ms);
     let decoder = Bundled::parse(&args.decoder)?;
+    let decoder_id = decoder.name();
+    let decoder_id = args.exec.is_none().then_some(decoder_id.as_str());
+    let gate = Gate::new(&args.gate)?;
+    let runs: Vec<(Option<&str>, Framing)> = chosen.iter().map(|f| (decoder_id, *f)).collect();
+    gate.check_applies(&runs)?;
     let mut reports = Vec::new();
     for framing in chosen {
         let mine: Vec<&Vector> = all
@@ -102,7 +108,8 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
         let runner = Runner::new()
             .max_faults(args.max_faults)
             .fail_fast(args.fail_fast)
-            .leak_slack(args.leak_slack_mb << 20);
+            .leak_slack(args.leak_slack_mb << 20)
+            .known(gate.known(decoder_id, framing));
         let command = match &args.exec {
             Some(cmd) => Some(cmd.clone()),
             None if !decoder.supports(framing) => {
@@ -175,5 +182,6 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
         reports.push(report);
     }
     write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
-    Ok(reports.iter().all(|r| r.is_pass()))
+    let runs: Vec<(Option<&str>, &Report)> = reports.iter().map(|r| (decoder_id, r)).collect();
+    gate.finish(&runs)
 }

@@ -1,0 +1,97 @@
+//! The options that make a run a CI gate, shared by `run` and `tcp`: a baseline of known
+//! failures (`--baseline`, `--ratchet`, `--write-baseline`).
+//!
+//! A run with a baseline fails on new failures only; the known ones are reported as skipped,
+//! with their reasons. With `--ratchet` a known failure that no longer happens fails the run
+//! too, so the baseline can only shrink. The baseline is read and checked before anything
+//! runs: a malformed or stale file is a usage error (exit 2), never a silent pass.
+
+use std::path::PathBuf;
+
+use framecheck::baseline::{Baseline, Known, Outcome};
+use framecheck::{Framing, Report};
+
+#[derive(clap::Args, Clone, Default)]
+pub(crate) struct GateArgs {
+    /// Known failures: a baseline file (`framecheck_baseline`, see README). Its failures are
+    /// reported as skipped, with their reasons; any other failure fails the run.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: also fail when a known failure no longer happens, so that the baseline
+    /// can only shrink.
+    #[arg(long, requires = "baseline")]
+    ratchet: bool,
+    /// Write the run's failures as a baseline here (keeping the reasons of --baseline's
+    /// entries that still match).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+}
+
+/// The gate of one command: the baseline it read, and what to write at the end.
+pub(crate) struct Gate {
+    args: GateArgs,
+    baseline: Option<Baseline>,
+}
+
+impl Gate {
+    /// Reads the baseline, if one is given; a malformed one is an error naming the file.
+    pub(crate) fn new(args: &GateArgs) -> anyhow::Result<Gate> {
+        let baseline = match &args.baseline {
+            Some(path) => Some(Baseline::load(path)?),
+            None => None,
+        };
+        Ok(Gate {
+            args: args.clone(),
+            baseline,
+        })
+    }
+
+    /// Checks, before anything runs, that every baseline entry applies to one of `runs`
+    /// (`(bundled decoder id, framing)`).
+    pub(crate) fn check_applies(&self, runs: &[(Option<&str>, Framing)]) -> anyhow::Result<()> {
+        if let Some(b) = &self.baseline {
+            b.check_applies(runs)?;
+        }
+        Ok(())
+    }
+
+    /// The known failures of a run of `decoder` under `framing`.
+    pub(crate) fn known(&self, decoder: Option<&str>, framing: Framing) -> Known {
+        self.baseline
+            .as_ref()
+            .map(|b| b.for_run(decoder, framing))
+            .unwrap_or_default()
+    }
+
+    /// After the run: prints what the baseline made of it, writes `--write-baseline`, and
+    /// says whether the run passes. `runs` pairs each report with its bundled decoder id.
+    pub(crate) fn finish(&self, runs: &[(Option<&str>, &Report)]) -> anyhow::Result<bool> {
+        let outcome = Outcome::of(runs.iter().map(|(_, r)| *r));
+        if self.baseline.is_some() {
+            println!("{outcome}");
+        }
+        if let Some(path) = &self.args.write_baseline {
+            let written = Baseline::from_reports(runs, self.baseline.as_ref());
+            std::fs::write(path, written.to_json()).map_err(|e| {
+                anyhow::anyhow!("{}: cannot write the baseline: {e}", path.display())
+            })?;
+            println!(
+                "wrote {} known failure(s) to {} (edit each `reason`)",
+                written.entries().len(),
+                path.display()
+            );
+        }
+        let pass = outcome.passes(self.args.ratchet);
+        if self.args.ratchet && !outcome.fixed.is_empty() {
+            println!(
+                "--ratchet: {} known failure(s) no longer happen: remove them from {}",
+                outcome.fixed.len(),
+                self.args
+                    .baseline
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string())
+            );
+        }
+        Ok(pass)
+    }
+}
