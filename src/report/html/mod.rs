@@ -59,7 +59,7 @@ pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5em}
 table{border-collapse:collapse;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
 .pass{color:#176117}.fail{color:#a10d0d}.known,.skip{color:#7a5b00}
-section.failure{border-left:4px solid #a10d0d;padding-left:1em;margin:1.5em 0}
+section.failure{border-left:4px solid #a10d0d;padding-left:1em;margin:1.5em 0;color:#1b1b1b}
 section.failure.known{border-left-color:#c99700}
 tr.failing td{background:#fde2e2}tr.mismatch td:last-child{color:#a10d0d}
 svg .chunk{fill:#dfe9f7;stroke:#4f74a8}svg .chunk.odd{fill:#c9daf2}
