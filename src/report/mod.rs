@@ -31,11 +31,14 @@ use crate::case::{Case, StreamKind};
 use crate::framing::Framing;
 use crate::oracle::{Failure, FailureKind};
 
+pub mod calls;
+pub mod html;
 pub mod json;
 #[cfg(feature = "junit")]
 pub mod junit;
 pub mod text;
 
+pub use html::to_html;
 pub use json::to_json;
 #[cfg(feature = "junit")]
 pub use junit::to_junit;
