@@ -162,31 +162,15 @@ fn target_dir(dir: &Path) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ci-recipes-target-{name}"))
 }
 
-/// The exec recipe, as written, while `framecheck run` has `--html`; without it (before the
-/// HTML report lands), a copy without `--html report.html` and its upload.
-fn exec_workflow(dir: &Path) -> (PathBuf, bool) {
-    let workflow = ci().join("exec-program.yml");
-    let help = Command::new(env!("CARGO_BIN_EXE_framecheck"))
-        .args(["run", "--help"])
-        .output()
-        .unwrap();
-    if String::from_utf8_lossy(&help.stdout).contains("--html") {
-        return (workflow, true);
-    }
-    let text = std::fs::read_to_string(&workflow).unwrap();
-    let without = text
-        .replace(" --html report.html", "")
-        .replace("            report.html\n", "");
-    assert_ne!(text, without, "exec-program.yml names no --html report");
-    let copy = dir.join("exec-program.yml");
-    std::fs::write(&copy, without).unwrap();
-    (copy, false)
+/// The exec recipe.
+fn exec_workflow() -> PathBuf {
+    ci().join("exec-program.yml")
 }
 
 #[test]
 fn exec_recipe_passes_with_its_known_failure_and_keeps_both_reports() {
     let dir = scratch("exec-pass");
-    let (workflow, html) = exec_workflow(&dir);
+    let workflow = exec_workflow();
     let run = run_recipe(&workflow, &ci().join("exec-program"), &dir);
     assert_eq!(run.code, 0, "{}", run.output);
     for step in run.json["jobs"][0]["steps"].as_array().unwrap() {
@@ -199,19 +183,18 @@ fn exec_recipe_passes_with_its_known_failure_and_keeps_both_reports() {
     assert!(junit.contains("eof() checks for a whole header only"));
     assert!(!junit.contains("<failure"));
     assert!(run.output.contains("artifact framecheck-report: junit.xml"));
-    if html {
-        let page = run.file("report.html");
-        assert!(page.contains("truncation-ignored"), "{page:.2000}");
-        assert!(run
-            .output
-            .contains("artifact framecheck-report: report.html"));
-    }
+    let page = run.file("report.html");
+    assert!(page.contains("<html"), "{page:.200}");
+    assert!(page.contains("truncation-ignored"), "{page:.2000}");
+    assert!(run
+        .output
+        .contains("artifact framecheck-report: report.html"));
 }
 
 #[test]
 fn exec_recipe_fails_on_a_new_failure_and_still_keeps_the_reports() {
     let dir = scratch("exec-new-failure");
-    let (workflow, html) = exec_workflow(&dir);
+    let workflow = exec_workflow();
     // The planted bug: one frame per read (no drain loop), so frames get stuck.
     let checkout = edited_copy(
         "exec-program",
@@ -231,15 +214,13 @@ fn exec_recipe_fails_on_a_new_failure_and_still_keeps_the_reports() {
     assert_eq!(run.step("Keep the reports")["outcome"], "success");
     let junit = run.file("junit.xml");
     assert!(junit.contains("<failure") && junit.contains("stuck-frame"));
-    if html {
-        assert!(run.file("report.html").contains("stuck-frame"));
-    }
+    assert!(run.file("report.html").contains("stuck-frame"));
 }
 
 #[test]
 fn exec_recipe_fails_once_the_known_failure_is_fixed_until_its_entry_goes() {
     let dir = scratch("exec-fixed");
-    let (workflow, _) = exec_workflow(&dir);
+    let workflow = exec_workflow();
     let checkout = edited_copy(
         "exec-program",
         "decoder.py",
