@@ -512,7 +512,8 @@ pub struct Outcome {
 
 impl Outcome {
     /// Sums up `reports` (after [`Known::apply`]). An entry that applies to several runs (a
-    /// framing of `"*"`) is fixed only when it covered no case in any of them.
+    /// framing of `"*"`) is fixed only when it covered no case in any of them, and a run that
+    /// skipped cases (after `fail_fast`, say) fixes nothing.
     pub fn of<'a, I>(reports: I) -> Outcome
     where
         I: IntoIterator<Item = &'a Report>,
@@ -526,7 +527,9 @@ impl Outcome {
         for r in reports.clone() {
             out.new += r.failed;
             out.known += r.known_failed;
-            for k in &r.fixed {
+            // A run that skipped cases (fail-fast, a fault limit) cannot say what is fixed.
+            let fixed = if r.skipped > 0 { &[][..] } else { &r.fixed[..] };
+            for k in fixed {
                 let seen = reports.clone().flat_map(|r| &r.known).any(|c| same(c, k));
                 let line = format!("{k}");
                 if !seen && !out.fixed.contains(&line) {

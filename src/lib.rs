@@ -35,7 +35,8 @@
 //! | [`bulk`] | many frames: streams of thousands of frames, buffer wraps, and the long-lived stream, each with its few schedules |
 //! | [`oracle`] | runs one case ([`judge`]) and returns a [`Verdict`]: one small step per contract clause |
 //! | [`shrink`] | minimal failing cases |
-//! | [`report`] | the report model ([`Report`]) and its renderings: text, JSON, JUnit |
+//! | [`report`] | the report model ([`Report`]) and its renderings: text, JSON, JUnit, HTML |
+//! | [`baseline`] | known failures: a file of failures with their reasons, which a run reports as known (skipped) instead of failed |
 //! | [`leak`] | the leak check: memory sampled once per stream across a run, and the trend rule that judges it, and the `memory-leak` it becomes in a report |
 //! | [`runner`] | runs cases with a hang watchdog, fault limits and shrinking |
 //! | [`vectors`] | golden vectors: model, JSON (both directions), spec cross-check, generator, runner |

@@ -199,6 +199,83 @@ pub fn failures(rows: &[Row]) -> String {
     s
 }
 
+/// The matrix as one self-contained HTML page ([`crate::report::html`]): the table of
+/// decoders × case groups, each failing cell a `<details>` that opens to links to the row's
+/// minimal cases of the kinds that failed there; below it, each failing row's report with
+/// every minimal case drawn. A row's ids start with `row<N>-<decoder>-`, so a row's
+/// failure section is `row<N>-<decoder>-failure-<framing>-<kind>`.
+pub fn html(rows: &[Row]) -> String {
+    use crate::report::html::{escape, failure_id, page, report_section, slug};
+    let prefix = |i: usize, r: &Row| format!("row{i}-{}-", slug(r.decoder));
+    let mut s = String::from("<table class=\"matrix\">\n<tr><th>decoder</th><th>framing</th>");
+    for g in GROUPS {
+        let _ = write!(s, "<th>{}</th>", escape(g.label()));
+    }
+    s.push_str("</tr>\n");
+    for (i, r) in rows.iter().enumerate() {
+        let _ = write!(
+            s,
+            "<tr class=\"row\" id=\"{}row\"><td>{}</td><td><code>{}</code></td>",
+            prefix(i, r),
+            escape(r.decoder),
+            escape(&r.framing.to_string())
+        );
+        for g in GROUPS {
+            match r.cells.get(&g) {
+                None => s.push_str("<td class=\"cell-none\">-</td>"),
+                Some((_, fails)) if fails.is_empty() => {
+                    let _ = write!(
+                        s,
+                        "<td class=\"cell-pass\">{}</td>",
+                        escape(&cell_text(r.cells.get(&g)))
+                    );
+                }
+                Some((_, fails)) => {
+                    let _ = write!(
+                        s,
+                        "<td class=\"cell-fail\"><details><summary>{}</summary><ul>",
+                        escape(&cell_text(r.cells.get(&g)))
+                    );
+                    for kind in fails.keys() {
+                        if let Some(f) = r.report.failures.iter().find(|f| f.failure.kind == *kind)
+                        {
+                            let _ = write!(
+                                s,
+                                "<li><a href=\"#{}{}\">{}: minimal case</a></li>",
+                                prefix(i, r),
+                                failure_id(&r.report, f),
+                                escape(kind.name())
+                            );
+                        }
+                    }
+                    s.push_str("</ul></details></td>");
+                }
+            }
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</table>\n");
+    let failing = rows.iter().filter(|r| !r.report.is_pass()).count();
+    let _ = writeln!(
+        s,
+        "<p class=\"matrix-summary\">{} rows, {failing} with failures.</p>",
+        rows.len()
+    );
+    for (i, r) in rows.iter().enumerate() {
+        if r.report.failures.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "<h2 class=\"row-heading\">{} — <code>{}</code></h2>",
+            escape(r.decoder),
+            escape(&r.framing.to_string())
+        );
+        s.push_str(&report_section(&r.report, &prefix(i, r)));
+    }
+    page("framecheck conformance matrix", &s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +324,49 @@ mod tests {
         ] {
             assert_eq!(group_of(kind).label(), group, "{kind:?}");
         }
+    }
+
+    /// A failing cell opens to links that land on the row's drawn minimal cases; a passing
+    /// row has no section.
+    #[test]
+    fn the_html_matrix_links_failing_cells_to_their_minimal_cases() {
+        let framing: Framing = "u16be".parse().unwrap();
+        let row = |name: &'static str| {
+            let zoo = crate::zoo::by_name(name);
+            let report = Suite::new(framing).random_cases(4).run(move || match zoo {
+                Some(z) => z.build(framing),
+                None => Box::new(crate::ReferenceDecoder::new(framing)),
+            });
+            let mut cells: BTreeMap<Group, (usize, BTreeMap<FailureKind, usize>)> = BTreeMap::new();
+            for c in &report.results {
+                let cell = cells.entry(group_of(c.kind)).or_default();
+                cell.0 += 1;
+                if let Status::Fail(k) = c.status {
+                    *cell.1.entry(k).or_default() += 1;
+                }
+            }
+            Row {
+                decoder: name,
+                reference: zoo.is_none(),
+                framing,
+                cells,
+                report,
+            }
+        };
+        let page = html(&[row("reference"), row("no-drain-loop")]);
+        let target = "row1-no-drain-loop-failure-u16be-max-65535-stuck-frame";
+        assert!(page.contains(&format!("<a href=\"#{target}\">")), "no link");
+        assert!(page.contains(&format!("id=\"{target}\"")), "no target");
+        assert!(page.contains("<td class=\"cell-fail\"><details>"));
+        assert!(page.contains("<td class=\"cell-pass\">"));
+        assert!(
+            !page.contains("row0-reference-failure"),
+            "the reference row failed"
+        );
+        assert_eq!(
+            page.matches("<details>").count(),
+            page.matches("</details>").count()
+        );
     }
 
     /// The suite's own streams carry the kinds the columns are read from: a stream renamed

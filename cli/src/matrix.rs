@@ -7,6 +7,10 @@ pub(crate) struct MatrixArgs {
     /// Also write the matrix and its minimal failing cases as Markdown here.
     #[arg(long, value_name = "FILE")]
     markdown: Option<std::path::PathBuf>,
+    /// Also write the matrix as one self-contained HTML page here: each failing cell opens
+    /// to its row's minimal cases, drawn.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
     /// Seed of the random cases.
     #[arg(long, value_parser = crate::parse_seed)]
     seed: Option<u64>,
@@ -47,6 +51,11 @@ pub(crate) fn run(args: MatrixArgs) -> anyhow::Result<bool> {
         );
         std::fs::write(path, text)
             .map_err(|e| anyhow::anyhow!("{}: cannot write the matrix: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, framecheck::matrix::html(&rows)).map_err(|e| {
+            anyhow::anyhow!("{}: cannot write the HTML matrix: {e}", path.display())
+        })?;
     }
     // The matrix reports on other people's decoders: their failures are findings, not a
     // failed run. Only a failing reference decoder is.

@@ -86,6 +86,8 @@ pub(crate) struct TcpArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     junit: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    gate: crate::gate::GateArgs,
 }
 
 pub(crate) fn run(args: TcpArgs) -> anyhow::Result<bool> {
@@ -98,6 +100,8 @@ pub(crate) fn run(args: TcpArgs) -> anyhow::Result<bool> {
     if args.probe {
         return probe(&args, &wire);
     }
+    // A malformed baseline stops the run before any server starts.
+    crate::gate::Gate::new(&args.gate)?;
     let (target, server) = target(&args)?;
     let result = match &args.replay {
         Some(token) => replay(&target, token, &wire, &args),
@@ -134,6 +138,8 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
         anyhow::bail!("--framing: a server speaks one framing (got {spec:?})");
     };
     tcp::supports(framing, wire)?;
+    let gate = crate::gate::Gate::new(&args.gate)?;
+    gate.check_applies(&[(None, framing)])?;
     let mut suite = Suite::new(framing).random_cases(args.cases).bulk(args.bulk);
     if let Some(s) = args.seed {
         suite = suite.seed(s);
@@ -153,6 +159,7 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
         .max_faults(args.max_faults)
         .max_hangs(args.max_faults)
         .shrink_hangs(true)
+        .known(gate.known(None, framing))
         .reproduce_with(replay_template(args));
     runner = runner_with_progress(runner, format!("{framing} over tcp"));
     // First, on a server no case has touched yet: a server whose one buffer the suite's
@@ -209,7 +216,7 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
             anyhow::anyhow!("{}: cannot write the JSON report: {e}", path.display())
         })?;
     }
-    Ok(report.is_pass())
+    gate.finish(&[(None, &report)])
 }
 
 /// `framecheck tcp TARGET [options] --replay '{token}'`, with the options that change a

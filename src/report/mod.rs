@@ -1,14 +1,19 @@
 //! The result of a run: per-case statuses, the first failure of each kind (shrunk), and the
 //! counts, with its renderers.
 //!
-//! The model ([`Report`], [`CaseResult`], [`Status`], [`FoundFailure`]) is filled in by the
-//! runner (`runner`) and read by the renderers beside it:
+//! The model ([`Report`], [`CaseResult`], [`Status`], [`FoundFailure`], and the
+//! [`KnownFailure`]s a baseline expects) is filled in by the runner (`runner`) and read by the
+//! renderers beside it:
 //!
 //! | module | what it writes |
 //! |---|---|
 //! | [`text`] | failures and summaries for a terminal ([`Report`]'s `Display`) |
 //! | [`json`] | reports as JSON, for CI |
 //! | `junit` | reports as JUnit XML (feature `junit`) |
+//! | [`html`] | reports as one self-contained HTML page, each minimal case drawn |
+//!
+//! Both the text and the HTML read their call-by-call tables from [`calls`], one row per call
+//! up to the failing one.
 //!
 //! The report imports no runner and no suite: a report is data, and whoever runs cases
 //! fills it in, so the suite, the vector runner and the matrix all produce the same type.
@@ -31,11 +36,14 @@ use crate::case::{Case, StreamKind};
 use crate::framing::Framing;
 use crate::oracle::{Failure, FailureKind};
 
+pub mod calls;
+pub mod html;
 pub mod json;
 #[cfg(feature = "junit")]
 pub mod junit;
 pub mod text;
 
+pub use html::to_html;
 pub use json::to_json;
 #[cfg(feature = "junit")]
 pub use junit::to_junit;

@@ -18,10 +18,10 @@
 
 use std::fmt::Write;
 
-use super::{FoundFailure, Report};
+use super::{calls, FoundFailure, Report};
 use crate::case::Case;
 use crate::framing::End;
-use crate::oracle::{short_hex, Call, CallOutcome};
+use crate::oracle::short_hex;
 
 /// At most this many bytes of each read are dumped.
 const DUMP_BYTES: usize = 32;
@@ -147,59 +147,34 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
         let _ = writeln!(
             s,
             "  after the error the decoder must go on from the next newline ({}): {} more \
-             frame(s), {} more error(s); the table shows the calls up to the first error",
+             frame(s), {} more error(s); the table shows every call up to the failing one",
             case.stream.framing(),
             more,
             later.len() - 1 + usize::from(!matches!(later[later.len() - 1].end, End::Clean)),
         );
     }
 
-    // Expected, call by call.
-    let window = crate::oracle::reject_window(case, n);
-    let (reject_from, reject_call) = (window.map(|w| w.0), window.map(|w| w.1));
-    let mut expected: Vec<(Vec<&[u8]>, bool)> = vec![(Vec::new(), false); n + 1];
-    for fr in &exp.frames {
-        let c = crate::oracle::call_of(case, n, fr.due());
-        expected[c].0.push(&stream[fr.payload.clone()]);
-    }
-    if let Some(r) = reject_call {
-        expected[r].1 = true;
-    }
+    // Expected, call by call: every call up to the failing one, through recovered errors.
     let _ = writeln!(s, "  call by call (expected | actual):");
     let mut rows: Vec<(String, String, String)> = Vec::new();
-    let last = reject_call.unwrap_or(n).max(calls.len().saturating_sub(1));
-    for (c, (frames, rejects)) in expected.iter().enumerate().take(last.min(n) + 1) {
-        let call = if c < n { Call::Chunk(c) } else { Call::Eof };
-        let exp_s = if reject_call.is_some_and(|r| c > r) {
-            "(no call: rejected before)".to_string()
-        } else {
-            let verdict = match reject_from {
-                Some(from) if *rejects && from < c => {
-                    "rejected (or from chunk ".to_string() + &from.to_string() + ")"
-                }
-                _ if *rejects => "rejected".to_string(),
-                Some(from) if from <= c && reject_call.is_some_and(|r| c < r) => {
-                    "ok or rejected".to_string()
-                }
-                _ => "ok".to_string(),
-            };
-            format!("{} -> {verdict}", frames_str(frames.iter().copied()))
+    for row in calls::rows(case, calls) {
+        let exp_s = match &row.expected {
+            None => "(no call: rejected before)".to_string(),
+            Some(e) => format!(
+                "{} -> {}",
+                frames_str(e.frames.iter().map(|r| &stream[r.clone()])),
+                calls::verdict_text(e.verdict)
+            ),
         };
-        let act_s = match calls.get(c) {
+        let act_s = match row.actual {
             Some(rec) => format!(
                 "{} -> {}",
                 frames_str(rec.frames.iter().map(|f| f.as_slice())),
-                match &rec.outcome {
-                    CallOutcome::Ok => "ok".to_string(),
-                    CallOutcome::Rejected(m) => format!("rejected: {m}"),
-                    CallOutcome::Panicked(m) => format!("panicked: {m}"),
-                    CallOutcome::Fault(k, m) => format!("{k}: {m}"),
-                    CallOutcome::Hung => "did not return".to_string(),
-                }
+                calls::outcome_text(&rec.outcome)
             ),
             None => "(not called)".to_string(),
         };
-        rows.push((call.to_string(), exp_s, act_s));
+        rows.push((row.call.to_string(), exp_s, act_s));
     }
     // Runs of calls with the same expected and actual frames print once: `chunks 3..258`.
     let mut grouped: Vec<(String, String, String)> = Vec::new();
@@ -352,5 +327,86 @@ mod tests {
         let text = render_case(&whole, &f.transcript.calls);
         assert!(text.contains("257 frames: 257 × (empty)"), "{text}");
         assert!(text.contains("256 frames: 256 × (empty)"), "{text}");
+    }
+
+    /// A line decoder like an old tokio-util `LinesCodec` under `:text`: it rejects a line
+    /// that is not UTF-8, goes on after it, and panics on the `eof` call that follows.
+    struct PanicsAtEofAfterError {
+        buf: Vec<u8>,
+        failed: bool,
+    }
+
+    impl crate::FrameDecoder for PanicsAtEofAfterError {
+        fn feed(
+            &mut self,
+            chunk: &[u8],
+            frames: &mut Vec<Vec<u8>>,
+        ) -> Result<(), crate::Rejection> {
+            self.buf.extend_from_slice(chunk);
+            while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=i).take(i).collect();
+                if std::str::from_utf8(&line).is_err() {
+                    self.failed = true;
+                    return Err(crate::Rejection::new("invalid utf-8"));
+                }
+                frames.push(line);
+            }
+            Ok(())
+        }
+
+        fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), crate::Rejection> {
+            assert!(!self.failed, "eof after a decode error");
+            self.feed(&[], frames)
+        }
+    }
+
+    /// The panic on `eof` after a recovered UTF-8 error has its row, and the calls between
+    /// the error and the panic show what the rest of the stream owed them, not "no call".
+    #[test]
+    fn a_panic_at_eof_after_a_recovered_error_shows_every_call_up_to_it() {
+        let framing: Framing = "lines:max=16:eof=emit:resync:text".parse().unwrap();
+        let stream = Arc::new(Stream::raw(
+            framing,
+            "not-utf8",
+            b"ok\n\xff\xfe\nz\n".to_vec(),
+        ));
+        for (name, schedule, z_row) in [
+            ("bytewise", Schedule::fixed(1, 8), "chunk 7"),
+            ("whole", Schedule::whole(), "EOF"),
+        ] {
+            let case = crate::Case::new(stream.clone(), name, schedule);
+            let mut decoder = PanicsAtEofAfterError {
+                buf: Vec::new(),
+                failed: false,
+            };
+            let crate::Verdict::Fail(f) = judge(&mut decoder, &case) else {
+                panic!("{name}: the decoder passed")
+            };
+            assert_eq!(
+                (f.kind, f.call),
+                (crate::FailureKind::Panic, crate::oracle::Call::Eof)
+            );
+            let text = render_case(&case, &f.transcript.calls);
+            assert!(!text.contains("(no call"), "{name}:\n{text}");
+            assert!(text.contains("every call up to the failing one"), "{text}");
+            let row = |call: &str| {
+                text.lines()
+                    .skip_while(|l| !l.contains("call by call"))
+                    .find(|l| l.trim_start().starts_with(&format!("{call} ")))
+                    .unwrap_or_else(|| panic!("{name}: no row for {call}:\n{text}"))
+                    .to_string()
+            };
+            let eof = row("EOF");
+            assert!(
+                eof.contains("panicked: eof after a decode error"),
+                "{name}: {eof}"
+            );
+            let z = row(z_row);
+            let expected = z.split(" | ").next().unwrap_or_default();
+            assert!(
+                expected.trim_end().ends_with("1 frame: 7a -> ok"),
+                "{name}: {z}"
+            );
+        }
     }
 }

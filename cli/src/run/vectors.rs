@@ -182,6 +182,7 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
         reports.push(report);
     }
     write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
+    super::write_html(&reports, args.html.as_deref())?;
     let runs: Vec<(Option<&str>, &Report)> = reports.iter().map(|r| (decoder_id, r)).collect();
     gate.finish(&runs)
 }

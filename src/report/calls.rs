@@ -1,0 +1,183 @@
+//! A failed case call by call: what each call into the decoder was expected to emit and how it
+//! was expected to return, beside what it did. The text and HTML renderings both read these
+//! rows, so they show the same calls.
+//!
+//! The rows run from the first call to the later of the end the specification gives (EOF for
+//! a valid stream, the rejection for an invalid one) and the last call the decoder was given,
+//! which is the failing one. After an error the decoder recovers from (`lines:resync`) the
+//! expectation goes on segment by segment ([`Expectation::segments`]): the frames of the next
+//! segment are due from the call after the one that reported the error, as the oracle judges
+//! them, so a panic three calls after a recovered error has its row, with what was due there.
+//!
+//! ```
+//! use framecheck::report::calls::{rows, Verdict};
+//! use framecheck::{Case, Framing, Schedule, Stream};
+//! use std::sync::Arc;
+//!
+//! let framing: Framing = "u8:max=16".parse().unwrap();
+//! let stream = Stream::from_messages(framing, "two", vec![b"ab".to_vec(), b"c".to_vec()]).unwrap();
+//! let case = Case::new(Arc::new(stream), "whole", Schedule::whole());
+//! let rows = rows(&case, &[]);
+//! // One read, then EOF: both frames are due from the read.
+//! assert_eq!(rows.len(), 2);
+//! let expected = rows[0].expected.as_ref().unwrap();
+//! assert_eq!((expected.frames.len(), expected.verdict), (2, Verdict::Ok));
+//! assert!(rows[1].actual.is_none());
+//! ```
+//!
+//! [`Expectation::segments`]: crate::framing::Expectation::segments
+
+use std::ops::Range;
+
+use crate::case::Case;
+use crate::framing::End;
+use crate::oracle::{call_of, Call, CallOutcome, CallRecord};
+
+/// How a call was expected to return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// `Ok`.
+    Ok,
+    /// `Ok`, or a rejection: the bytes so far already prove the stream bad, but the header
+    /// that makes it certain is not complete yet.
+    OkOrRejected,
+    /// A rejection; `from` is the earlier call from which one was already right, if any.
+    Rejected {
+        /// The first call (a chunk index) from which a rejection was right, when earlier.
+        from: Option<usize>,
+    },
+}
+
+/// What one call was expected to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected {
+    /// The payload ranges (in the stream) of the frames it must emit, in order.
+    pub frames: Vec<Range<usize>>,
+    /// How it must return.
+    pub verdict: Verdict,
+}
+
+/// One call: expected against actual.
+#[derive(Clone, Debug)]
+pub struct Row<'a> {
+    /// Which call.
+    pub call: Call,
+    /// What it was expected to do; `None` when no call was expected (the stream was rejected
+    /// before, and nothing is left to recover into).
+    pub expected: Option<Expected>,
+    /// What it did; `None` when the decoder was not given this call.
+    pub actual: Option<&'a CallRecord>,
+}
+
+impl Row<'_> {
+    /// The failing call: the last one the decoder was given, when it did not return `Ok` or
+    /// the case failed there.
+    pub fn is_last_actual(&self, calls: &[CallRecord]) -> bool {
+        match (self.actual, calls.last()) {
+            (Some(a), Some(l)) => std::ptr::eq(a, l),
+            _ => false,
+        }
+    }
+}
+
+/// The rows of `case` with the decoder's `calls` (a failure's transcript; empty for the
+/// expectation alone): every call up to and including the last one made, and on to the end
+/// the specification gives.
+pub fn rows<'a>(case: &Case, calls: &'a [CallRecord]) -> Vec<Row<'a>> {
+    let stream = case.stream.bytes();
+    let n = case.schedule.ranges(stream.len()).len();
+    let segments = case.stream.expectation().segments();
+    let mut rows = Vec::with_capacity(n + 1);
+    let mut seg = 0;
+    // The first call the current segment's frames and rejection can be due at.
+    let mut from = 0;
+    let mut next_frame = 0;
+    let mut done = false;
+    let mut c = 0;
+    for p in 0.. {
+        let actual = calls.get(p);
+        if done && actual.is_none() {
+            break;
+        }
+        let call = match actual {
+            Some(rec) => rec.call,
+            None if c < n => Call::Chunk(c),
+            None => Call::Eof,
+        };
+        let c_now = match call {
+            Call::Chunk(i) => i,
+            Call::Eof => n,
+        };
+        let expected = if done {
+            None
+        } else {
+            let s = segments[seg];
+            let shift = |x: usize| x.max(from).min(n);
+            let window = match s.end {
+                End::Clean => None,
+                End::Reject { earliest, at, .. } => Some((
+                    shift(call_of(case, n, earliest)),
+                    shift(call_of(case, n, at)),
+                )),
+            };
+            let mut frames = Vec::new();
+            while let Some(f) = s.frames.get(next_frame) {
+                if shift(call_of(case, n, f.due())) > c_now {
+                    break;
+                }
+                frames.push(f.payload.clone());
+                next_frame += 1;
+            }
+            let verdict = match window {
+                Some((a, b)) if c_now >= b => Verdict::Rejected {
+                    from: (a < c_now).then_some(a),
+                },
+                Some((a, _)) if c_now >= a => Verdict::OkOrRejected,
+                _ => Verdict::Ok,
+            };
+            let rejected = matches!(actual.map(|r| &r.outcome), Some(CallOutcome::Rejected(_)));
+            let ends = match window {
+                Some((_, b)) => rejected || c_now >= b,
+                None => c_now >= n,
+            };
+            if ends {
+                if window.is_some() && seg + 1 < segments.len() {
+                    seg += 1;
+                    next_frame = 0;
+                    from = c_now + 1;
+                } else {
+                    done = true;
+                }
+            }
+            Some(Expected { frames, verdict })
+        };
+        rows.push(Row {
+            call,
+            expected,
+            actual,
+        });
+        c = (c_now + 1).min(n);
+    }
+    rows
+}
+
+/// How a call returned, in words: `ok`, `rejected: MESSAGE`, `panicked: MESSAGE`.
+pub fn outcome_text(outcome: &CallOutcome) -> String {
+    match outcome {
+        CallOutcome::Ok => "ok".to_string(),
+        CallOutcome::Rejected(m) => format!("rejected: {m}"),
+        CallOutcome::Panicked(m) => format!("panicked: {m}"),
+        CallOutcome::Fault(k, m) => format!("{k}: {m}"),
+        CallOutcome::Hung => "did not return".to_string(),
+    }
+}
+
+/// How a call was expected to return, in words: `ok`, `rejected (or from chunk 2)`.
+pub fn verdict_text(verdict: Verdict) -> String {
+    match verdict {
+        Verdict::Ok => "ok".to_string(),
+        Verdict::OkOrRejected => "ok or rejected".to_string(),
+        Verdict::Rejected { from: None } => "rejected".to_string(),
+        Verdict::Rejected { from: Some(a) } => format!("rejected (or from chunk {a})"),
+    }
+}
