@@ -20,7 +20,10 @@ fn failing_run() -> Report {
 
 fn outputs(c: &mut Criterion) {
     let report = failing_run();
-    assert!(!report.is_pass(), "the run must fail for the outputs to have work");
+    assert!(
+        !report.is_pass(),
+        "the run must fail for the outputs to have work"
+    );
     let dir = std::env::temp_dir().join(format!("framecheck-bench-{}", std::process::id()));
     let reports = std::slice::from_ref(&report);
     let mut g = c.benchmark_group("outputs");

@@ -1,5 +1,6 @@
-//! The options that make a run a CI gate, shared by `run` and `tcp`: a baseline of known
-//! failures (`--baseline`, `--ratchet`, `--write-baseline`).
+//! The options that make a run a CI gate, shared by `run` (with or without `--vectors`) and
+//! `tcp`: a baseline of known failures (`--baseline`, `--ratchet`, `--write-baseline`), and
+//! what the run leaves behind for people (`--html`) and for the next run (`--save-failures`).
 //!
 //! A run with a baseline fails on new failures only; the known ones are reported as skipped,
 //! with their reasons. With `--ratchet` a known failure that no longer happens fails the run
@@ -25,6 +26,13 @@ pub(crate) struct GateArgs {
     /// entries that still match).
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Write an HTML report here: one self-contained page, each failure's minimal case drawn.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Keep each failure kind's minimal case in this folder, as a golden vector and as an input
+    /// of the matching fuzz target: `framecheck vectors run DIR` replays them.
+    #[arg(long, value_name = "DIR")]
+    save_failures: Option<PathBuf>,
 }
 
 /// The gate of one command: the baseline it read, and what to write at the end.
@@ -63,15 +71,34 @@ impl Gate {
             .unwrap_or_default()
     }
 
-    /// After the run: prints what the baseline made of it, writes `--write-baseline`, and
-    /// says whether the run passes. `runs` pairs each report with its bundled decoder id.
-    pub(crate) fn finish(&self, runs: &[(Option<&str>, &Report)]) -> anyhow::Result<bool> {
-        let outcome = Outcome::of(runs.iter().map(|(_, r)| *r));
+    /// After the run: writes `--html` (titled `title`) and `--save-failures`, prints what the
+    /// baseline made of it, writes `--write-baseline`, and says whether the run passes.
+    /// `decoder` is the bundled decoder's id, `None` for a program.
+    pub(crate) fn finish(
+        &self,
+        title: &str,
+        reports: &[Report],
+        decoder: Option<&str>,
+    ) -> anyhow::Result<bool> {
+        if let Some(path) = &self.args.html {
+            std::fs::write(path, framecheck::report::to_html(title, reports)).map_err(|e| {
+                anyhow::anyhow!("{}: cannot write the HTML report: {e}", path.display())
+            })?;
+        }
+        if let Some(dir) = &self.args.save_failures {
+            let saved = framecheck::regress::save_failures(dir, reports, decoder)?;
+            print!("{saved}");
+            if !saved.to_string().ends_with('\n') {
+                println!();
+            }
+        }
+        let outcome = Outcome::of(reports);
         if self.baseline.is_some() {
             println!("{outcome}");
         }
         if let Some(path) = &self.args.write_baseline {
-            let written = Baseline::from_reports(runs, self.baseline.as_ref());
+            let runs: Vec<(Option<&str>, &Report)> = reports.iter().map(|r| (decoder, r)).collect();
+            let written = Baseline::from_reports(&runs, self.baseline.as_ref());
             std::fs::write(path, written.to_json()).map_err(|e| {
                 anyhow::anyhow!("{}: cannot write the baseline: {e}", path.display())
             })?;

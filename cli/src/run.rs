@@ -86,9 +86,6 @@ pub(crate) struct RunArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     junit: Option<std::path::PathBuf>,
-    /// Write an HTML report here: one self-contained page, each failure drawn.
-    #[arg(long, value_name = "FILE")]
-    html: Option<std::path::PathBuf>,
     #[command(flatten)]
     gate: GateArgs,
 }
@@ -199,9 +196,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
         }
     }
     write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
-    write_html(&reports, args.html.as_deref())?;
-    let runs: Vec<(Option<&str>, &Report)> = reports.iter().map(|r| (decoder_id, r)).collect();
-    gate.finish(&runs)
+    gate.finish("framecheck run", &reports, decoder_id)
 }
 
 /// The framings of `--framing` (`all` is the catalog, `presets` every protocol preset), with
@@ -318,16 +313,6 @@ fn configure(mut suite: Suite, args: &RunArgs) -> Suite {
         .max_faults(args.max_faults)
         .fail_fast(args.fail_fast)
         .leak_slack(args.leak_slack_mb << 20)
-}
-
-/// Writes the HTML report of `reports` to `path`, if given.
-pub(crate) fn write_html(reports: &[Report], path: Option<&std::path::Path>) -> anyhow::Result<()> {
-    if let Some(path) = path {
-        std::fs::write(path, framecheck::report::to_html("framecheck run", reports)).map_err(
-            |e| anyhow::anyhow!("{}: cannot write the HTML report: {e}", path.display()),
-        )?;
-    }
-    Ok(())
 }
 
 pub(crate) fn write_reports(

@@ -216,7 +216,7 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
             anyhow::anyhow!("{}: cannot write the JSON report: {e}", path.display())
         })?;
     }
-    gate.finish(&[(None, &report)])
+    gate.finish("framecheck tcp", std::slice::from_ref(&report), None)
 }
 
 /// `framecheck tcp TARGET [options] --replay '{token}'`, with the options that change a

@@ -211,3 +211,56 @@ fn vectors_run_exec_needs_one_framing() {
         .code(2)
         .stderr(predicate::str::contains("pick one with --framing"));
 }
+
+/// The workflow the README shows: a failing run keeps its failures, and the folder is the
+/// regression test from then on (red on the buggy decoder, green on a correct one).
+#[test]
+fn run_save_failures_then_vectors_run_replays_them() {
+    let dir = temp_dir().join("saved");
+    let d = dir.to_str().unwrap();
+    let out = framecheck()
+        .args([
+            "run",
+            "--decoder",
+            "zoo:no-drain-loop",
+            "--framing",
+            "u16be:max=64",
+        ])
+        .args(["--save-failures", d])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("saved 2 failures to {d}")),
+        "{stdout}"
+    );
+    let replay = |decoder: &str| {
+        framecheck()
+            .args(["vectors", "run", d, "--decoder", decoder])
+            .output()
+            .unwrap()
+    };
+    let buggy = replay("zoo:no-drain-loop");
+    let text = String::from_utf8_lossy(&buggy.stdout);
+    assert_eq!(buggy.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("stuck-frame") && text.contains("late-rejection"),
+        "{text}"
+    );
+    assert_eq!(replay("reference").status.code(), Some(0));
+    // Saved again: the same files, nothing new.
+    let before = std::fs::read_dir(&dir).unwrap().count();
+    framecheck()
+        .args([
+            "run",
+            "--decoder",
+            "zoo:no-drain-loop",
+            "--framing",
+            "u16be:max=64",
+        ])
+        .args(["--save-failures", d])
+        .assert()
+        .code(1);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), before);
+}

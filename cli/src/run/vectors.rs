@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use framecheck::exec::{self, shell_quote, ExecProgram};
 use framecheck::runner::Runner;
 use framecheck::vectors::{self, Profile, Vector};
-use framecheck::{Case, Framing, Report};
+use framecheck::{Case, Framing};
 
 use super::{print_exec_report, replay_in_process, write_reports, RunArgs};
 use crate::bundled::Bundled;
@@ -182,7 +182,9 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
         reports.push(report);
     }
     write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
-    super::write_html(&reports, args.html.as_deref())?;
-    let runs: Vec<(Option<&str>, &Report)> = reports.iter().map(|r| (decoder_id, r)).collect();
-    gate.finish(&runs)
+    gate.finish(
+        &format!("framecheck run --vectors {file}"),
+        &reports,
+        decoder_id,
+    )
 }
