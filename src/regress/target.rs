@@ -109,7 +109,6 @@ mod tests {
     use super::*;
     use crate::corpus;
     use crate::fuzz::case_from_bytes;
-    use crate::oracle::{catch_quietly, FailureKind};
 
     #[test]
     fn the_reference_under_u32be_gets_reference_u32be_even_with_another_maximum() {
@@ -153,6 +152,7 @@ mod tests {
             (entry.id(), framing),
             ("tokio-util07-decode", case.stream.framing())
         );
+        use crate::oracle::{catch_quietly, FailureKind};
         let none: &[(&str, FailureKind)] = &[];
         let err =
             catch_quietly(|| crate::fuzz::check_bundled_allowing("tokio-util07", &data, none))
