@@ -24,7 +24,7 @@
 //! |---|---|
 //! | `framing` | a framing spec, compared as framecheck prints it (`u32be` is `u32be:max=8388608`), or `"*"` for any framing |
 //! | `kind` | a failure kind (`truncation-ignored`, `panic`, ...) |
-//! | `decoder` | optional: a bundled decoder id, matched as a prefix; an entry without one applies to any decoder, including a program under `--exec` |
+//! | `decoder` | optional: a bundled decoder id, or the start of one up to a `-` (`tokio-util07` is every tokio-util decoder); an entry without one applies to any decoder, including a program under `--exec` |
 //! | `stream` | optional: one stream (`vector:ID`, `len=max+1`) or a group of streams, named as the matrix's columns are: `vectors`, `messages`, `length-edges`, `hostile-headers`, `truncation`, `random`, `many-frames` |
 //! | `reason` | why the failure is accepted: required, not empty |
 //! | `link` | optional: where it is tracked |
@@ -32,8 +32,9 @@
 //! A failed case that an entry matches becomes [`Status::Known`]: it is reported as skipped,
 //! with the entry's reason, and does not fail the run. Anything else that fails is new and
 //! fails the run. An entry that matches no case of a run it applies to is *fixed* (or no longer
-//! reached): it is reported, and a ratchet ([`Outcome::passes`] with `ratchet`) fails the run
-//! on it too, so that a baseline can only shrink.
+//! reached): it is reported, and a ratchet ([`Known::ratchet`]) fails the run on it too, so
+//! that a baseline can only shrink. A run that lets known failures through and then stops
+//! early (a fault limit) does not pass either: the baseline cannot vouch for what did not run.
 //!
 //! A baseline never allows a failure silently: a malformed file, an unknown field or kind, an
 //! empty reason, or an entry that applies to no run at all (a framing or decoder not run, see
@@ -127,7 +128,7 @@ impl Entry {
             .is_none_or(|f| f.to_string() == framing.to_string());
         let decoder_ok = match (&self.decoder, decoder) {
             (None, _) => true,
-            (Some(p), Some(d)) => d.starts_with(p.as_str()),
+            (Some(p), Some(d)) => id_has_prefix(d, p),
             (Some(_), None) => false,
         };
         framing_ok && decoder_ok
@@ -176,6 +177,14 @@ impl Entry {
         }
         Value::Object(m)
     }
+}
+
+/// Whether decoder id `id` is `prefix` or starts with it at a `-` (`tokio-util07` matches
+/// `tokio-util07-decode`, not `tokio-util07x`; `tokio-util07-lines` does not match
+/// `tokio-util07-linescodec-decode`); a prefix ending in `-` matches what follows it.
+pub fn id_has_prefix(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('-') || prefix.ends_with('-'))
 }
 
 /// A baseline file, read and checked.
@@ -260,9 +269,11 @@ impl Baseline {
             entries: self
                 .entries
                 .iter()
-                .filter(|e| e.applies_to(decoder, framing))
-                .cloned()
+                .enumerate()
+                .filter(|(_, e)| e.applies_to(decoder, framing))
+                .map(|(i, e)| (i, e.clone()))
                 .collect(),
+            ratchet: false,
         }
     }
 
@@ -291,12 +302,13 @@ impl Baseline {
         Ok(())
     }
 
-    /// Whether a failure of `kind` by `decoder` under `framing` is known, in any stream: what
-    /// a fuzz target, which has no stream names, allows.
+    /// Whether a failure of `kind` by `decoder` under `framing` is known by an entry for any
+    /// stream (one without a `stream`): what a fuzz target, whose inputs have no stream names,
+    /// allows.
     pub fn allows(&self, decoder: &str, framing: Framing, kind: FailureKind) -> bool {
         self.entries
             .iter()
-            .any(|e| e.kind == kind && e.applies_to(Some(decoder), framing))
+            .any(|e| e.kind == kind && e.stream.is_none() && e.applies_to(Some(decoder), framing))
     }
 
     /// A baseline of the failures in `runs` (`(decoder id, report)`): one entry per framing
@@ -415,13 +427,25 @@ fn parse_entry(item: &Value) -> Result<Entry, String> {
 /// The entries of a baseline that apply to one run: what the runner marks known.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Known {
-    entries: Vec<Entry>,
+    /// Each entry with its place in the baseline file.
+    entries: Vec<(usize, Entry)>,
+    ratchet: bool,
 }
 
 impl Known {
-    /// Known failures given directly rather than from a file.
+    /// Known failures given directly rather than from a file (numbered in order).
     pub fn new(entries: Vec<Entry>) -> Known {
-        Known { entries }
+        Known {
+            entries: entries.into_iter().enumerate().collect(),
+            ratchet: false,
+        }
+    }
+
+    /// With `yes`, a known failure that no longer happens fails the run (see
+    /// [`Report::is_pass`]): the baseline can only shrink.
+    pub fn ratchet(mut self, yes: bool) -> Known {
+        self.ratchet = yes;
+        self
     }
 
     /// No entry applies.
@@ -429,23 +453,28 @@ impl Known {
         self.entries.is_empty()
     }
 
-    /// Whether some entry expects failures of `kind`, in whatever stream: what a fuzz input,
-    /// whose stream has no name, is allowed.
+    /// Whether an entry for any stream (one without a `stream`) expects failures of `kind`:
+    /// what a fuzz input, whose stream has no name, is allowed.
     pub fn allows_kind(&self, kind: FailureKind) -> bool {
-        self.entries.iter().any(|e| e.kind == kind)
+        self.entries
+            .iter()
+            .any(|(_, e)| e.kind == kind && e.stream.is_none())
     }
 
-    /// The first entry that a failure of `kind` in stream `stream` matches.
+    /// The first entry that a failure of `kind` in stream `stream` matches (its index among
+    /// these entries).
     pub fn find(&self, kind: FailureKind, stream: &str, stream_kind: StreamKind) -> Option<usize> {
         self.entries
             .iter()
-            .position(|e| e.matches(kind, stream, stream_kind))
+            .position(|(_, e)| e.matches(kind, stream, stream_kind))
     }
 
     /// Marks the report's failures that an entry matches as known: their status becomes
     /// [`Status::Known`], they leave the failed count, and each entry's case count is kept in
-    /// [`Report::known`] (or [`Report::fixed`] when it covered none).
+    /// [`Report::known`] (or [`Report::fixed`] when it covered none, in a run that ran every
+    /// case). Sets [`Report::ratchet`].
     pub fn apply(&self, report: &mut Report) {
+        report.ratchet = self.ratchet;
         if self.entries.is_empty() {
             return;
         }
@@ -470,8 +499,10 @@ impl Known {
         }
         // Indexes into `report.known`, which holds the entries that covered a case.
         let mut slot = vec![None; self.entries.len()];
-        for (i, e) in self.entries.iter().enumerate() {
+        for (i, (at, e)) in self.entries.iter().enumerate() {
             let known = KnownFailure {
+                entry: *at,
+                scope: format!("known[{at}] ({})", e.label()),
                 kind: e.kind,
                 stream: e.stream.clone(),
                 reason: e.reason.clone(),
@@ -481,7 +512,8 @@ impl Known {
             if counts[i] > 0 {
                 slot[i] = Some(report.known.len());
                 report.known.push(known);
-            } else {
+            } else if report.not_run == 0 {
+                // A run that stopped early cannot say what is fixed.
                 report.fixed.push(known);
             }
         }
@@ -499,6 +531,44 @@ impl Known {
     }
 }
 
+/// Settles the entries that apply to several reports of one run (`"framing": "*"`, several
+/// framings): an entry is fixed only when it covered no case in any of them, so it leaves the
+/// [`Report::fixed`] of a report when another report saw it.
+pub fn reconcile(reports: &mut [Report]) {
+    let seen: Vec<usize> = reports
+        .iter()
+        .flat_map(|r| r.known.iter().map(|k| k.entry))
+        .collect();
+    for r in reports.iter_mut() {
+        r.fixed.retain(|k| !seen.contains(&k.entry));
+    }
+}
+
+/// Checks that every entry naming a `stream` names one the run has (a stream name, a
+/// `vector:ID` of a vector that ran, or a group with streams in it): a misspelt stream would
+/// otherwise let nothing through and read as "fixed".
+pub fn check_streams(baseline: &Baseline, reports: &[Report]) -> Result<(), Error> {
+    for (i, e) in baseline.entries.iter().enumerate() {
+        let Some(stream) = &e.stream else {
+            continue;
+        };
+        let exists = reports
+            .iter()
+            .flat_map(|r| &r.results)
+            .any(|c| &c.stream == stream || stream_group(c.kind) == stream);
+        if !exists {
+            return Err(Error::new(format!(
+                "{}: known[{i}] ({}): no stream of this run is named {stream:?} (a stream name \
+                 as the report prints it, such as `vector:ID` or `len=max+1`, or one of: {})",
+                baseline.origin,
+                e.label(),
+                STREAM_GROUPS.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// What a baseline made of a set of reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
@@ -506,44 +576,36 @@ pub struct Outcome {
     pub new: usize,
     /// Failed cases an entry expected.
     pub known: usize,
-    /// The entries that covered no case, with the framing of their run.
+    /// The entries that covered no case in any report (after [`reconcile`]).
     pub fixed: Vec<String>,
+    /// Why the run does not pass beyond its new failures (see [`Report::is_pass`]).
+    pub other: Vec<String>,
 }
 
 impl Outcome {
-    /// Sums up `reports` (after [`Known::apply`]). An entry that applies to several runs (a
-    /// framing of `"*"`) is fixed only when it covered no case in any of them, and a run that
-    /// skipped cases (after `fail_fast`, say) fixes nothing.
-    pub fn of<'a, I>(reports: I) -> Outcome
-    where
-        I: IntoIterator<Item = &'a Report>,
-        I::IntoIter: Clone,
-    {
-        let reports = reports.into_iter();
+    /// Sums up `reports` (after [`Known::apply`] and [`reconcile`]).
+    pub fn of<'a>(reports: impl IntoIterator<Item = &'a Report>) -> Outcome {
         let mut out = Outcome::default();
-        let same = |a: &KnownFailure, b: &KnownFailure| {
-            (a.kind, &a.stream, &a.reason, &a.link) == (b.kind, &b.stream, &b.reason, &b.link)
-        };
-        for r in reports.clone() {
+        for r in reports {
             out.new += r.failed;
             out.known += r.known_failed;
-            // A run that skipped cases (fail-fast, a fault limit) cannot say what is fixed.
-            let fixed = if r.skipped > 0 { &[][..] } else { &r.fixed[..] };
-            for k in fixed {
-                let seen = reports.clone().flat_map(|r| &r.known).any(|c| same(c, k));
-                let line = format!("{k}");
-                if !seen && !out.fixed.contains(&line) {
+            for k in &r.fixed {
+                let line = format!("{}: {} ({})", k.scope, k.kind, k.reason);
+                if !out.fixed.contains(&line) {
                     out.fixed.push(line);
                 }
+            }
+            if let Some(why) = r.why_not_pass_beyond_failures() {
+                out.other.push(format!("{}: {why}", r.framing));
             }
         }
         out
     }
 
-    /// Whether the run passes: no new failure, and with `ratchet`, no entry fixed either (the
-    /// baseline must then shrink, so that a fixed bug cannot come back unnoticed).
-    pub fn passes(&self, ratchet: bool) -> bool {
-        self.new == 0 && (!ratchet || self.fixed.is_empty())
+    /// Whether the run passes: no new failure, every case run when known failures were let
+    /// through, and under a ratchet no entry fixed.
+    pub fn passes(&self) -> bool {
+        self.new == 0 && self.other.is_empty()
     }
 }
 
@@ -559,6 +621,9 @@ impl fmt::Display for Outcome {
                 f,
                 "\n  fixed (or no longer reached): {fixed}: remove it from the baseline"
             )?;
+        }
+        for why in &self.other {
+            write!(f, "\n  not a pass: {why}")?;
         }
         Ok(())
     }

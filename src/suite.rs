@@ -320,10 +320,13 @@ impl Suite {
         }
         let report = self
             .clone()
-            .known(baseline.for_run(None, self.framing))
+            .known(baseline.for_run(None, self.framing).ratchet(ratchet))
             .run(factory);
+        if let Err(e) = crate::baseline::check_streams(baseline, std::slice::from_ref(&report)) {
+            panic!("{e}");
+        }
         let outcome = crate::baseline::Outcome::of([&report]);
-        if !outcome.passes(ratchet) {
+        if !outcome.passes() {
             panic!("{report}{outcome}");
         }
         if !outcome.fixed.is_empty() {

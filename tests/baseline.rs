@@ -131,7 +131,7 @@ fn known_failures_pass_and_a_new_kind_still_fails() {
     assert!(text.contains("FAIL late-rejection"), "{text}");
     let outcome = Outcome::of([&report]);
     assert!(outcome.new > 0 && outcome.known > 0);
-    assert!(!outcome.passes(false));
+    assert!(!outcome.passes());
 }
 
 #[test]
@@ -190,19 +190,138 @@ fn a_known_failure_that_no_longer_happens_fails_only_the_ratchet() {
     let b =
         baseline(r#"{"framing": "u16be:max=64", "kind": "stuck-frame", "reason": "fixed since"}"#);
     let reference = framing();
-    let report = Suite::new(framing())
-        .random_cases(10)
-        .known(b.for_run(None, framing()))
-        .run(move || framecheck::ReferenceDecoder::new(reference));
+    let run = |ratchet: bool| {
+        Suite::new(framing())
+            .random_cases(10)
+            .known(b.for_run(None, framing()).ratchet(ratchet))
+            .run(move || framecheck::ReferenceDecoder::new(reference))
+    };
+    let report = run(false);
     assert!(report.is_pass());
     assert_eq!(report.fixed.len(), 1);
     let outcome = Outcome::of([&report]);
-    assert!(outcome.passes(false));
-    assert!(!outcome.passes(true));
+    assert!(outcome.passes());
     assert!(
-        outcome.to_string().contains("stuck-frame (fixed since)"),
+        outcome
+            .to_string()
+            .contains("known[0] (stuck-frame under u16be:max=64): stuck-frame (fixed since)"),
         "{outcome}"
     );
+    let ratcheted = run(true);
+    assert_eq!(ratcheted.failed, 0);
+    assert!(!ratcheted.is_pass(), "the ratchet fails the report itself");
+    assert!(ratcheted
+        .why_not_pass_beyond_failures()
+        .unwrap()
+        .contains("remove known[0] (stuck-frame under u16be:max=64)"));
+    assert!(!Outcome::of([&ratcheted]).passes());
+    let json = framecheck::report::to_json(std::slice::from_ref(&ratcheted));
+    assert_eq!(json["pass"], false);
+}
+
+#[test]
+fn two_entries_alike_but_for_their_framing_are_told_apart_by_the_ratchet() {
+    let b = baseline(
+        r#"{"framing": "u16be:max=64", "kind": "stuck-frame", "reason": "same"},
+           {"framing": "u8", "kind": "stuck-frame", "reason": "same"}"#,
+    );
+    let small: Framing = "u8".parse().unwrap();
+    let buggy = Suite::new(framing())
+        .random_cases(5)
+        .known(b.for_run(None, framing()).ratchet(true))
+        .run(no_drain_loop);
+    let fine = Suite::new(small)
+        .random_cases(5)
+        .known(b.for_run(None, small).ratchet(true))
+        .run(move || framecheck::ReferenceDecoder::new(small));
+    let mut reports = [buggy, fine];
+    framecheck::baseline::reconcile(&mut reports);
+    assert_eq!(reports[1].fixed.len(), 1, "the u8 entry is fixed");
+    assert!(!Outcome::of(&reports).passes());
+}
+
+#[test]
+fn known_faults_do_not_stop_the_run_and_a_run_cut_short_never_passes() {
+    let hang_framing: Framing = "u32be".parse().unwrap();
+    let b = baseline(
+        r#"{"framing": "u32be", "kind": "memory-bomb", "reason": "reserves what the header says"}"#,
+    );
+    let bomb = zoo::by_name("prealloc-from-header").unwrap();
+    let report = Suite::new(hang_framing)
+        .random_cases(5)
+        .max_faults(2)
+        .known(b.for_run(None, hang_framing))
+        .run(move || bomb.build(hang_framing));
+    // Every memory bomb is known: none stops the run, and it passes.
+    assert!(report.known_failed > 2, "{report}");
+    assert_eq!(report.not_run, 0, "{report}");
+    // A run that stops early after known failures cannot pass: here, fail-fast on the
+    // first new failure of a decoder whose other failures are known.
+    let late = baseline(r#"{"framing": "u16be:max=64", "kind": "stuck-frame", "reason": "r"}"#);
+    let cut = Suite::new(framing())
+        .fail_fast(true)
+        .known(late.for_run(None, framing()))
+        .run(no_drain_loop);
+    assert!(cut.not_run > 0 && cut.known_failed > 0);
+    assert!(cut
+        .why_not_pass_beyond_failures()
+        .unwrap()
+        .contains("not run after the known failures"));
+    assert!(cut.fixed.is_empty(), "a run cut short fixes nothing");
+}
+
+#[test]
+fn a_misspelt_stream_is_an_error_not_a_fixed_entry() {
+    let b = baseline(
+        r#"{"framing": "u16be:max=64", "kind": "stuck-frame", "stream": "truncations", "reason": "r"}"#,
+    );
+    let report = Suite::new(framing())
+        .random_cases(5)
+        .known(b.for_run(None, framing()))
+        .run(no_drain_loop);
+    let e = framecheck::baseline::check_streams(&b, std::slice::from_ref(&report))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("known[0]") && e.contains("no stream of this run is named \"truncations\""),
+        "{e}"
+    );
+    let good = baseline(
+        r#"{"framing": "u16be:max=64", "kind": "stuck-frame", "stream": "truncation", "reason": "r"},
+           {"framing": "u16be:max=64", "kind": "stuck-frame", "stream": "len=max", "reason": "r"}"#,
+    );
+    framecheck::baseline::check_streams(&good, std::slice::from_ref(&report)).unwrap();
+}
+
+#[test]
+fn a_decoder_prefix_matches_whole_id_segments_only() {
+    use framecheck::baseline::id_has_prefix;
+    assert!(id_has_prefix("tokio-util07-decode", "tokio-util07"));
+    assert!(id_has_prefix("tokio-util07-decode", "tokio-util07-decode"));
+    assert!(id_has_prefix(
+        "unsigned-varint08-decode",
+        "unsigned-varint08-"
+    ));
+    assert!(!id_has_prefix(
+        "tokio-util07-linescodec-decode",
+        "tokio-util07-lines"
+    ));
+    assert!(!id_has_prefix("tokio-util07-decode", "t"));
+}
+
+#[test]
+fn a_fuzz_input_is_let_through_only_by_an_entry_for_every_stream() {
+    let scoped = baseline(
+        r#"{"framing": "u16be:max=64", "kind": "stuck-frame", "stream": "vectors", "reason": "r"}"#,
+    );
+    assert!(!scoped
+        .for_run(None, framing())
+        .allows_kind(FailureKind::StuckFrame));
+    assert!(!scoped.allows("zoo:no-drain-loop", framing(), FailureKind::StuckFrame));
+    let every = baseline(r#"{"framing": "u16be:max=64", "kind": "stuck-frame", "reason": "r"}"#);
+    assert!(every
+        .for_run(None, framing())
+        .allows_kind(FailureKind::StuckFrame));
 }
 
 #[test]
@@ -218,7 +337,10 @@ fn an_entry_for_any_framing_is_fixed_only_when_no_run_needs_it() {
         .known(b.for_run(None, other))
         .run(move || framecheck::ReferenceDecoder::new(other));
     assert_eq!(fine.fixed.len(), 1);
-    let outcome = Outcome::of([&buggy, &fine]);
+    let mut reports = [buggy, fine];
+    framecheck::baseline::reconcile(&mut reports);
+    assert!(reports[1].fixed.is_empty());
+    let outcome = Outcome::of(&reports);
     assert!(outcome.fixed.is_empty(), "{outcome}");
 }
 

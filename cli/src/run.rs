@@ -195,6 +195,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
             reports.push(report);
         }
     }
+    gate.settle(&mut reports)?;
     write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
     gate.finish("framecheck run", &reports, decoder_id)
 }

@@ -196,6 +196,7 @@ fn run_suite(args: &TcpArgs, target: Arc<Target>, wire: &Wire) -> anyhow::Result
             Target::Connect(_) => String::new(),
         }
     );
+    gate.settle(std::slice::from_mut(&mut report))?;
     crate::run::write_reports(std::slice::from_ref(&report), None, args.junit.as_deref())?;
     if let Some(path) = &args.json {
         // The report, and what the run did on the wire beside it.

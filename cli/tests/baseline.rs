@@ -133,16 +133,38 @@ fn a_known_failure_that_is_fixed_is_reported_and_fails_the_ratchet() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.contains("fixed (or no longer reached): stuck-frame (was one frame per read)"),
+        stdout.contains(
+            "fixed (or no longer reached): known[0] (stuck-frame under u16be:max=65535): \
+             stuck-frame (was one frame per read)"
+        ),
         "{stdout}"
     );
-    let out = run().arg("--ratchet").output().unwrap();
+    // Under the ratchet the run fails, and its JSON and JUnit reports say so too.
+    let (json, junit) = (dir.join("r.json"), dir.join("r.xml"));
+    let out = run()
+        .arg("--ratchet")
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("--ratchet: 1 known failure(s) no longer happen"),
+        stdout.contains("not a pass: u16be:max=65535: known failure(s) no longer happen"),
         "{stdout}"
     );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["pass"], false);
+    assert!(report["reports"][0]["not_pass_because"]
+        .as_str()
+        .unwrap()
+        .contains("remove known[0]"));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(xml.contains("<testcase name=\"baseline\""), "{xml}");
 }
 
 #[test]

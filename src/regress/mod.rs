@@ -214,9 +214,20 @@ impl fmt::Display for Saved {
             0 => String::new(),
             k => format!(" ({k} known)"),
         };
+        // Only what has a file counts as saved; the lines below say why the others have none.
+        let kept = self
+            .failures
+            .iter()
+            .filter(|s| s.vector.is_ok() || s.corpus.is_ok())
+            .count();
+        let of = if kept < n {
+            format!(" of {n}")
+        } else {
+            String::new()
+        };
         writeln!(
             f,
-            "saved {n} failure{}{known} to {}: vectors {}; corpus {}",
+            "saved {kept}{of} failure{}{known} to {}: vectors {}; corpus {}",
             if n == 1 { "" } else { "s" },
             self.dir.display(),
             list(vectors),

@@ -10,6 +10,8 @@ use super::{text::render_failure, KnownFailure, Report, Status};
 /// A baseline entry as the report shows it.
 fn known_json(k: &KnownFailure) -> serde_json::Value {
     json!({
+        "entry": k.entry,
+        "scope": k.scope,
         "kind": k.kind.name(),
         "stream": k.stream,
         "reason": k.reason,
@@ -71,6 +73,8 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                 "seed": r.seed,
                 "total": r.total,
                 "passed": r.passed,
+                "pass": r.is_pass(),
+                "not_pass_because": r.why_not_pass_beyond_failures(),
                 "failed": r.failed,
                 "known_failed": r.known_failed,
                 "known": r.known.iter().map(known_json).collect::<Vec<_>>(),
@@ -87,7 +91,7 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
         .collect();
     json!({
         "framecheck": env!("CARGO_PKG_VERSION"),
-        "pass": reports.iter().all(|r| r["failed"] == 0),
+        "pass": reports.iter().all(|r| r["pass"] == true),
         "reports": reports,
     })
 }

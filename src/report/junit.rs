@@ -54,6 +54,16 @@ pub fn to_junit(name: &str, reports: &[Report]) -> String {
             case.set_classname(r.framing.to_string());
             suite.add_test_case(case);
         }
+        // A run with no new failure can still fail its baseline (stopped early after known
+        // failures, or a fixed entry under the ratchet): one failing test case says why.
+        if let Some(why) = r.why_not_pass_beyond_failures() {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            st.set_type("baseline");
+            st.set_message(why);
+            let mut case = TestCase::new("baseline", st);
+            case.set_classname(r.framing.to_string());
+            suite.add_test_case(case);
+        }
         out.add_test_suite(suite);
     }
     out.to_string()

@@ -102,6 +102,11 @@ pub struct FoundFailure {
 /// how many of the report's cases it covered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownFailure {
+    /// The entry's place in its baseline file (`known[N]`): what identifies it across the
+    /// reports of one run.
+    pub entry: usize,
+    /// The entry's scope as the file gives it (`decoder: kind under framing in stream`).
+    pub scope: String,
     /// The failure kind.
     pub kind: FailureKind,
     /// The stream (or stream group) the entry is limited to, if any.
@@ -145,6 +150,13 @@ pub struct Report {
     pub known_failed: usize,
     /// Cases not run (after a hang, or after the first failure with `fail_fast`).
     pub skipped: usize,
+    /// Of the skipped cases, those never run because the run stopped early (`fail_fast`, the
+    /// hang or fault limit): with known failures let through, a run that stopped early does
+    /// not pass, since the baseline cannot vouch for what was not run.
+    pub not_run: usize,
+    /// Whether a known failure that no longer happens fails the run (`--ratchet`): then
+    /// [`fixed`](Report::fixed) entries fail it.
+    pub ratchet: bool,
     /// Failed cases by kind (known failures not counted).
     pub by_kind: BTreeMap<FailureKind, usize>,
     /// The baseline entries that apply to this run, with the cases each covered.
@@ -222,6 +234,8 @@ impl Report {
             failed: 0,
             known_failed: 0,
             skipped: 0,
+            not_run: 0,
+            ratchet: false,
             by_kind: BTreeMap::new(),
             known: Vec::new(),
             fixed: Vec::new(),
@@ -236,9 +250,32 @@ impl Report {
         }
     }
 
-    /// No case failed, but for the known failures a baseline expects.
+    /// No case failed but for the known failures a baseline expects; and, with known failures,
+    /// every case ran, and under a ratchet no known failure went missing.
     pub fn is_pass(&self) -> bool {
-        self.failed == 0
+        self.failed == 0 && self.why_not_pass_beyond_failures().is_none()
+    }
+
+    /// Why a run with no new failure does not pass, if it does not: it let known failures
+    /// through and then stopped early, or (with `ratchet`) a known failure no longer happens.
+    pub fn why_not_pass_beyond_failures(&self) -> Option<String> {
+        if self.known_failed > 0 && self.not_run > 0 {
+            return Some(format!(
+                "{} case(s) not run after the known failures ({}): a baseline cannot vouch for \
+                 cases that did not run (raise --max-faults or --max-hangs)",
+                self.not_run,
+                self.skip_reason.as_deref().unwrap_or("stopped early")
+            ));
+        }
+        if self.ratchet && !self.fixed.is_empty() {
+            let fixed: Vec<String> = self.fixed.iter().map(|k| k.scope.clone()).collect();
+            return Some(format!(
+                "known failure(s) no longer happen, and the ratchet is on: remove {} from \
+                 the baseline",
+                fixed.join("; ")
+            ));
+        }
+        None
     }
 
     /// The `Reproduce with:` line for a failure. A token too long for a command line

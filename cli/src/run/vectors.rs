@@ -181,6 +181,7 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
         };
         reports.push(report);
     }
+    gate.settle(&mut reports)?;
     write_reports(&reports, args.json.as_deref(), args.junit.as_deref())?;
     gate.finish(
         &format!("framecheck run --vectors {file}"),
