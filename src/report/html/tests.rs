@@ -50,6 +50,8 @@ fn known_failures_show_their_reason_and_only_web_links() {
     let mut report = Suite::new(framing).random_cases(2).run(|| Hostile);
     let kind = report.failures[0].failure.kind;
     let entry = |reason: &str, link: &str| super::super::KnownFailure {
+        entry: 0,
+        scope: "known[0]".to_string(),
         kind,
         stream: None,
         reason: reason.to_string(),
