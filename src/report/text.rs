@@ -18,7 +18,7 @@
 
 use std::fmt::Write;
 
-use super::{calls, FoundFailure, Report};
+use super::{calls, FoundFailure, Report, StateDependence};
 use crate::case::Case;
 use crate::framing::End;
 use crate::oracle::short_hex;
@@ -46,9 +46,50 @@ pub fn render_failure(found: &FoundFailure, reproduce: &str) -> String {
     } else {
         let _ = writeln!(s, "  {} case(s) failed this way", found.count);
     }
+    if let Some(state) = &found.state {
+        let _ = writeln!(s, "  state:  {}", state_text(state));
+    }
     s.push_str(&render_case(case, &f.transcript.calls));
     let _ = writeln!(s, "  Reproduce with: {reproduce}");
     s
+}
+
+/// What the search for earlier streams found, for a failure whose minimal case passes on a
+/// fresh process: one paragraph (the text report's `state:` line, the HTML's).
+pub fn state_text(state: &StateDependence) -> String {
+    let n = state.after.len();
+    let searched = format!(
+        "{} run{}, {:.2} s, among the {} stream{} that ran before it on that process",
+        state.runs,
+        if state.runs == 1 { "" } else { "s" },
+        state.elapsed.as_secs_f64(),
+        state.earlier,
+        if state.earlier == 1 { "" } else { "s" },
+    );
+    if n == 0 {
+        if state.earlier == 0 {
+            return "alone it passes on a fresh process, and no stream ran before it on the \
+                    same process: flaky? (the line below replays it alone)"
+                .to_string();
+        }
+        return format!(
+            "alone it passes on a fresh process, and no run of the earlier streams on the \
+             same process made it fail again ({searched}): flaky, or timing? (the line below \
+             replays it alone)"
+        );
+    }
+    let mut labels: Vec<String> = state.after.iter().take(3).map(Case::label).collect();
+    if n > 3 {
+        labels.push(format!("… {} more", n - 3));
+    }
+    format!(
+        "fails only after {n} earlier stream{} on the same process (state kept across BEGIN?): \
+         {}; alone it passes on a fresh process (found in {searched}); the line below runs {} \
+         first",
+        if n == 1 { "" } else { "s" },
+        labels.join(", then "),
+        if n == 1 { "it" } else { "them" },
+    )
 }
 
 /// The reads of a case as a hex dump, and expected against actual call by call.
