@@ -338,6 +338,56 @@ mod tests {
     use crate::{zoo, Framing, Schedule, Stream};
     use std::sync::Arc;
 
+    /// A failure that passes alone says so inside its block: the earlier streams found, or,
+    /// when none brought it back, that it may be flaky.
+    #[test]
+    fn a_state_dependent_failure_is_explained_inside_its_block() {
+        let framing: Framing = "u8:max=4".parse().unwrap();
+        let case = crate::Case::new(
+            Arc::new(Stream::raw(framing, "t", vec![1, 7])),
+            "whole",
+            Schedule::whole(),
+        );
+        let crate::Verdict::Fail(failure) = judge(
+            &mut zoo::by_name("no-drain-loop").unwrap().build(framing),
+            &crate::Case::new(
+                Arc::new(Stream::raw(framing, "t", vec![1, 7, 1, 8])),
+                "whole",
+                Schedule::whole(),
+            ),
+        ) else {
+            panic!("no-drain-loop passed")
+        };
+        let mut found = FoundFailure {
+            original: case.clone(),
+            minimal: case.clone(),
+            failure,
+            shrink_runs: 0,
+            count: 1,
+            known: None,
+            state: Some(StateDependence {
+                after: vec![case.clone(), case],
+                earlier: 40,
+                runs: 9,
+                elapsed: std::time::Duration::from_millis(1500),
+            }),
+        };
+        let text = render_failure(&found, "replay");
+        let state = text.lines().nth(3).unwrap();
+        assert!(
+            state.starts_with("  state:  fails only after 2 earlier streams")
+                && state.contains("9 runs, 1.50 s, among the 40 streams"),
+            "{text}"
+        );
+        found.state.as_mut().unwrap().after.clear();
+        let text = render_failure(&found, "replay");
+        assert!(
+            text.contains("no run of the earlier streams on the same process made it fail again")
+                && text.contains("flaky"),
+            "{text}"
+        );
+    }
+
     /// 257 one-byte reads of empty frames print as a few lines, not 257.
     #[test]
     fn runs_of_identical_reads_and_calls_print_once() {
