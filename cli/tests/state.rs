@@ -55,7 +55,11 @@ fn a_failure_after_two_earlier_streams_replays_with_them_first() {
         .split("\n\n")
         .find(|b| b.starts_with("FAIL "))
         .unwrap_or_else(|| panic!("no FAIL block:\n{stdout}"));
-    let kind = block["FAIL ".len()..].split(':').next().unwrap().to_string();
+    let kind = block["FAIL ".len()..]
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string();
     assert!(
         block.contains("fails only after 2 earlier streams on the same process")
             && block.contains("alone it passes on a fresh process"),

@@ -130,7 +130,11 @@ pub fn shortest_prefix(
             if end - i == current.len() {
                 break; // the empty run: known to pass
             }
-            let candidate: Vec<usize> = current[..i].iter().chain(&current[end..]).copied().collect();
+            let candidate: Vec<usize> = current[..i]
+                .iter()
+                .chain(&current[end..])
+                .copied()
+                .collect();
             match attempt(&candidate) {
                 Some(true) => current = candidate,
                 Some(false) => i = end,
@@ -142,7 +146,6 @@ pub fn shortest_prefix(
         }
         size = size.div_ceil(2);
     }
-    drop(attempt);
     (
         Some(current.iter().map(|&i| earlier[i].clone()).collect()),
         runs,
@@ -188,15 +191,14 @@ pub fn explain_state(
         let at = (cases.len() == report.results.len())
             .then(|| {
                 report.results.iter().position(|r| {
-                    r.label == label && matches!(r.status, Status::Fail(k) | Status::Known(k) if k == kind)
+                    r.label == label
+                        && matches!(r.status, Status::Fail(k) | Status::Known(k) if k == kind)
                 })
             })
             .flatten();
         let earlier = at.map_or_else(Vec::new, |i| same_process_before(report, cases, i));
         let deadline = started + STATE_SEARCH_TIME;
-        let fails_after = |fresh: &mut TryFresh<'_>, case: &Case, after: &[Case]| {
-            matches!(fresh(after, case), Some(Verdict::Fail(x)) if x.kind == kind)
-        };
+        let fails_after = |fresh: &mut TryFresh<'_>, case: &Case, after: &[Case]| matches!(fresh(after, case), Some(Verdict::Fail(x)) if x.kind == kind);
         let found = &report.failures[f];
         let mut candidates = vec![found.minimal.clone()];
         if found.original.token() != found.minimal.token() {
@@ -316,10 +318,17 @@ mod tests {
         let mut tries = 0;
         let mut f = fresh(&mut tries);
         assert!(f(&[], &target).unwrap().is_pass(), "passes alone");
-        let (after, runs) = shortest_prefix(&earlier, 64, Instant::now() + Duration::from_secs(5), |a| {
-            matches!(f(a, &target), Some(Verdict::Fail(x)) if x.kind == FailureKind::MissingFrame)
-        });
-        let names: Vec<String> = after.unwrap().iter().map(|c| c.stream.name().to_string()).collect();
+        let (after, runs) = shortest_prefix(
+            &earlier,
+            64,
+            Instant::now() + Duration::from_secs(5),
+            |a| matches!(f(a, &target), Some(Verdict::Fail(x)) if x.kind == FailureKind::MissingFrame),
+        );
+        let names: Vec<String> = after
+            .unwrap()
+            .iter()
+            .map(|c| c.stream.name().to_string())
+            .collect();
         assert_eq!(names, ["bad-a", "bad-b"]);
         assert!(runs <= 20, "{runs} tries");
     }
@@ -385,7 +394,11 @@ mod tests {
         let names: Vec<&str> = state.after.iter().map(|c| c.stream.name()).collect();
         assert_eq!(names, ["bad-a", "bad-b"]);
         assert_eq!(state.earlier, 5);
-        assert!(state.runs >= 3 && state.runs <= tries, "{} of {tries}", state.runs);
+        assert!(
+            state.runs >= 3 && state.runs <= tries,
+            "{} of {tries}",
+            state.runs
+        );
         let line = report.reproduce_line(found);
         assert!(
             line.contains(&format!(
@@ -397,7 +410,10 @@ mod tests {
             "{line}"
         );
         let text = crate::report::render_failure(found, &line);
-        assert!(text.contains("fails only after 2 earlier streams"), "{text}");
+        assert!(
+            text.contains("fails only after 2 earlier streams"),
+            "{text}"
+        );
         // A crash between them would have restarted the program: only what follows counts.
         let mut report = report;
         report.results[2].status = Status::Fail(FailureKind::Crash);

@@ -292,10 +292,7 @@ fn token_arg(token: String, name: &str) -> String {
     if token.len() <= 16 * 1024 {
         return token;
     }
-    let path = std::env::temp_dir().join(format!(
-        "framecheck-{}-{name}.token",
-        std::process::id()
-    ));
+    let path = std::env::temp_dir().join(format!("framecheck-{}-{name}.token", std::process::id()));
     match std::fs::write(&path, &token) {
         Ok(()) => format!("@{}", path.display()),
         Err(_) => token,
