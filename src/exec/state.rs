@@ -15,9 +15,8 @@
 //! which the case still fails, so the result is 1-minimal (no one stream of it can go). One
 //! culprit stream among a thousand takes about a dozen tries, two among twenty seventeen, two
 //! far apart among a thousand under forty (ddmin's tries of each chunk alone cost more for
-//! several culprits). Each try is
-//! a fresh process fed the chosen streams (their verdicts not judged) and then the case, so it
-//! costs a program start; the search is bounded like the shrinker, in tries
+//! several culprits). Each try is a fresh process fed the chosen streams (their verdicts not
+//! judged) and then the case, so it costs a program start; the search is bounded like the shrinker, in tries
 //! ([`STATE_SEARCH_RUNS`]) and time ([`STATE_SEARCH_TIME`]), and when it runs out it keeps the
 //! smallest failing run found so far. When even the whole list does not bring the failure back
 //! (timing, or state the shrinker's own tries left), the report says so instead.
