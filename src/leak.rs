@@ -354,6 +354,7 @@ fn add_leak(report: &mut Report, cases: &[Case], leak: Leak) {
         shrink_runs: 0,
         count: 1,
         known: None,
+        state: None,
     });
 }
 

@@ -10,12 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use framecheck::exec::{self, ExecProgram};
-use framecheck::{suite, FailureKind, Framing, Report, Suite};
+use framecheck::{suite, Framing, Report, Suite};
 
 use crate::bundled::Bundled;
 use crate::gate::{Gate, GateArgs};
 use crate::progress::with_progress;
 
+mod state;
 mod vectors;
 pub(crate) use vectors::load as load_vectors_file;
 use vectors::run_vectors;
@@ -172,16 +173,17 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
                 timeout,
                 args.memory_slack_mb << 20,
             ));
-        let report = with_progress(suite).run(move || p.decoder());
+        let run_order = suite.clone();
+        let mut report = with_progress(suite).run(move || p.decoder());
         program.shutdown();
-        print_exec_report(
-            &program,
+        state::explain(
+            &mut report,
+            || run_order.cases(),
             &cmd,
             timeout,
             args.memory_slack_mb,
-            &report,
-            started,
         );
+        print_exec_report(&program, &report, started);
         reports.push(report);
     }
     if args.exec.is_none() && !args.isolate {
@@ -243,21 +245,11 @@ pub(crate) fn replay_in_process(name: &str) -> String {
     format!("framecheck replay --decoder {name} '{{token}}'")
 }
 
-/// Replays each minimal case on a fresh process and says when it does not fail there: the
-/// failure then depends on what earlier streams left in the program (state kept across
-/// `BEGIN`), and the replay line alone will not show it.
-/// Prints an exec run's report, confirms its failures on a fresh process, and prints the
-/// round trips it took since `started`.
-fn print_exec_report(
-    program: &ExecProgram,
-    cmd: &str,
-    timeout: Duration,
-    slack_mb: u64,
-    report: &Report,
-    started: Instant,
-) {
+/// Prints an exec run's report (whose failures that pass on a fresh process `state::explain`
+/// has explained), and the round trips it took since `started`.
+fn print_exec_report(program: &ExecProgram, report: &Report, started: Instant) {
     print!("{report}");
-    confirm_on_fresh_process(cmd, report.framing, timeout, slack_mb, report);
+    state::print_notes(report);
     let secs = started.elapsed().as_secs_f64();
     println!(
         "  exec: {} round trips in {secs:.2} s ({:.0}/s), {} program start(s)",
@@ -265,40 +257,6 @@ fn print_exec_report(
         program.round_trips() as f64 / secs.max(1e-9),
         program.starts()
     );
-}
-
-fn confirm_on_fresh_process(
-    cmd: &str,
-    framing: Framing,
-    timeout: Duration,
-    slack_mb: u64,
-    report: &Report,
-) {
-    for found in &report.failures {
-        if found.failure.kind == FailureKind::MemoryLeak {
-            println!(
-                "  note: memory-leak is a verdict on the whole run; its replay line replays the \
-                 last stream, which passes alone"
-            );
-            continue;
-        }
-        let program = Arc::new(
-            ExecProgram::new(cmd.to_string(), framing, timeout).memory_slack(slack_mb << 20),
-        );
-        if program.preflight().is_err() {
-            continue;
-        }
-        let verdict = framecheck::judge(&mut program.decoder(), &found.minimal);
-        program.shutdown();
-        if verdict.is_pass() {
-            println!(
-                "  note: the minimal {} case passes on a fresh process: it fails only after \
-                 earlier streams (does the program keep state across BEGIN?); run the suite \
-                 with --fail-fast to see the first case that failed",
-                found.failure.kind
-            );
-        }
-    }
 }
 
 /// The options every run shares: seed, case count, limits, fail-fast.

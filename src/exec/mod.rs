@@ -57,6 +57,7 @@ mod program;
 pub(crate) mod reaper;
 mod request;
 mod serve;
+pub mod state;
 
 pub use answer::{parse_answer, Answer};
 pub use command_line::{replay_template, serve_command, shell_quote};

@@ -1,6 +1,11 @@
 //! Reports as JSON, for CI: per framing, the counts, the failures (kind, detail, minimal case,
 //! replay token, `Reproduce with:` line, the text a terminal shows) and every case's status.
 //!
+//! A failure whose minimal case passes on a fresh process carries `state`: the tokens of the
+//! earlier streams that make it fail again (`after`, in order, run first on the same process;
+//! empty when none were found), their labels, how many streams had run before it on that
+//! process (`earlier`), and the search's runs and time.
+//!
 //! The field names are a contract with CI scripts: a new field may be added, none renamed.
 
 use serde_json::json;
@@ -40,6 +45,13 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                         "reproduce": r.reproduce_line(f),
                         "report": render_failure(f, &r.reproduce_line(f)),
                         "known": f.known.and_then(|i| r.known.get(i)).map(known_json),
+                        "state": f.state.as_ref().map(|s| json!({
+                            "after": s.after.iter().map(|c| c.token()).collect::<Vec<_>>(),
+                            "after_cases": s.after.iter().map(|c| c.label()).collect::<Vec<_>>(),
+                            "earlier": s.earlier,
+                            "runs": s.runs,
+                            "elapsed_ms": s.elapsed.as_secs_f64() * 1000.0,
+                        })),
                     })
                 })
                 .collect();

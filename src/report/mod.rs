@@ -96,6 +96,27 @@ pub struct FoundFailure {
     /// Whether a baseline expects this failure: its entry in [`Report::known`]. A kind with
     /// new failures besides known ones is not marked known.
     pub known: Option<usize>,
+    /// Set when the minimal case passes on a fresh process (a decoder program that keeps state
+    /// across streams): the earlier streams that make it fail again, if any were found. `None`
+    /// when it was not checked, or fails alone.
+    pub state: Option<StateDependence>,
+}
+
+/// A failure that shows only after earlier streams on the same decoder (a program that keeps
+/// state across `BEGIN`): what the search for the shortest run of those streams found.
+#[derive(Clone, Debug)]
+pub struct StateDependence {
+    /// The earlier streams, in the order they ran, after which the minimal case fails again
+    /// on one fresh decoder (process); empty when none was found within the budget. The
+    /// `Reproduce with:` line runs them first (`--after`).
+    pub after: Vec<Case>,
+    /// How many streams had run on the same process before the failing case: the search
+    /// started from them.
+    pub earlier: usize,
+    /// Fresh processes the search started (each fed some earlier streams, then the case).
+    pub runs: usize,
+    /// How long the search took.
+    pub elapsed: Duration,
 }
 
 /// A failure a baseline expects, for one report: the baseline entry's scope and reason, and
@@ -217,6 +238,7 @@ impl Report {
                     shrink_runs: 0,
                     count,
                     known: None,
+                    state: None,
                 });
                 self.failures.sort_by_key(|f| f.failure.kind);
             }
@@ -279,23 +301,38 @@ impl Report {
     }
 
     /// The `Reproduce with:` line for a failure. A token too long for a command line
-    /// (over 16 KB) is written to a file in the temporary folder and given as `@FILE`.
+    /// (over 16 KB) is written to a file in the temporary folder and given as `@FILE`. When
+    /// the failure shows only after earlier streams ([`FoundFailure::state`]), those run first,
+    /// each as an `--after TOKEN` before the case's token (in a template that quotes
+    /// `'{token}'`, as `framecheck replay`'s do).
     pub fn reproduce_line(&self, failure: &FoundFailure) -> String {
-        let token = failure.minimal.token();
-        let arg = if token.len() > 16 * 1024 {
-            let path = std::env::temp_dir().join(format!(
-                "framecheck-{}-{}.token",
-                std::process::id(),
-                failure.failure.kind
-            ));
-            match std::fs::write(&path, &token) {
-                Ok(()) => format!("@{}", path.display()),
-                Err(_) => token,
-            }
-        } else {
-            token
-        };
-        self.reproduce.replace("{token}", &arg)
+        let kind = failure.failure.kind;
+        let arg = token_arg(failure.minimal.token(), &kind.to_string());
+        let after = failure.state.as_ref().map_or(&[][..], |s| &s.after[..]);
+        if after.is_empty() || !self.reproduce.contains("'{token}'") {
+            return self.reproduce.replace("{token}", &arg);
+        }
+        let mut first = String::new();
+        for (i, case) in after.iter().enumerate() {
+            let a = token_arg(case.token(), &format!("{kind}-after-{i}"));
+            first.push_str(&format!("--after '{a}' "));
+        }
+        self.reproduce
+            .replace("'{token}'", &format!("{first}'{{token}}'"))
+            .replace("{token}", &arg)
+    }
+}
+
+/// `token` as a command-line argument: itself, or `@FILE` for one over 16 KB (written to the
+/// temporary folder, under a name made of this process's id and `name`).
+fn token_arg(token: String, name: &str) -> String {
+    if token.len() <= 16 * 1024 {
+        return token;
+    }
+    let path = std::env::temp_dir().join(format!("framecheck-{}-{name}.token", std::process::id()));
+    match std::fs::write(&path, &token) {
+        Ok(()) => format!("@{}", path.display()),
+        Err(_) => token,
     }
 }
 

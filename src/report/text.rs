@@ -18,7 +18,7 @@
 
 use std::fmt::Write;
 
-use super::{calls, FoundFailure, Report};
+use super::{calls, FoundFailure, Report, StateDependence};
 use crate::case::Case;
 use crate::framing::End;
 use crate::oracle::short_hex;
@@ -46,9 +46,50 @@ pub fn render_failure(found: &FoundFailure, reproduce: &str) -> String {
     } else {
         let _ = writeln!(s, "  {} case(s) failed this way", found.count);
     }
+    if let Some(state) = &found.state {
+        let _ = writeln!(s, "  state:  {}", state_text(state));
+    }
     s.push_str(&render_case(case, &f.transcript.calls));
     let _ = writeln!(s, "  Reproduce with: {reproduce}");
     s
+}
+
+/// What the search for earlier streams found, for a failure whose minimal case passes on a
+/// fresh process: one paragraph (the text report's `state:` line, the HTML's).
+pub fn state_text(state: &StateDependence) -> String {
+    let n = state.after.len();
+    let searched = format!(
+        "{} run{}, {:.2} s, among the {} stream{} that ran before it on that process",
+        state.runs,
+        if state.runs == 1 { "" } else { "s" },
+        state.elapsed.as_secs_f64(),
+        state.earlier,
+        if state.earlier == 1 { "" } else { "s" },
+    );
+    if n == 0 {
+        if state.earlier == 0 {
+            return "alone it passes on a fresh process, and no stream ran before it on the \
+                    same process: flaky? (the line below replays it alone)"
+                .to_string();
+        }
+        return format!(
+            "alone it passes on a fresh process, and no run of the earlier streams on the \
+             same process made it fail again ({searched}): flaky, or timing? (the line below \
+             replays it alone)"
+        );
+    }
+    let mut labels: Vec<String> = state.after.iter().take(3).map(Case::label).collect();
+    if n > 3 {
+        labels.push(format!("… {} more", n - 3));
+    }
+    format!(
+        "fails only after {n} earlier stream{} on the same process (state kept across BEGIN?): \
+         {}; alone it passes on a fresh process (found in {searched}); the line below runs {} \
+         first",
+        if n == 1 { "" } else { "s" },
+        labels.join(", then "),
+        if n == 1 { "it" } else { "them" },
+    )
 }
 
 /// The reads of a case as a hex dump, and expected against actual call by call.
@@ -296,6 +337,56 @@ mod tests {
     use crate::oracle::judge;
     use crate::{zoo, Framing, Schedule, Stream};
     use std::sync::Arc;
+
+    /// A failure that passes alone says so inside its block: the earlier streams found, or,
+    /// when none brought it back, that it may be flaky.
+    #[test]
+    fn a_state_dependent_failure_is_explained_inside_its_block() {
+        let framing: Framing = "u8:max=4".parse().unwrap();
+        let case = crate::Case::new(
+            Arc::new(Stream::raw(framing, "t", vec![1, 7])),
+            "whole",
+            Schedule::whole(),
+        );
+        let crate::Verdict::Fail(failure) = judge(
+            &mut zoo::by_name("no-drain-loop").unwrap().build(framing),
+            &crate::Case::new(
+                Arc::new(Stream::raw(framing, "t", vec![1, 7, 1, 8])),
+                "whole",
+                Schedule::whole(),
+            ),
+        ) else {
+            panic!("no-drain-loop passed")
+        };
+        let mut found = FoundFailure {
+            original: case.clone(),
+            minimal: case.clone(),
+            failure,
+            shrink_runs: 0,
+            count: 1,
+            known: None,
+            state: Some(StateDependence {
+                after: vec![case.clone(), case],
+                earlier: 40,
+                runs: 9,
+                elapsed: std::time::Duration::from_millis(1500),
+            }),
+        };
+        let text = render_failure(&found, "replay");
+        let state = text.lines().nth(3).unwrap();
+        assert!(
+            state.starts_with("  state:  fails only after 2 earlier streams")
+                && state.contains("9 runs, 1.50 s, among the 40 streams"),
+            "{text}"
+        );
+        found.state.as_mut().unwrap().after.clear();
+        let text = render_failure(&found, "replay");
+        assert!(
+            text.contains("no run of the earlier streams on the same process made it fail again")
+                && text.contains("flaky"),
+            "{text}"
+        );
+    }
 
     /// 257 one-byte reads of empty frames print as a few lines, not 257.
     #[test]

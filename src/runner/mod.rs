@@ -375,6 +375,7 @@ impl Runner {
                 shrink_runs: runs,
                 count,
                 known: None,
+                state: None,
             });
         }
         report.failures.sort_by_key(|f| f.failure.kind);

@@ -147,7 +147,8 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
                     Some(_) => exec::replay_template(&cmd, timeout, args.memory_slack_mb << 20),
                     None => replay_in_process(&decoder.name()),
                 };
-                let report = runner
+                let run_order = cases.clone();
+                let mut report = runner
                     .timeout(program.suite_timeout())
                     // A hung program is killed, not left behind: hangs are faults like any
                     // other.
@@ -156,14 +157,14 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
                     .reproduce_with(with_vectors(&template, path))
                     .run_cases(framing, cases, move || p.decoder());
                 program.shutdown();
-                print_exec_report(
-                    &program,
+                super::state::explain(
+                    &mut report,
+                    || run_order,
                     &cmd,
                     timeout,
                     args.memory_slack_mb,
-                    &report,
-                    started,
                 );
+                print_exec_report(&program, &report, started);
                 report
             }
             None => {

@@ -19,7 +19,9 @@
 //! - **Stable names**, for tests and style: a failure's section is
 //!   `id="failure-<framing>-<kind>"` ([`failure_id`]); the picture's elements have the classes
 //!   `chunk`, `byte`, `header`, `seam`, `lane`, `frame` (with `expected`, `actual` or `wrong`);
-//!   the table's rows `call` (the failing one also `failing`); the replay line `reproduce`.
+//!   the table's rows `call` (the failing one also `failing`); the replay line `reproduce`;
+//!   for a failure that shows only after earlier streams, the paragraph `state` above the
+//!   picture.
 //!
 //! Other pages (the conformance matrix) are built from the public pieces: [`page`],
 //! [`report_section`], [`failure_section`], [`escape`].
@@ -253,6 +255,13 @@ pub fn failure_section(id: &str, report: &Report, found: &FoundFailure) -> Strin
             String::new()
         }
     );
+    if let Some(state) = &found.state {
+        let _ = writeln!(
+            s,
+            "<p class=\"state\">{}</p>",
+            text(&super::text::state_text(state))
+        );
+    }
     s.push_str(&case::drawn(case, &f.transcript.calls));
     let _ = writeln!(
         s,
