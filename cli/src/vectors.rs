@@ -66,10 +66,15 @@ fn load_vectors(files: &VectorFiles) -> anyhow::Result<Vec<vectors::Vector>> {
     if files.files.is_empty() {
         return Ok(vectors::bundled()?);
     }
+    load_paths(&files.files)
+}
+
+/// The vectors of `files`, each a vector file or a folder (every `*.json` under it, sorted).
+pub(crate) fn load_paths(files: &[PathBuf]) -> anyhow::Result<Vec<vectors::Vector>> {
     let mut ids = std::collections::HashSet::new();
     let mut out = Vec::new();
     let mut paths = Vec::new();
-    for path in &files.files {
+    for path in files {
         if path.is_dir() {
             let before = paths.len();
             json_files_under(path, &mut paths)?;

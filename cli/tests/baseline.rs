@@ -206,3 +206,43 @@ fn a_malformed_or_stale_baseline_stops_the_run_before_it_starts() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the baseline"));
 }
+
+/// Saved failures replayed as a regression folder under the same baseline: the known kind is
+/// let through, the other still fails; fixed, the folder passes.
+#[test]
+fn saved_failures_replay_under_the_baseline_that_knows_some_of_them() {
+    let dir = temp_dir();
+    let saved = dir.join("saved");
+    framecheck()
+        .args([
+            "run",
+            "--decoder",
+            "zoo:no-drain-loop",
+            "--framing",
+            "u16be:max=64",
+        ])
+        .arg("--save-failures")
+        .arg(&saved)
+        .assert()
+        .code(1);
+    let known = write(
+        &dir,
+        "known.json",
+        r#"{"framecheck_baseline": 1, "known": [
+            {"framing": "u16be:max=64", "kind": "stuck-frame", "reason": "one frame per read"}]}"#,
+    );
+    let out = framecheck()
+        .args(["run", "--decoder", "zoo:no-drain-loop", "--vectors"])
+        .arg(&saved)
+        .args(["--baseline", &known])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("KNOWN stuck-frame") && stdout.contains("FAIL late-rejection"));
+    framecheck()
+        .args(["run", "--vectors"])
+        .arg(&saved)
+        .assert()
+        .code(0);
+}

@@ -29,7 +29,7 @@ fn kinds(report: &Report) -> Vec<FailureKind> {
 
 /// `python3 -c` validating every `*.json` file of `dir` against `vectors/schema.json`, as
 /// `vectors/check_schema.py` does for the committed files; `None` when python3 or jsonschema
-/// is missing.
+/// is missing (a failure when `FRAMECHECK_REQUIRE_JSONSCHEMA` is set).
 fn schema_errors(dir: &Path) -> Option<String> {
     let script = r#"
 import glob, json, os, sys
@@ -46,6 +46,12 @@ print("\n".join(bad))
         .output()
         .ok()?;
     if !out.status.success() {
+        // CI puts a Python with jsonschema on PATH and sets this: there, skipping is a failure.
+        assert!(
+            std::env::var_os("FRAMECHECK_REQUIRE_JSONSCHEMA").is_none(),
+            "FRAMECHECK_REQUIRE_JSONSCHEMA is set, but python3 cannot import jsonschema: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         eprintln!(
             "schema check skipped (python3 with jsonschema not found): {}",
             String::from_utf8_lossy(&out.stderr)

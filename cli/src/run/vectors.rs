@@ -22,8 +22,12 @@ use super::{print_exec_report, replay_in_process, write_reports, RunArgs};
 use crate::bundled::Bundled;
 use crate::gate::Gate;
 
-/// Loads the vectors of `path`; the error names the file, the vector and the field.
+/// Loads the vectors of `path` (a file, or a folder of them such as `--save-failures` writes);
+/// the error names the file, the vector and the field.
 pub(crate) fn load(path: &Path) -> anyhow::Result<Vec<Vector>> {
+    if path.is_dir() {
+        return crate::vectors::load_paths(&[path.to_path_buf()]);
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
     let mut ids = std::collections::HashSet::new();
