@@ -52,6 +52,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 mod answer;
 mod command_line;
+mod diagnose;
 mod process;
 mod program;
 pub(crate) mod reaper;
