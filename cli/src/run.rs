@@ -62,6 +62,11 @@ pub(crate) struct RunArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     timeout_ms: u64,
+    /// With --exec: how long, in milliseconds, a freshly started program may take to answer
+    /// its first BEGIN (a JVM takes seconds to start); every later request has --timeout-ms.
+    /// (Default: 10,000, or --timeout-ms if longer.)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    startup_ms: Option<u64>,
     /// Stop at the first failing case (then shrink it).
     #[arg(long)]
     fail_fast: bool,
@@ -154,11 +159,13 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
         }
     }
     for (framing, cmd) in programs {
-        let program = Arc::new(
-            ExecProgram::new(cmd.clone(), framing, timeout)
-                .memory_slack(args.memory_slack_mb << 20)
-                .leak_slack(args.leak_slack_mb << 20),
-        );
+        let mut program = ExecProgram::new(cmd.clone(), framing, timeout)
+            .memory_slack(args.memory_slack_mb << 20)
+            .leak_slack(args.leak_slack_mb << 20);
+        if let Some(ms) = args.startup_ms {
+            program = program.startup(Duration::from_millis(ms));
+        }
+        let program = Arc::new(program);
         program.preflight()?;
         let started = Instant::now();
         let p = program.clone();
@@ -217,6 +224,17 @@ pub(crate) fn framings(spec: &str, max: Option<u64>) -> anyhow::Result<Vec<Frami
     let Some(m) = max else {
         return Ok(list);
     };
+    // A `max=` of the framing's own that --max-frame contradicts: say which one the run uses.
+    for part in spec.split(',') {
+        let own = part.split(':').find_map(|o| o.trim().strip_prefix("max="));
+        if let Some(own) = own.filter(|own| own.parse::<u64>().ok() != Some(m)) {
+            eprintln!(
+                "warning: --max-frame {m} contradicts max={own} in --framing {}; the run uses \
+                 --max-frame {m} (drop one of them)",
+                part.trim()
+            );
+        }
+    }
     list.into_iter()
         .map(|f| {
             let body = f

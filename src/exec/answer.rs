@@ -54,7 +54,35 @@ pub fn parse_answer(bytes: &[u8]) -> Result<Answer, String> {
     if let Some(m) = line.strip_prefix("ERROR ") {
         return Ok(Answer::Error(m.to_string()));
     }
-    Err(format!("{} is not FRAME, DONE or ERROR", show_line(line)))
+    Err(format!(
+        "{} is not FRAME, DONE or ERROR{}",
+        show_line(line),
+        free_text_hint(line)
+    ))
+}
+
+/// What a line that is not an answer probably is, as a hint to append (`; …`), or `""`: a
+/// protocol word in the wrong case, bare hex, a blank line, or free text (debug output).
+pub(super) fn free_text_hint(line: &str) -> &'static str {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let word = line.split([' ', ':']).next().unwrap_or("");
+    if ["FRAME", "DONE", "ERROR"]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(word))
+    {
+        if word.bytes().any(|b| b.is_ascii_lowercase()) {
+            return "; the answer words are upper case: FRAME, DONE, ERROR";
+        }
+        return "";
+    }
+    if line.trim().is_empty() {
+        return "; a blank line: an answer has no empty lines";
+    }
+    if line.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return "; a frame is answered as FRAME <hex>";
+    }
+    "; it looks like free text: debug output belongs on stderr (framecheck keeps the last 4 KiB \
+     of the program's stderr and shows it with a crash or a hang)"
 }
 
 pub(super) fn show_line(line: &str) -> String {
@@ -85,6 +113,18 @@ mod tests {
             parse_answer(b"ERROR"),
             Ok(Answer::Error("(ERROR without a message)".into()))
         );
+    }
+
+    #[test]
+    fn free_text_is_pointed_to_stderr() {
+        let e = parse_answer(b"decoded 2 frames").unwrap_err();
+        assert!(e.contains("debug output belongs on stderr"), "{e}");
+        let e = parse_answer(b"done").unwrap_err();
+        assert!(e.contains("upper case"), "{e}");
+        let e = parse_answer(b"6869").unwrap_err();
+        assert!(e.contains("FRAME <hex>"), "{e}");
+        let e = parse_answer(b"FRAME 6g").unwrap_err();
+        assert!(!e.contains("stderr"), "{e}");
     }
 
     #[test]

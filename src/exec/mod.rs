@@ -27,6 +27,12 @@
 //! | writes a line that is not `FRAME`/`DONE`/`ERROR`, or bad hex | `protocol-error`, with the line |
 //! | grows its peak resident memory beyond the budget | `memory-bomb` (read from `/proc/PID/status`, reset through `/proc/PID/clear_refs` at each `BEGIN`) |
 //!
+//! The first answer of a fresh process has a start-up allowance of its own
+//! ([`ExecProgram::startup`], default [`DEFAULT_STARTUP`]); every later request has the timeout.
+//! [`ExecProgram::preflight`] also sends an empty stream (`BEGIN`, `EOF`, `BEGIN`), so that the
+//! adapter mistakes that would fail every case (exiting after `EOF`, no `DONE` after `EOF`) are
+//! one usage error, named, instead of a run of crashes or hangs (`diagnose.rs`).
+//!
 //! Across the run, the resident memory read at each `BEGIN` is also a sample for the leak
 //! check ([`crate::leak`]): a steady growth beyond [`ExecProgram::leak_slack`] is a
 //! `memory-leak`, a verdict on the run rather than on one case.
@@ -39,6 +45,8 @@
 //! | `answer.rs` | both | [`Answer`] and [`parse_answer`]: one line of an answer (the fuzz target `exec_answer`) |
 //! | `program.rs` | harness | [`ExecProgram`] and its per-stream [`ExecDecoder`] |
 //! | `process.rs` | harness | the child process: spawn, write, read, watch memory, kill |
+//! | `system.rs` | harness | the `sh -c` line, `/proc/PID/status`, an exit status in words |
+//! | `diagnose.rs` | harness | the adapter's mistakes named, with what to do |
 //! | `reaper.rs` | harness | ending a program's whole tree, the descendants that left its group and the orphans included ([`kill_all`], [`become_subreaper`]); for any supervisor of child processes |
 //! | `serve.rs` | program | [`serve`]: a decoder in this process, answering over any reader and writer |
 //! | `command_line.rs` | harness | the `serve` command of `run --isolate`, and the replay line for a program |
@@ -52,16 +60,20 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 mod answer;
 mod command_line;
+mod diagnose;
 mod process;
 mod program;
 pub(crate) mod reaper;
 mod request;
 mod serve;
 pub mod state;
+mod system;
 
 pub use answer::{parse_answer, Answer};
 pub use command_line::{replay_template, serve_command, shell_quote};
-pub use program::{ExecDecoder, ExecProgram, DEFAULT_MEMORY_SLACK, DEFAULT_TIMEOUT};
+pub use program::{
+    ExecDecoder, ExecProgram, DEFAULT_MEMORY_SLACK, DEFAULT_STARTUP, DEFAULT_TIMEOUT,
+};
 pub use reaper::{become_subreaper, kill_all, kill_all_on_signals};
 pub use request::Request;
 pub use serve::serve;

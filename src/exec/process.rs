@@ -14,16 +14,18 @@ use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::answer::{parse_answer, show_line, Answer};
+use super::answer::{free_text_hint, parse_answer, show_line, Answer};
+use super::diagnose::{self, Mistake};
 use super::reaper;
 use super::request::write_request;
+use super::system::{describe, read_status, shell_line};
 use crate::adapter::Rejection;
 use crate::oracle::{FailureKind, Fault};
 
@@ -46,6 +48,17 @@ pub(super) struct Proc {
     answered: bool,
     /// Whether `child` was reaped (its exit status read): its pid may be another process's.
     reaped: bool,
+    /// The last request sent (`CHUNK` or `EOF`, or `BEGIN` alone) and its line's length, with
+    /// its newline: named in a protocol error that follows a long one.
+    last_what: String,
+    last_len: usize,
+    /// The request before it, likewise: a stray line may be read as the next answer.
+    prev_what: String,
+    prev_len: usize,
+    /// Whether the last answer completed was `EOF`'s.
+    eof_answered: bool,
+    /// The adapter mistake the last fault was recognised as.
+    mistake: Option<Mistake>,
 }
 
 enum Line {
@@ -133,19 +146,30 @@ impl Proc {
             baseline: 0,
             answered: false,
             reaped: false,
+            last_what: String::new(),
+            last_len: 0,
+            prev_what: String::new(),
+            prev_len: 0,
+            eof_answered: false,
+            mistake: None,
         })
     }
 
     /// Checks that the previous answer was all the program said before request `what`.
     pub(super) fn check_quiet(&mut self, what: &str) -> Result<(), Fault> {
         match self.lines.try_recv() {
-            Ok(Line::Text(extra, _)) => Err(Fault {
-                kind: FailureKind::ProtocolError,
-                detail: format!(
-                    "before {what}: unexpected output after the previous answer: {}",
-                    show_line(&String::from_utf8_lossy(&extra))
-                ),
-            }),
+            Ok(Line::Text(extra, _)) => {
+                let extra = String::from_utf8_lossy(&extra);
+                Err(Fault {
+                    kind: FailureKind::ProtocolError,
+                    detail: format!(
+                        "before {what}: unexpected output after the previous answer: {}{}{}",
+                        show_line(&extra),
+                        free_text_hint(&extra),
+                        self.long_request()
+                    ),
+                })
+            }
             Ok(Line::TooLong(n)) => Err(Fault {
                 kind: FailureKind::ProtocolError,
                 detail: format!("before {what}: a line longer than {n} bytes"),
@@ -166,6 +190,11 @@ impl Proc {
     ) -> Result<(), Fault> {
         let mut req = std::mem::take(&mut self.request);
         write_request(&mut req, begin, what, arg);
+        std::mem::swap(&mut self.prev_what, &mut self.last_what);
+        self.prev_len = self.last_len;
+        self.last_what.clear();
+        self.last_what.push_str(what);
+        self.last_len = req.len() - if begin { "BEGIN\n".len() } else { 0 };
         let result = self.write_all(&req, timeout, what);
         self.request = req;
         result
@@ -233,6 +262,18 @@ impl Proc {
         };
         // Let the stderr reader catch up.
         thread::sleep(Duration::from_millis(20));
+        if self.eof_answered && status.is_some_and(|s| s.code() == Some(0)) {
+            self.mistake = Some(Mistake::ExitAfterEof);
+            return Fault {
+                kind: FailureKind::Crash,
+                detail: format!(
+                    "{what}: the program {} (status 0): {}; {}",
+                    diagnose::EXIT_AFTER_EOF,
+                    diagnose::ONE_PROCESS,
+                    self.stderr_tail()
+                ),
+            };
+        }
         Fault {
             kind: FailureKind::Crash,
             detail: format!(
@@ -282,8 +323,9 @@ impl Proc {
                 return Err(Fault {
                     kind: FailureKind::Hang,
                     detail: format!(
-                        "the answer to {what} was still going after {} ms ({answered} frame(s) \
-                         so far, no DONE or ERROR); the program was killed; {}",
+                        "the answer to {what} was still going after {} ms (--timeout-ms) \
+                         ({answered} frame(s) so far, no DONE or ERROR); the program was killed; \
+                         {}",
                         timeout.as_millis(),
                         self.stderr_tail()
                     ),
@@ -311,13 +353,18 @@ impl Proc {
                     // answer to BEGIN, sent together with the first request, may be followed
                     // by the next answer.)
                     let stray = more && what != "BEGIN";
+                    let answer = parse_answer(&bytes);
+                    if matches!(answer, Ok(Answer::Done | Answer::Error(_))) && !stray {
+                        self.eof_answered = what == "EOF";
+                    }
+                    let long = self.long_request();
                     let after = || {
                         protocol(format!(
                             "after the answer to {what}: unexpected output after the previous \
-                             answer (more bytes came with its terminator)"
+                             answer (more bytes came with its terminator){long}"
                         ))
                     };
-                    match parse_answer(&bytes) {
+                    match answer {
                         Ok(Answer::Done) if stray => return Err(after()),
                         Ok(Answer::Error(_)) if stray => return Err(after()),
                         Ok(Answer::Done) => return Ok(Ok(())),
@@ -334,7 +381,9 @@ impl Proc {
                             frames.push(f);
                         }
                         Ok(Answer::Error(m)) => return Ok(Err(Rejection::new(m))),
-                        Err(e) => return Err(protocol(format!("in the answer to {what}: {e}"))),
+                        Err(e) => {
+                            return Err(protocol(format!("in the answer to {what}: {e}{long}")))
+                        }
                     }
                 }
                 Ok(Line::TooLong(n)) => {
@@ -346,23 +395,75 @@ impl Proc {
                     return Err(self.crashed(&format!("no answer to {what}")))
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    return Err(Fault {
-                        kind: FailureKind::Hang,
-                        detail: format!(
-                            "no DONE or ERROR within {} ms of {what}{}; the program was killed; {}",
-                            timeout.as_millis(),
-                            if self.answered {
-                                ""
-                            } else {
-                                " (it has not answered anything yet: does it flush its stdout \
-                                 after each answer?)"
-                            },
-                            self.stderr_tail()
-                        ),
-                    })
+                    return Err(self.silence(what, answered, timeout));
                 }
             }
         }
+    }
+
+    /// The hang of a program that went silent for `timeout` in the middle of its answer to
+    /// `what`, after `frames` frames: named as an adapter mistake where it fits one.
+    fn silence(&mut self, what: &str, frames: u64, timeout: Duration) -> Fault {
+        let ms = timeout.as_millis();
+        let unread = diagnose::unread(&self.stdin);
+        let alive = matches!(self.try_wait(), Ok(None));
+        let why = if !self.answered {
+            // The first answer of this process: `timeout` is the start-up allowance.
+            if unread.is_some_and(|n| n > 0) {
+                format!(
+                    "no answer to {what} within the start-up allowance of {ms} ms \
+                     (--startup-ms): the program has not even read its first request: it is \
+                     still starting, or stuck before it reads stdin; if it starts slowly (a JVM, \
+                     a large interpreter), raise --startup-ms"
+                )
+            } else {
+                format!(
+                    "no answer to {what} within the start-up allowance of {ms} ms \
+                     (--startup-ms): the program read {what} but has not answered anything yet: \
+                     does it flush its stdout after each answer? (if it only answers slowly at \
+                     first, raise --startup-ms)"
+                )
+            }
+        } else if what == "EOF" && alive && unread == Some(0) {
+            self.mistake = Some(Mistake::NoDoneAfterEof);
+            format!(
+                "{}: the program read EOF and answered it with {frames} frame(s), but no DONE \
+                 or ERROR came within {ms} ms (--timeout-ms), and it is still running",
+                diagnose::NO_DONE_AFTER_EOF
+            )
+        } else {
+            format!("no DONE or ERROR within {ms} ms of {what} (--timeout-ms)")
+        };
+        Fault {
+            kind: FailureKind::Hang,
+            detail: format!("{why}; the program was killed; {}", self.stderr_tail()),
+        }
+    }
+
+    /// For a protocol error: the longer of the last two requests, if it was long, with the
+    /// fixed-buffer question (a stray line may be read as the answer to the request after the
+    /// one that caused it).
+    pub(super) fn long_request(&self) -> String {
+        if self.prev_len > self.last_len {
+            diagnose::long_request(&self.prev_what, self.prev_len)
+        } else {
+            diagnose::long_request(&self.last_what, self.last_len)
+        }
+    }
+
+    /// How many bytes of the requests sent the program has not read yet.
+    pub(super) fn unread(&self) -> Option<usize> {
+        diagnose::unread(&self.stdin)
+    }
+
+    /// Whether the program has answered anything yet.
+    pub(super) fn answered(&self) -> bool {
+        self.answered
+    }
+
+    /// The adapter mistake the last fault was recognised as, if any.
+    pub(super) fn mistake(&self) -> Option<Mistake> {
+        self.mistake
     }
 
     /// Finds the process to watch: `sh -c` may have forked the program instead of becoming it.
@@ -451,85 +552,5 @@ impl Proc {
         // The orphans of the program (a daemon's double fork, the children of a program that
         // crashed) are no descendants of it any more.
         reaper::reap_orphans();
-    }
-}
-
-/// The line given to `sh -c`: a simple command is prefixed with `exec`, so that the shell
-/// becomes the program rather than forking it (one process to watch and kill, and no orphan
-/// left for an init that may not reap it); anything with shell syntax is left as it is.
-fn shell_line(command: &str) -> String {
-    let simple = command
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || " -_./=:,+@%'\"".contains(c));
-    let first = command.split_whitespace().next().unwrap_or("");
-    let keyword = ["exec", "if", "for", "while", "case", "until", "!"].contains(&first);
-    if simple && !keyword && !first.contains('=') {
-        format!("exec {command}")
-    } else {
-        command.to_string()
-    }
-}
-
-/// A value in bytes from a `kB` line of `/proc/PID/status`.
-fn read_status(pid: u32, key: &str) -> Option<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kb: u64 = line[key.len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb * 1024)
-}
-
-fn describe(status: ExitStatus) -> String {
-    if let Some(sig) = status.signal() {
-        return format!("was killed by signal {sig} ({})", signal_name(sig));
-    }
-    match status.code() {
-        Some(code) if code > 128 && code < 160 => format!(
-            "exited with status {code} (the shell's report of signal {}, {})",
-            code - 128,
-            signal_name(code - 128)
-        ),
-        Some(127) => "exited with status 127 (command not found)".to_string(),
-        Some(code) => format!("exited with status {code}"),
-        None => "ended".to_string(),
-    }
-}
-
-fn signal_name(sig: i32) -> &'static str {
-    match sig {
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGILL => "SIGILL",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGPIPE => "SIGPIPE",
-        _ => "a signal",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_line;
-
-    #[test]
-    fn simple_commands_are_execed_and_shell_syntax_is_left_alone() {
-        assert_eq!(
-            shell_line("python3 my.py u32be 10"),
-            "exec python3 my.py u32be 10"
-        );
-        assert_eq!(
-            shell_line("'/a b/framecheck' serve --decoder x"),
-            "exec '/a b/framecheck' serve --decoder x"
-        );
-        assert_eq!(shell_line("cd x && python3 y"), "cd x && python3 y");
-        assert_eq!(shell_line("FOO=1 prog"), "FOO=1 prog");
-        assert_eq!(shell_line("exec prog"), "exec prog");
-        assert_eq!(shell_line("prog | tee log"), "prog | tee log");
     }
 }

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::diagnose;
 use super::process::Proc;
 use crate::adapter::{FrameDecoder, Rejection};
 use crate::alloc::unmetered;
@@ -30,15 +31,26 @@ pub const DEFAULT_MEMORY_SLACK: u64 = 64 * 1024 * 1024;
 /// --exec`'s `--timeout-ms`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a fresh process may take to answer its first `BEGIN`, by default: a JVM or a large
+/// interpreter takes seconds to start (the same allowance `framecheck tcp --spawn` gives a
+/// server to listen).
+pub const DEFAULT_STARTUP: Duration = Duration::from_secs(10);
+
 /// How much longer than the program's own timeout a suite waits on one call: the program's
 /// timeout fires first, and the suite's watchdog only guards the harness.
 const WATCHDOG_MARGIN: Duration = Duration::from_secs(5);
+
+/// The least and most time a program that has not read its first `BEGIN` within the start-up
+/// allowance is given more, at preflight, to learn how long it takes to start.
+const GRACE_MIN: Duration = Duration::from_secs(5);
+const GRACE_MAX: Duration = Duration::from_secs(30);
 
 /// A decoder program, started on demand and kept alive across cases.
 pub struct ExecProgram {
     command: String,
     framing: Framing,
     timeout: Duration,
+    startup: Duration,
     memory_slack: u64,
     leak_slack: u64,
     proc: Mutex<Option<Proc>>,
@@ -55,6 +67,7 @@ impl ExecProgram {
             command: command.into(),
             framing,
             timeout,
+            startup: DEFAULT_STARTUP.max(timeout),
             memory_slack: DEFAULT_MEMORY_SLACK,
             leak_slack: crate::leak::DEFAULT_LEAK_SLACK,
             proc: Mutex::new(None),
@@ -62,6 +75,15 @@ impl ExecProgram {
             starts: AtomicU64::new(0),
             round_trips: AtomicU64::new(0),
         }
+    }
+
+    /// How long a fresh process may take to answer its first `BEGIN` (default
+    /// [`DEFAULT_STARTUP`], or the per-request timeout if that is longer); every later request
+    /// has the timeout.
+    #[must_use]
+    pub fn startup(mut self, allowance: Duration) -> ExecProgram {
+        self.startup = allowance;
+        self
     }
 
     /// The resident-memory growth allowed beyond four maximum-size frames.
@@ -93,10 +115,11 @@ impl ExecProgram {
     }
 
     /// The timeout for a [`Suite`](crate::Suite) that runs this program: the program's own
-    /// per-request timeout, and a margin, so that a hang is the program's timeout (which kills
-    /// it) and not the suite's watchdog (which could only leave it behind).
+    /// per-request timeout (after a start-up allowance, for a call that starts a fresh
+    /// process), and a margin, so that a hang is the program's timeout (which kills it) and not
+    /// the suite's watchdog (which could only leave it behind).
     pub fn suite_timeout(&self) -> Duration {
-        self.timeout + WATCHDOG_MARGIN
+        self.startup + self.timeout + WATCHDOG_MARGIN
     }
 
     /// Stops the program (its whole process group), if it is running, for good: a request
@@ -121,32 +144,103 @@ impl ExecProgram {
     }
 
     /// Starts the program and checks that it answers `BEGIN` with `DONE`; the error says why
-    /// not (command not found, exit status, stderr). Run this before a suite, so that a program
-    /// that cannot run at all is a usage error and not ten thousand failed cases.
+    /// not (command not found, exit status, stderr, a slow start and how long it took). Run
+    /// this before a suite, so that a program that cannot run at all is a usage error and not
+    /// ten thousand failed cases.
+    ///
+    /// It then sends an empty stream (`EOF`, then `BEGIN` again), so that the two adapter
+    /// mistakes that would fail every case are a usage error too, named: a program that exits
+    /// after answering `EOF`, and one that never ends its answer to `EOF` with `DONE`. Any other
+    /// fault there is the decoder's, left for the suite to find and shrink: the program is
+    /// started again.
     pub fn preflight(&self) -> Result<(), Error> {
         let mut guard = self.proc.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = guard.take() {
             p.kill();
         }
-        let mut p = self
-            .spawn()
-            .map_err(|e| Error::new(format!("cannot start `sh -c {:?}`: {e}", self.command)))?;
-        let answer = p
-            .send(false, "BEGIN", None, self.timeout)
+        let mut p = self.first_begin()?;
+        let probe = p
+            .send(false, "EOF", None, self.timeout)
+            .and_then(|_| p.response("EOF", &mut Vec::new(), self.timeout, u64::MAX))
+            .and_then(|_| p.send(false, "BEGIN", None, self.timeout))
             .and_then(|_| p.response("BEGIN", &mut Vec::new(), self.timeout, u64::MAX));
-        match answer {
+        match probe {
             Ok(Ok(())) => {
                 *guard = Some(p);
                 Ok(())
             }
-            Ok(Err(rejection)) => {
+            Err(fault) if p.mistake().is_some() => {
+                p.kill();
+                Err(Error::new(format!(
+                    "`{}` was sent BEGIN, EOF (an empty stream) and BEGIN: {}",
+                    self.command, fault.detail
+                )))
+            }
+            _ => {
+                // The empty stream met a fault of the decoder's (or an ERROR for BEGIN, which
+                // the suite reports): start afresh, and leave it to the suite.
+                p.kill();
+                *guard = Some(self.first_begin()?);
+                Ok(())
+            }
+        }
+    }
+
+    /// Starts a process and sees its first `BEGIN` answered with `DONE` within the start-up
+    /// allowance. A program that has not even read `BEGIN` by then is given as long again
+    /// (at least 5 s, at most 30 s) to show how long it does take, for the message.
+    fn first_begin(&self) -> Result<Proc, Error> {
+        let started = Instant::now();
+        let mut p = self
+            .spawn()
+            .map_err(|e| Error::new(format!("cannot start `sh -c {:?}`: {e}", self.command)))?;
+        let mut answer = p.send(false, "BEGIN", None, self.timeout).and_then(|_| {
+            p.response_by(
+                "BEGIN",
+                &mut Vec::new(),
+                started + self.startup,
+                self.startup,
+                u64::MAX,
+                0,
+            )
+        });
+        let mut late = None;
+        if matches!(&answer, Err(f) if f.kind == FailureKind::Hang)
+            && !p.answered()
+            && p.unread().is_some_and(|n| n > 0)
+        {
+            let grace = self.startup.clamp(GRACE_MIN, GRACE_MAX);
+            let more = p.response_by(
+                "BEGIN",
+                &mut Vec::new(),
+                Instant::now() + grace,
+                grace,
+                u64::MAX,
+                0,
+            );
+            if p.answered() {
+                late = Some(started.elapsed());
+                answer = more;
+            }
+        }
+        match (answer, late) {
+            (Ok(Ok(())), None) => Ok(p),
+            (_, Some(took)) => {
+                p.kill();
+                Err(Error::new(format!(
+                    "`{}` did not answer BEGIN in time: {}",
+                    self.command,
+                    diagnose::slow_start(took.as_millis(), self.startup.as_millis())
+                )))
+            }
+            (Ok(Err(rejection)), None) => {
                 p.kill();
                 Err(Error::new(format!(
                     "`{}` answered BEGIN with ERROR {rejection}; it must answer DONE",
                     self.command
                 )))
             }
-            Err(fault) => {
+            (Err(fault), None) => {
                 p.kill();
                 Err(Error::new(format!(
                     "`{}` did not answer BEGIN: {}",
@@ -204,6 +298,12 @@ impl ExecProgram {
         }
         let p = guard.as_mut().expect("started above");
         let budget = self.memory_budget();
+        // A fresh process has the start-up allowance for its first answer.
+        let first = if p.answered() {
+            self.timeout
+        } else {
+            self.startup
+        };
         let result = (|| {
             // The previous answer must have been all the program said.
             p.check_quiet(what)?;
@@ -216,26 +316,32 @@ impl ExecProgram {
                     });
                 }
             }
-            let deadline = Instant::now() + self.timeout;
+            let sent = Instant::now();
             p.send(!*begun, what, arg, self.timeout)?;
+            let mut deadline = sent + first;
             if !*begun {
                 let mut none = Vec::new();
-                match p.response_by("BEGIN", &mut none, deadline, self.timeout, budget, 0)? {
+                match p.response_by("BEGIN", &mut none, deadline, first, budget, 0)? {
                     Ok(()) if none.is_empty() => {}
                     other => {
                         return Err(Fault {
                             kind: FailureKind::ProtocolError,
                             detail: format!(
                                 "BEGIN must be answered by DONE alone; the answer was {} \
-                                 frame(s) and {:?}",
+                                 frame(s) and {}{}",
                                 none.len(),
-                                other
+                                match other {
+                                    Ok(()) => "DONE".to_string(),
+                                    Err(e) => format!("ERROR {e}"),
+                                },
+                                p.long_request()
                             ),
                         })
                     }
                 }
                 *begun = true;
                 p.watch();
+                deadline = Instant::now() + self.timeout;
             }
             let answer = p.response_by(what, frames, deadline, self.timeout, budget, room)?;
             self.round_trips.fetch_add(1, Ordering::Relaxed);

@@ -8,8 +8,8 @@
 //! case says so.
 
 use super::judge::{breach, Judge, Step};
-use super::short_hex;
 use super::verdict::FailureKind;
+use super::{plural, short_hex};
 use crate::framing::End;
 
 /// Clause 3: the call only pushed onto the output vector (the sentinel the driver put first is
@@ -39,9 +39,9 @@ pub(super) fn expected_frame(j: &Judge, f: &[u8]) -> Step {
     breach(
         FailureKind::ExtraFrame,
         format!(
-            "emitted frame #{} ({} bytes: {}), but the stream holds only {} frames{more}",
+            "emitted frame #{} ({}: {}), but the stream holds only {} frames{more}",
             j.next,
-            f.len(),
+            plural(f.len(), "byte"),
             short_hex(f),
             j.seg_end
         ),
@@ -77,10 +77,10 @@ pub(super) fn right_bytes(j: &Judge, f: &[u8]) -> Step {
     breach(
         FailureKind::WrongFrame,
         format!(
-            "{}: expected {}, got {} bytes: {}; they differ from byte {diff}",
+            "{}: expected {}, got {}: {}; they differ from byte {diff}",
             j.frame_desc(next),
             short_hex(want),
-            f.len(),
+            plural(f.len(), "byte"),
             short_hex(f)
         ),
     )

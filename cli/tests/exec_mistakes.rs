@@ -1,0 +1,156 @@
+//! `framecheck run --exec`: each mistake a newcomer's *adapter* makes (not its decoder) is named
+//! in the message, with what to do. Each test runs the real binary against
+//! `cli/tests/adapters/mistakes.py` with one mistake switched on, bounded by small `--cases`,
+//! `--timeout-ms` and `--startup-ms`. The rules behind the messages are in `src/exec/`.
+
+use predicates::prelude::*;
+
+mod common;
+use common::framecheck;
+
+/// `run --exec` on `mistakes.py MODE MAX` with framing `u16be:max=MAX`, five random cases and
+/// fail-fast.
+fn run_mistake(mode: &str, max: u32, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let exec = format!("python3 cli/tests/adapters/mistakes.py {mode} {max}");
+    let framing = format!("u16be:max={max}");
+    let mut args = vec![
+        "run",
+        "--framing",
+        &framing,
+        "--exec",
+        &exec,
+        "--cases",
+        "5",
+        "--fail-fast",
+    ];
+    args.extend_from_slice(extra);
+    framecheck().args(&args).assert()
+}
+
+#[test]
+fn a_program_that_takes_3_s_to_start_passes_within_the_default_startup_allowance() {
+    run_mistake("slow-start-3", 100, &["--timeout-ms", "1000"]).success();
+}
+
+#[test]
+fn a_start_slower_than_startup_ms_is_named_with_how_long_it_took() {
+    run_mistake("slow-start-3", 100, &["--startup-ms", "1000"])
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::is_match(r"it answered BEGIN only after 3,\d\d\d ms").unwrap())
+        .stderr(predicate::str::contains(
+            "past the start-up allowance of 1,000 ms",
+        ))
+        .stderr(predicate::str::is_match(r"--startup-ms [6-9]000").unwrap())
+        .stderr(predicate::str::contains("--timeout-ms"))
+        .stderr(predicate::str::contains("flush").not());
+}
+
+#[test]
+fn a_program_that_reads_begin_and_answers_nothing_gets_the_flush_hint() {
+    run_mistake("no-flush", 100, &["--startup-ms", "1000"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no answer to BEGIN within the start-up allowance of 1000 ms (--startup-ms)",
+        ))
+        .stderr(predicate::str::contains("the program read BEGIN"))
+        .stderr(predicate::str::contains(
+            "does it flush its stdout after each answer?",
+        ));
+}
+
+#[test]
+fn a_program_that_exits_after_answering_eof_is_named_and_no_flag_is_suggested() {
+    run_mistake("exit-after-eof", 100, &[])
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "exited right after answering EOF (status 0): one process must serve every stream \
+             (loop over BEGIN … EOF until stdin closes)",
+        ))
+        .stderr(predicate::str::contains("--fail-fast").not());
+}
+
+#[test]
+fn a_missing_done_after_eof_is_named_before_the_run_instead_of_hanging_every_case() {
+    run_mistake("no-done-after-eof", 100, &["--timeout-ms", "500"])
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "no DONE after EOF: end every answer, including EOF's, with DONE",
+        ))
+        .stderr(predicate::str::contains("within 500 ms (--timeout-ms)"));
+}
+
+#[test]
+fn a_fixed_line_buffer_is_named_with_the_length_of_the_request() {
+    let out = run_mistake("line-buffer-4096", 4000, &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL protocol-error"))
+        .stdout(predicate::str::contains(
+            "does the program read lines with a fixed-size buffer?",
+        ))
+        .stdout(predicate::str::contains(
+            "read lines without a length limit",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let (before, _) = out
+        .split_once("-character CHUNK request")
+        .expect("the request's length is named");
+    let len: usize = before
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    assert!(len > 4096, "the request named is {len} bytes long:\n{out}");
+}
+
+#[test]
+fn a_debug_line_on_stdout_is_pointed_to_stderr() {
+    run_mistake("debug-stdout", 100, &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL protocol-error"))
+        .stdout(predicate::str::contains("\"decoding "))
+        .stdout(predicate::str::contains("debug output belongs on stderr"));
+}
+
+#[test]
+fn upper_case_hex_bare_empty_frames_and_free_text_errors_are_accepted() {
+    run_mistake("upper", 100, &[]).success();
+}
+
+#[test]
+fn a_one_byte_frame_is_one_byte() {
+    run_mistake("drop-last", 100, &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL wrong-frame"))
+        .stdout(predicate::str::contains("got 1 byte:"))
+        .stdout(predicate::str::contains("1 bytes").not());
+}
+
+#[test]
+fn max_frame_contradicting_the_framings_own_max_is_a_warning_naming_both() {
+    framecheck()
+        .args(["run", "--framing", "u16be:max=500", "--max-frame", "1000"])
+        .args(["--cases", "5"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: --max-frame 1000 contradicts max=500 in --framing u16be:max=500; the run \
+             uses --max-frame 1000",
+        ))
+        .stdout(predicate::str::contains("framecheck u16be:max=1000:"));
+    for agree in [["u16be:max=1000", "1000"], ["u16be", "1000"]] {
+        framecheck()
+            .args(["run", "--framing", agree[0], "--max-frame", agree[1]])
+            .args(["--cases", "5"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("warning").not());
+    }
+}
