@@ -139,11 +139,13 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
         };
         let report = match command {
             Some(cmd) => {
-                let program = Arc::new(
-                    ExecProgram::new(cmd.clone(), framing, timeout)
-                        .memory_slack(args.memory_slack_mb << 20)
-                        .leak_slack(args.leak_slack_mb << 20),
-                );
+                let mut program = ExecProgram::new(cmd.clone(), framing, timeout)
+                    .memory_slack(args.memory_slack_mb << 20)
+                    .leak_slack(args.leak_slack_mb << 20);
+                if let Some(ms) = args.startup_ms {
+                    program = program.startup(Duration::from_millis(ms));
+                }
+                let program = Arc::new(program);
                 program.preflight()?;
                 let started = Instant::now();
                 let p = program.clone();
