@@ -82,6 +82,37 @@ fn a_missing_done_after_eof_is_named_before_the_run_instead_of_hanging_every_cas
         .stderr(predicate::str::contains("within 500 ms (--timeout-ms)"));
 }
 
+/// A program that forgets DONE only after streams that carried data passes the start-up
+/// check; the run then stops at the third identical hang instead of paying the fault limit's
+/// 25 timeouts, and the FAIL block names the mistake.
+#[test]
+fn a_missing_done_after_data_stops_the_run_at_the_third_identical_hang() {
+    let out = framecheck()
+        .args([
+            "run",
+            "--framing",
+            "u16be:max=100",
+            "--cases",
+            "5",
+            "--timeout-ms",
+            "300",
+        ])
+        .args([
+            "--exec",
+            "python3 cli/tests/adapters/mistakes.py no-done-after-data 100",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("hang: 3"), "{stdout}");
+    assert!(
+        stdout.contains("not run: the same hang 3 times (EOF: "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("no DONE after EOF"), "{stdout}");
+}
+
 #[test]
 fn a_fixed_line_buffer_is_named_with_the_length_of_the_request() {
     let out = run_mistake("line-buffer-4096", 4000, &[])

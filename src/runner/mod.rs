@@ -81,6 +81,9 @@ const SHRINK_TIME: Duration = Duration::from_secs(10);
 /// process start.
 const FAULT_SHRINK_RUNS: usize = 100;
 
+/// A run stops after the same hang (same call, EOF or a chunk, same detail) this many times.
+pub const SAME_HANG_LIMIT: usize = 3;
+
 /// The default seed: runs are reproducible unless a seed is chosen.
 pub const DEFAULT_SEED: u64 = 0x5eed_f4a3;
 /// The default timeout per call into the decoder.
@@ -269,6 +272,11 @@ impl Runner {
         let mut stop: Option<String> = None;
         // Failures no baseline entry expects: what `fail_fast` stops at.
         let mut new_failures = 0;
+        // Hangs by what they were (the call, EOF or a chunk, and the detail): the same hang
+        // again and again is one mistake (an adapter that never answers DONE after EOF, say),
+        // not a reason to pay a timeout per case up to the fault limit.
+        let mut same_hangs: BTreeMap<(bool, String), usize> = BTreeMap::new();
+        let mut repeated_hang: Option<String> = None;
         let total = cases.len();
         let mut memory = Memory::default();
         exec.run_batch(&cases, |i, verdict, taken| {
@@ -296,6 +304,14 @@ impl Runner {
                     // does not stop the run: a baseline must see every case. Hangs in process
                     // leave a thread each, so they count whatever the baseline says.
                     faults += usize::from(f.kind.is_fault() && new);
+                    if f.kind == FailureKind::Hang && new {
+                        let at_eof = matches!(f.call, crate::oracle::Call::Eof);
+                        let n = same_hangs.entry((at_eof, f.detail.clone())).or_default();
+                        *n += 1;
+                        if *n >= SAME_HANG_LIMIT {
+                            repeated_hang.get_or_insert_with(|| format!("{}: {}", f.call, f.detail));
+                        }
+                    }
                     // The first failure of each kind is shrunk; a new one over a known one.
                     if first.get(&f.kind).is_none_or(|(_, _, was_new)| new && !was_new) {
                         first.insert(f.kind, (i, f.clone(), new));
@@ -327,6 +343,11 @@ impl Runner {
                 stop = Some(format!(
                     "not run: the decoder hung {hangs} time(s), the limit (each hang costs a \
                      timeout)"
+                ));
+            } else if let Some(hang) = &repeated_hang {
+                stop = Some(format!(
+                    "not run: the same hang {SAME_HANG_LIMIT} times ({hang}): stopped rather \
+                     than wait out a timeout per case; fix that first"
                 ));
             } else if faults >= self.max_faults {
                 stop = Some(format!(

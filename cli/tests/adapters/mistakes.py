@@ -10,6 +10,8 @@ The decoder is a correct `u16be` length prefix with maximum MAX (default 1000). 
 - `no-flush`: never flushes its stdout (answers sit in the buffer).
 - `exit-after-eof`: exits (status 0) after answering EOF: one process per stream.
 - `no-done-after-eof`: answers EOF with its frames but no DONE.
+- `no-done-after-data`: the same, but only after a stream that carried data (so an empty
+  stream, as the start-up check sends, is answered right).
 - `line-buffer-N`: reads lines as C's fgets into an N-byte buffer does (N-1 bytes at most),
   so a longer request comes in pieces; a piece it does not know gets `ERROR unknown request`.
 - `debug-stdout`: prints a debug line on stdout for each CHUNK.
@@ -97,20 +99,23 @@ def main():
             out.write(f"FRAME {frame.hex()}\n")
 
     decoder = Decoder()
+    had_data = False
     for line in requests():
         request, _, arg = line.partition(" ")
         ended = "DONE"
         try:
             if request == "BEGIN":
                 decoder = Decoder()
+                had_data = False
             elif request == "CHUNK":
+                had_data = True
                 if MODE == "debug-stdout":
                     out.write(f"decoding {len(arg) // 2} bytes\n")  # MISTAKE: debug on stdout
                 # fgets-style pieces may hold an odd number of digits: the last one is lost.
                 decoder.feed(bytes.fromhex(arg[: len(arg) // 2 * 2]), emit)
             elif request == "EOF":
                 decoder.eof(emit)
-                if MODE == "no-done-after-eof":
+                if MODE == "no-done-after-eof" or (MODE == "no-done-after-data" and had_data):
                     ended = None  # MISTAKE: EOF's answer is not ended with DONE
             else:
                 raise FrameError("unknown request")
