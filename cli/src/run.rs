@@ -21,7 +21,7 @@ mod vectors;
 pub(crate) use vectors::load as load_vectors_file;
 use vectors::run_vectors;
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub(crate) struct RunArgs {
     /// Framings to test, comma-separated (`u8`, `u16be`, `u32be:max=1024:incl`, `postgres`,
     /// `field:offset=1:width=4`, ...), `all` (the built-in framings) or `presets` (every
@@ -97,6 +97,38 @@ pub(crate) struct RunArgs {
 }
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
+    let result = run_reported(&args);
+    if let Err(e) = &result {
+        // A run that could not happen still writes its reports, saying why: CI shows that
+        // instead of a missing file.
+        write_error_reports(
+            &format!("{e:#}"),
+            args.json.as_deref(),
+            args.junit.as_deref(),
+        );
+    }
+    result
+}
+
+/// Writes the `--json` and `--junit` reports of a run that could not happen (best effort: the
+/// error itself is what the user sees).
+pub(crate) fn write_error_reports(
+    error: &str,
+    json: Option<&std::path::Path>,
+    junit: Option<&std::path::Path>,
+) {
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&framecheck::report::error_json(error))
+            .unwrap_or_default();
+        let _ = std::fs::write(path, text + "\n");
+    }
+    if let Some(path) = junit {
+        let _ = std::fs::write(path, framecheck::report::error_junit("framecheck", error));
+    }
+}
+
+fn run_reported(args: &RunArgs) -> anyhow::Result<bool> {
+    let args = args.clone();
     if let Some(path) = &args.vectors {
         return run_vectors(&args, path);
     }

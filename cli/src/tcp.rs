@@ -91,6 +91,15 @@ pub(crate) struct TcpArgs {
 }
 
 pub(crate) fn run(args: TcpArgs) -> anyhow::Result<bool> {
+    let (json, junit) = (args.json.clone(), args.junit.clone());
+    let result = run_reported(args);
+    if let Err(e) = &result {
+        crate::run::write_error_reports(&format!("{e:#}"), json.as_deref(), junit.as_deref());
+    }
+    result
+}
+
+fn run_reported(args: TcpArgs) -> anyhow::Result<bool> {
     let wire = Wire {
         reply: args.reply,
         gap: Duration::from_millis(args.gap_ms),

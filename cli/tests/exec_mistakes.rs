@@ -185,3 +185,57 @@ fn max_frame_contradicting_the_framings_own_max_is_a_warning_naming_both() {
             .stderr(predicate::str::contains("warning").not());
     }
 }
+
+/// A run that cannot start still writes `--json` and `--junit`, saying why, so that CI shows
+/// the reason instead of a missing file.
+#[test]
+fn a_run_that_cannot_start_writes_its_reports_with_the_reason() {
+    let dir = common::temp_dir();
+    let (json, junit) = (dir.join("r.json"), dir.join("r.xml"));
+    let out = framecheck()
+        .args(["run", "--framing", "u16be", "--timeout-ms", "300"])
+        .args([
+            "--exec",
+            "python3 cli/tests/adapters/mistakes.py exit-after-eof 100",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["pass"], false);
+    let error = report["error"].as_str().unwrap();
+    assert!(
+        error.contains("exited right after answering EOF"),
+        "{error}"
+    );
+    assert!(stderr.contains(error), "{stderr}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("errors=\"1\""), "{xml}");
+    assert!(xml.contains("exited right after answering EOF"), "{xml}");
+    // A usage error found before anything runs, too.
+    let out = framecheck()
+        .args([
+            "run",
+            "--framing",
+            "u16be",
+            "--baseline",
+            "/nonexistent/known.json",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(report["error"]
+        .as_str()
+        .unwrap()
+        .contains("cannot read the baseline"));
+}

@@ -107,3 +107,15 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
         "reports": reports,
     })
 }
+
+/// The JSON report of a run that could not happen (a usage error, a program that does not
+/// start), so that CI shows why rather than a missing file: `pass` false, no reports, and the
+/// error.
+pub fn error_json(error: &str) -> serde_json::Value {
+    json!({
+        "framecheck": env!("CARGO_PKG_VERSION"),
+        "pass": false,
+        "error": error,
+        "reports": [],
+    })
+}

@@ -69,3 +69,18 @@ pub fn to_junit(name: &str, reports: &[Report]) -> String {
     out.to_string()
         .unwrap_or_else(|e| format!("<!-- JUnit serialisation failed: {e} -->"))
 }
+
+/// The JUnit report of a run that could not happen (a usage error, a program that does not
+/// start): one test case, `framecheck`, in error with the message, so that CI shows why.
+pub fn error_junit(name: &str, error: &str) -> String {
+    use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
+    let mut out = JReport::new(name);
+    let mut suite = TestSuite::new("framecheck");
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_type("usage-error");
+    status.set_message(error);
+    suite.add_test_case(TestCase::new("the run could not start", status));
+    out.add_test_suite(suite);
+    out.to_string()
+        .unwrap_or_else(|e| format!("<!-- JUnit serialisation failed: {e} -->"))
+}

@@ -44,9 +44,9 @@ pub mod junit;
 pub mod text;
 
 pub use html::to_html;
-pub use json::to_json;
+pub use json::{error_json, to_json};
 #[cfg(feature = "junit")]
-pub use junit::to_junit;
+pub use junit::{error_junit, to_junit};
 pub use text::{render_case, render_failure, summary};
 
 /// How one case ended, for per-case reports.
