@@ -71,6 +71,14 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
+/// `1 byte`, `2 bytes`: a byte count as a report prints it.
+pub(crate) fn n_bytes(n: impl Into<u64>) -> String {
+    match n.into() {
+        1 => "1 byte".to_string(),
+        n => format!("{n} bytes"),
+    }
+}
+
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Lowercase hex, no separators.

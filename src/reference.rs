@@ -161,8 +161,8 @@ impl FrameDecoder for ReferenceDecoder {
                 Ok(())
             }
             _ => Err(Rejection::new(format!(
-                "stream ended with {} bytes of an incomplete frame",
-                self.buf.len()
+                "stream ended with {} of an incomplete frame",
+                crate::error::n_bytes(self.buf.len() as u64)
             ))),
         }
     }

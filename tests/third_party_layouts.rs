@@ -159,7 +159,7 @@ fn postgres_field_below_the_adjustment_emits_a_frame_inside_its_header() {
     let Verdict::Fail(f) = verdict("tokio-util07-decode", token) else {
         unreachable!()
     };
-    assert!(f.detail.contains("1 bytes: 41"), "{}", f.detail);
+    assert!(f.detail.contains("1 byte: 41"), "{}", f.detail);
     assert!(framecheck::replay(
         &mut framecheck::ReferenceDecoder::new(Case::from_token(token).unwrap().stream.framing()),
         token

@@ -474,7 +474,7 @@ impl Lines {
                         return (clean, Resume::No);
                     }
                     LineEof::Reject => {
-                        let what = format!("an unterminated line of {} bytes", rest.len());
+                        let what = format!("an unterminated line of {}", crate::error::n_bytes(rest.len() as u64));
                         return (truncated(frames, pos, what), Resume::No);
                     }
                 },

@@ -534,7 +534,7 @@ mod clause1_tests {
         );
         assert_eq!(
             f.detail,
-            "frame #0 (3 bytes at offset 0): expected 616263, got 1 bytes: 61; they differ from \
+            "frame #0 (3 bytes at offset 0): expected 616263, got 1 byte: 61; they differ from \
              byte 1"
         );
     }

@@ -108,9 +108,9 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
     }
     let _ = writeln!(
         s,
-        "  reads:  {n} read{}, {} bytes, {} frame{} (headers in brackets)",
+        "  reads:  {n} read{}, {}, {} frame{} (headers in brackets)",
         if n == 1 { "" } else { "s" },
-        stream.len(),
+        crate::error::n_bytes(stream.len() as u64),
         exp.frames.len(),
         if exp.frames.len() == 1 { "" } else { "s" },
     );

@@ -75,8 +75,8 @@ pub(crate) fn check_call(
                 return Err(Found::new(
                     FailureKind::MissingFrame,
                     format!(
-                        "frame #{index} ({} bytes) is missing: {} returned frame #{} in its place",
-                        p.len,
+                        "frame #{index} ({}) is missing: {} returned frame #{} in its place",
+                        crate::error::n_bytes(p.len as u64),
                         call(),
                         index + 1
                     ),

@@ -107,7 +107,10 @@ impl EchoReader {
                 let done = next.checked_sub(1).map_or(0, |i| ends[i].0);
                 match *got - done {
                     0 => Ok(()),
-                    n => Err(format!("what it sent back ends {n} bytes into a frame")),
+                    n => Err(format!(
+                        "what it sent back ends {} into a frame",
+                        crate::error::n_bytes(n as u64)
+                    )),
                 }
             }
         }

@@ -387,8 +387,8 @@ impl FrameDecoder for Proto {
             Ok(())
         } else {
             Err(Rejection::new(format!(
-                "EOF inside a frame ({} bytes buffered)",
-                self.buf.len()
+                "EOF inside a frame ({} buffered)",
+                crate::error::n_bytes(self.buf.len() as u64)
             )))
         }
     }
