@@ -1,12 +1,16 @@
 // A framecheck exec-protocol adapter for the framing {{SPEC}}, written by `framecheck new`.
 //
-// Run it (from this folder; Java 11 or later runs a source file directly):
+// Build and run it (from this folder):
 //
+//     {{BUILD}}
 //     framecheck run --exec '{{RUN}}' --framing {{SPEC}}
 //
-// The JVM compiles this file at every start, which takes a second or two: if the first BEGIN
-// times out, add --timeout-ms 10000, or compile once (javac Decoder.java) and run
-// --exec 'java Decoder'.
+// The heap is fixed and touched at start-up (-Xms, -Xmx, -XX:+AlwaysPreTouch): otherwise the
+// JVM grows its heap rather than collect, and the harness sees the resident memory rise across
+// the run (a memory-leak verdict).
+// (`java Decoder.java` runs it without javac on Java 11 or later, but compiles it at every
+// start: a second or more before the first answer. If the first BEGIN times out, add
+// --timeout-ms 10000.)
 //
 // framecheck writes one request per line on stdin (BEGIN, CHUNK <hex>, EOF) and reads, for
 // each, zero or more "FRAME <hex>" lines then one "DONE" or "ERROR <message>" on stdout, which
