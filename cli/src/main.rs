@@ -13,6 +13,7 @@ mod bundled;
 mod corpus;
 mod gate;
 mod matrix;
+mod new;
 mod progress;
 mod replay;
 mod run;
@@ -67,6 +68,9 @@ enum Command {
     /// Test a server over TCP on loopback: it echoes each frame (or, with --reply, answers
     /// each with one frame); one connection per case, each chunk a write of its own.
     Tcp(tcp::TcpArgs),
+    /// Write an exec-protocol adapter skeleton (python, node, c, go, java or rust) for a
+    /// framing, passing as written, with the decoder part marked for you to replace.
+    New(new::NewArgs),
 }
 
 /// Parses a seed: decimal or `0x` hex (the form a report prints).
@@ -115,6 +119,7 @@ fn main() -> ExitCode {
         Command::Corpus(c) => corpus::run(c),
         Command::Soak(a) => soak::run(a),
         Command::Tcp(a) => tcp::run(a),
+        Command::New(a) => new::run(a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
