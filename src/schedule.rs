@@ -253,8 +253,13 @@ pub fn catalog(layout: &Layout) -> Vec<(String, Schedule)> {
             .collect();
         push(format!("header-cut-{k}"), Schedule::from_cuts(cuts, len));
     }
-    for a in 1..max_header {
-        for b in a + 1..max_header {
+    // Every pair of cuts inside a header is quadratic in its length: fine for length fields
+    // (at most a few bytes), not for a framing whose "header" is the whole line (a 4 KiB line
+    // would make 8 million schedules). Past PAIR_CUTS_UP_TO bytes, the single cuts above and
+    // the per-offset cuts below cover it.
+    let split_header = max_header.min(PAIR_CUTS_UP_TO);
+    for a in 1..split_header {
+        for b in a + 1..split_header {
             let cuts = starts
                 .iter()
                 .zip(&layout.header_lens)
