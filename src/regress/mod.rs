@@ -497,4 +497,38 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn an_opaque_case_with_a_headed_frame_and_an_error_becomes_a_vector_stating_it() {
+        // As `examples/tlv` states its reserved-type vector: a frame of 3 header bytes and 2
+        // message bytes, then a header the file says is bad at byte 5, with the reason the
+        // file's loader gave it (which names that file's vector, not the one written here).
+        let bytes = vec![1, 0, 2, b'h', b'i', 0, 0, 0, 1, b'a'];
+        let loaded = r#"{"format": "framecheck-vectors", "version": 1, "flags": {}, "vectors": [
+          {"id": "reserved-type", "comment": "", "flags": [],
+           "framing": {"type": "opaque", "name": "regress-tlv-error"},
+           "chunks": ["0100026869", "0000000161"], "result": "invalid",
+           "frames": [{"hex": "6869", "frame": [0, 5]}],
+           "error": {"class": "malformed-header", "at": 5}}]}"#;
+        let file = vectors::load_str("tlv.json", loaded, &mut Default::default()).unwrap();
+        let case = file.vectors[0].case();
+        assert_eq!(case.stream.bytes(), bytes);
+        let (id, text) = vector::vector_file(&case, FailureKind::LateRejection, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let v = &json["vectors"][0];
+        assert_eq!(
+            v["frames"],
+            serde_json::json!([{"hex": "6869", "frame": [0, 5]}])
+        );
+        assert_eq!(
+            v["error"],
+            serde_json::json!({"class": "malformed-header", "at": 5})
+        );
+        assert_eq!(v["chunks"], serde_json::json!(["0100026869", "0000000161"]));
+        let back = &vectors::load_str(&format!("{id}.json"), &text, &mut Default::default())
+            .unwrap()
+            .vectors[0];
+        assert_eq!(back.case().token(), case.token());
+    }
 }

@@ -25,8 +25,15 @@
 //! assert!(rows[1].actual.is_none());
 //! ```
 //!
+//! Texts from the decoder (its rejection, panic and fault messages) are written through
+//! [`visible`], as both renderings print them on one line: a control character in them
+//! (an ANSI escape sequence that recolours a terminal, a carriage return that overwrites the
+//! line) shows as an escape such as `\x1b`, and does nothing.
+//!
 //! [`Expectation::segments`]: crate::framing::Expectation::segments
 
+use std::borrow::Cow;
+use std::fmt::Write;
 use std::ops::Range;
 
 use crate::case::Case;
@@ -161,13 +168,14 @@ pub fn rows<'a>(case: &Case, calls: &'a [CallRecord]) -> Vec<Row<'a>> {
     rows
 }
 
-/// How a call returned, in words: `ok`, `rejected: MESSAGE`, `panicked: MESSAGE`.
+/// How a call returned, in words: `ok`, `rejected: MESSAGE`, `panicked: MESSAGE`; each
+/// message [`visible`].
 pub fn outcome_text(outcome: &CallOutcome) -> String {
     match outcome {
         CallOutcome::Ok => "ok".to_string(),
-        CallOutcome::Rejected(m) => format!("rejected: {m}"),
-        CallOutcome::Panicked(m) => format!("panicked: {m}"),
-        CallOutcome::Fault(k, m) => format!("{k}: {m}"),
+        CallOutcome::Rejected(m) => format!("rejected: {}", visible(m)),
+        CallOutcome::Panicked(m) => format!("panicked: {}", visible(m)),
+        CallOutcome::Fault(k, m) => format!("{k}: {}", visible(m)),
         CallOutcome::Hung => "did not return".to_string(),
     }
 }
@@ -179,5 +187,68 @@ pub fn verdict_text(verdict: Verdict) -> String {
         Verdict::OkOrRejected => "ok or rejected".to_string(),
         Verdict::Rejected { from: None } => "rejected".to_string(),
         Verdict::Rejected { from: Some(a) } => format!("rejected (or from chunk {a})"),
+    }
+}
+
+/// `text` fit for one line of a terminal or a page: every control character (C0, DEL and C1)
+/// written as an escape, `\n`, `\t` and `\r` by name, the others as `\x1b` (below 0x80) or
+/// `\u{9b}`; everything else as it is. A decoder's message is hostile input, and an escape
+/// sequence in it must not recolour, move or clear the reader's terminal.
+///
+/// ```
+/// use framecheck::report::calls::visible;
+///
+/// assert_eq!(visible("\x1b[31mred\x1b[0m\r\n"), r"\x1b[31mred\x1b[0m\r\n");
+/// assert_eq!(visible("\u{9b}2J ok é"), r"\u{9b}2J ok é");
+/// ```
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() && c.is_ascii() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_control_character_is_written_as_an_escape_and_the_rest_as_it_is() {
+        for c in (0u32..0x20).chain(0x7f..0xa0) {
+            let c = char::from_u32(c).unwrap();
+            let shown = visible(&format!("a{c}b")).into_owned();
+            assert!(!shown.chars().any(char::is_control), "{c:?}: {shown:?}");
+            assert!(
+                shown.starts_with("a\\") && shown.ends_with('b'),
+                "{shown:?}"
+            );
+        }
+        assert_eq!(visible("\0\x07\x7f"), r"\x00\x07\x7f");
+        assert_eq!(visible("tab\there"), r"tab\there");
+        let plain = "EOF inside a frame (4 bytes buffered) — ünïcode \\ ok";
+        assert!(matches!(visible(plain), Cow::Borrowed(p) if p == plain));
+    }
+
+    #[test]
+    fn a_rejection_message_with_ansi_escapes_is_shown_escaped() {
+        let outcome = CallOutcome::Rejected("\x1b[31mred\x1b[0m".into());
+        assert_eq!(outcome_text(&outcome), r"rejected: \x1b[31mred\x1b[0m");
+        let panic = CallOutcome::Panicked("line 1\nline 2".into());
+        assert_eq!(outcome_text(&panic), r"panicked: line 1\nline 2");
     }
 }

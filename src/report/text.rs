@@ -3,7 +3,8 @@
 //! A failure prints everything needed to understand and replay it: the verdict kind and what
 //! went wrong, the case label (and the label it was shrunk from), the reads as a hex dump with
 //! each length header in brackets, what each call was expected to emit next to what it did,
-//! and a `Reproduce with:` line.
+//! and a `Reproduce with:` line. What the decoder wrote (its messages, what it declares)
+//! goes through [`calls::visible`]: a control character in it prints as an escape.
 //!
 //! ```text
 //! FAIL stuck-frame: frame #1 (0 bytes at offset 4) was complete after chunk 0 but never came out; EOF then rejected the stream: EOF inside a frame (4 bytes buffered)
@@ -33,7 +34,7 @@ pub fn render_failure(found: &FoundFailure, reproduce: &str) -> String {
     let mut s = String::new();
     let f = &found.failure;
     let case = &found.minimal;
-    let _ = writeln!(s, "FAIL {}: {}", f.kind, f.detail);
+    let _ = writeln!(s, "FAIL {}: {}", f.kind, calls::visible(&f.detail));
     let _ = writeln!(s, "  case:   {}", case.label());
     if found.shrink_runs > 0 {
         let _ = writeln!(
@@ -180,7 +181,7 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
         let _ = writeln!(s, "    … {} more reads", n - n_shown);
     }
     if let End::Reject { why, .. } = &exp.end {
-        let _ = writeln!(s, "  the stream is invalid: {why}");
+        let _ = writeln!(s, "  the stream is invalid: {}", calls::visible(why));
     }
     let later = &exp.segments()[1..];
     if !later.is_empty() {
@@ -307,7 +308,12 @@ pub fn summary(r: &Report) -> String {
     );
 
     if !r.declared.is_empty() {
-        let _ = writeln!(s, "  as the decoder declares: {}", r.declared.join(", "));
+        let declared = r.declared.join(", ");
+        let _ = writeln!(
+            s,
+            "  as the decoder declares: {}",
+            calls::visible(&declared)
+        );
     }
     for (kind, n) in &r.by_kind {
         let _ = writeln!(s, "  {kind}: {n}");
@@ -499,5 +505,39 @@ mod tests {
                 "{name}: {z}"
             );
         }
+    }
+
+    /// Rejects every stream with a message that would recolour a terminal.
+    struct Ansi;
+
+    impl crate::FrameDecoder for Ansi {
+        fn feed(&mut self, _: &[u8], _: &mut Vec<Vec<u8>>) -> Result<(), crate::Rejection> {
+            Err(crate::Rejection::new("\x1b[31mred\x1b[0m\u{9b}2J"))
+        }
+
+        fn eof(&mut self, _: &mut Vec<Vec<u8>>) -> Result<(), crate::Rejection> {
+            Ok(())
+        }
+    }
+
+    /// The decoder's escape sequences print as escapes: in the failure's line and in the
+    /// call-by-call table, with no control byte left for the terminal to act on.
+    #[test]
+    fn an_ansi_escape_in_a_rejection_message_prints_as_an_escape() {
+        let framing: Framing = "u8:max=16".parse().unwrap();
+        let report = crate::Suite::new(framing).random_cases(2).run(|| Ansi);
+        let found = &report.failures[0];
+        let text = render_failure(found, &report.reproduce_line(found));
+        assert!(
+            !text.contains('\x1b') && !text.contains('\u{9b}'),
+            "{text:?}"
+        );
+        let first = text.lines().next().unwrap();
+        assert!(first.contains(r"\x1b[31mred\x1b[0m\u{9b}2J"), "{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.contains(r"-> rejected: \x1b[31mred\x1b[0m\u{9b}2J")),
+            "{text}"
+        );
     }
 }

@@ -12,7 +12,8 @@
 //! - **No network.** The style sheet is inline and the pictures are inline SVG; there is no
 //!   script, so everything is in the document as written.
 //! - **Every text is escaped.** A decoder's rejection message is hostile input: it is written
-//!   as text, never as markup, and clipped to [`MAX_TEXT`] characters.
+//!   as text, never as markup, with its control characters shown as escapes (`\x1b`), and
+//!   clipped to [`MAX_TEXT`] characters.
 //! - **Bounded size.** A picture draws at most [`DRAW_BYTES`] bytes (a window that ends at the
 //!   failing call's read) and at most [`DRAW_CALLS`] calls, and says what it left out; a case
 //!   of megabytes makes a page of kilobytes.
@@ -90,8 +91,13 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Escaped, and clipped to [`MAX_TEXT`] characters with the count of the rest.
+/// Escaped, with every control character written as an escape ([`calls::visible`]: one
+/// line, as the text report shows it), and clipped to [`MAX_TEXT`] characters with the count
+/// of the rest.
+///
+/// [`calls::visible`]: super::calls::visible
 fn text(s: &str) -> String {
+    let s = &*super::calls::visible(s);
     match s.char_indices().nth(MAX_TEXT) {
         None => escape(s),
         Some((i, _)) => format!(

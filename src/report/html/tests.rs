@@ -42,6 +42,35 @@ fn a_script_in_a_rejection_message_is_text_not_markup() {
     );
 }
 
+/// Rejects every stream with a message holding terminal escape sequences and a newline.
+struct Ansi;
+
+impl FrameDecoder for Ansi {
+    fn feed(&mut self, _: &[u8], _: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        Err(Rejection::new("\x1b[31mred\x1b[0m\nnext\u{9b}2J"))
+    }
+
+    fn eof(&mut self, _: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+        Ok(())
+    }
+}
+
+#[test]
+fn control_characters_in_a_rejection_message_are_shown_as_escapes() {
+    let framing: Framing = "u8:max=16".parse().unwrap();
+    let report = Suite::new(framing).random_cases(2).run(|| Ansi);
+    assert!(!report.is_pass());
+    let page = to_html("ansi", &[report]);
+    assert!(
+        !page.contains('\x1b') && !page.contains('\u{9b}'),
+        "a control character got into the page"
+    );
+    let shown = r"\x1b[31mred\x1b[0m\nnext\u{9b}2J";
+    // In the failure's detail and in the call table's actual cell.
+    assert!(page.contains("<p class=\"detail\">rejected"), "{page}");
+    assert!(page.matches(shown).count() >= 2, "{page}");
+}
+
 /// A known failure is marked known with its reason; its link is a link only when it is
 /// http(s); a fixed entry is listed.
 #[test]
