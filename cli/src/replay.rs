@@ -136,7 +136,11 @@ pub(crate) fn run(args: ReplayArgs) -> anyhow::Result<bool> {
         }
         Some(found) => {
             let f = &found.failure;
-            println!("FAIL {}: {}", f.kind, f.detail);
+            println!(
+                "FAIL {}: {}",
+                f.kind,
+                framecheck::report::calls::visible(&f.detail)
+            );
             print!(
                 "{}",
                 framecheck::report::render_case(&case, &f.transcript.calls)

@@ -272,7 +272,11 @@ fn replay(target: &Target, token: &str, wire: &Wire, args: &TcpArgs) -> anyhow::
             Ok(true)
         }
         Some(f) => {
-            println!("FAIL {}: {}", f.kind, f.detail);
+            println!(
+                "FAIL {}: {}",
+                f.kind,
+                framecheck::report::calls::visible(&f.detail)
+            );
             print!(
                 "{}",
                 framecheck::report::render_case(&case, &f.transcript.calls)

@@ -233,10 +233,13 @@ fn exec_recipe_fails_once_the_known_failure_is_fixed_until_its_entry_goes() {
     assert_eq!(run.step("Conformance run")["exit"], 1, "{}", run.output);
     assert!(
         run.output
-            .contains("--ratchet: 1 known failure(s) no longer happen"),
+            .contains("known failure(s) no longer happen, and the ratchet is on"),
         "{}",
         run.output
     );
+    // The JUnit file the workflow publishes is red too, and says why.
+    let junit = run.file("junit.xml");
+    assert!(junit.contains("<testcase name=\"baseline\""), "{junit}");
 }
 
 #[test]
