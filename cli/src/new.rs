@@ -337,7 +337,7 @@ fn next_steps(args: &NewArgs, path: &Path, framing: &Framing) -> String {
     if lang == Lang::Java {
         let _ = writeln!(
             s,
-            "(A JVM is slow to start: if the first BEGIN times out, add --timeout-ms 10000.)"
+            "(A JVM is slow to start: if the first BEGIN times out, add --startup-ms 20000.)"
         );
     }
     let _ = writeln!(

@@ -33,7 +33,7 @@ pub(crate) struct ReplayArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     timeout_ms: u64,
-    /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
+    /// With --exec: resident memory the program may grow by beyond eight maximum-size frames.
     #[arg(long, default_value_t = exec::DEFAULT_MEMORY_SLACK >> 20)]
     memory_slack_mb: u64,
     /// Load this vectors file first: a case of one of its opaque framings names a framing only

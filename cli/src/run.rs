@@ -78,7 +78,7 @@ pub(crate) struct RunArgs {
     /// bombs.
     #[arg(long, default_value_t = suite::DEFAULT_MAX_FAULTS)]
     max_faults: usize,
-    /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
+    /// With --exec: resident memory the program may grow by beyond eight maximum-size frames.
     #[arg(long, default_value_t = exec::DEFAULT_MEMORY_SLACK >> 20)]
     memory_slack_mb: u64,
     /// How much memory held between streams may grow, steadily, across the run before it is a

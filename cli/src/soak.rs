@@ -59,7 +59,7 @@ pub(crate) struct SoakArgs {
     /// The most seconds spent shrinking a failure to its smallest frame count.
     #[arg(long, default_value_t = 60)]
     shrink_secs: u64,
-    /// With --exec: resident memory the program may grow by beyond four maximum-size frames.
+    /// With --exec: resident memory the program may grow by beyond eight maximum-size frames.
     #[arg(long, default_value_t = exec::DEFAULT_MEMORY_SLACK >> 20)]
     memory_slack_mb: u64,
 }

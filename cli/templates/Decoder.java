@@ -10,7 +10,7 @@
 // the run (a memory-leak verdict).
 // (`java Decoder.java` runs it without javac on Java 11 or later, but compiles it at every
 // start: a second or more before the first answer. If the first BEGIN times out, add
-// --timeout-ms 10000.)
+// --startup-ms 20000.)
 //
 // framecheck writes one request per line on stdin (BEGIN, CHUNK <hex>, EOF) and reads, for
 // each, zero or more "FRAME <hex>" lines then one "DONE" or "ERROR <message>" on stdout, which

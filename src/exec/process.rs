@@ -511,7 +511,7 @@ impl Proc {
                 kind: FailureKind::MemoryBomb,
                 detail: format!(
                     "peak resident memory grew by {} MiB (from {} to {} MiB); the budget is {} \
-                     MiB (four maximum-size frames and the slack)",
+                     MiB (eight maximum-size frames and the slack)",
                     grown >> 20,
                     self.baseline >> 20,
                     peak >> 20,

@@ -86,7 +86,7 @@ impl ExecProgram {
         self
     }
 
-    /// The resident-memory growth allowed beyond four maximum-size frames.
+    /// The resident-memory growth allowed beyond eight maximum-size frames.
     #[must_use]
     pub fn memory_slack(mut self, bytes: u64) -> ExecProgram {
         self.memory_slack = bytes;
@@ -101,11 +101,15 @@ impl ExecProgram {
         self
     }
 
-    /// The resident-memory budget: four maximum-size frames and the slack.
+    /// The resident-memory budget: eight maximum-size frames and the slack. A plain adapter
+    /// holds, at its peak, the request line in hex (two bytes per byte of a read that may be a
+    /// whole frame), the read decoded, its own buffer, the frame, and the frame's answer in
+    /// hex: seven frames' worth, and one to spare. A decoder that reserves what a hostile
+    /// header announces (gigabytes) is still far past it.
     pub fn memory_budget(&self) -> u64 {
         let max = self.framing.max_frame_len();
         max.saturating_add(self.framing.header_len(max) as u64)
-            .saturating_mul(4)
+            .saturating_mul(8)
             .saturating_add(self.memory_slack)
     }
 

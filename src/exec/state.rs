@@ -161,8 +161,9 @@ pub fn shortest_prefix(
 /// which is what its `Reproduce with:` line shows. When the minimal case does not fail after
 /// the earlier streams but the case the run failed does, the failure is given as that case.
 ///
-/// Memory leaks (a verdict on the whole run) and known failures are left as they are, and so
-/// is a failure whose case fails alone.
+/// Memory leaks (a verdict on the whole run), crashes and memory bombs (faults that end the
+/// process) and known failures are left as they are, and so is a failure whose case fails
+/// alone.
 pub fn explain_state(
     report: &mut Report,
     cases: impl FnOnce() -> Vec<Case>,
@@ -173,7 +174,14 @@ pub fn explain_state(
     for f in 0..report.failures.len() {
         let found = &report.failures[f];
         let kind = found.failure.kind;
-        if kind == FailureKind::MemoryLeak || found.known.is_some() {
+        // Not for a verdict on the whole run (a leak), nor for a fault that ends the process
+        // (a crash, a memory bomb: the process is gone, or its growth is what the earlier
+        // streams add up to, which a list of thousands of them would only restate).
+        if matches!(
+            kind,
+            FailureKind::MemoryLeak | FailureKind::Crash | FailureKind::MemoryBomb
+        ) || found.known.is_some()
+        {
             continue;
         }
         let started = Instant::now();

@@ -81,7 +81,30 @@ const SHRINK_TIME: Duration = Duration::from_secs(10);
 /// process start.
 const FAULT_SHRINK_RUNS: usize = 100;
 
-/// A run stops after the same hang (same call, EOF or a chunk, same detail) this many times.
+/// What a hang was, without what changes from case to case: `(the detail up to what the
+/// program printed, the same with every number blanked)`. A program's stderr tail, the frame
+/// count of its answer and the like differ between two hangs of the same mistake.
+fn hang_key(detail: &str) -> (String, String) {
+    let what = ["; the program was killed", "; stderr", "\n"]
+        .iter()
+        .filter_map(|cut| detail.find(cut))
+        .min()
+        .map_or(detail, |at| &detail[..at]);
+    let mut key = String::with_capacity(what.len());
+    for c in what.chars() {
+        if c.is_ascii_digit() {
+            if !key.ends_with('#') {
+                key.push('#');
+            }
+        } else {
+            key.push(c);
+        }
+    }
+    (what.to_string(), key)
+}
+
+/// A run stops after the same hang (same call, EOF or a chunk, same detail but for numbers and
+/// what the program printed) this many times.
 pub const SAME_HANG_LIMIT: usize = 3;
 
 /// The default seed: runs are reproducible unless a seed is chosen.
@@ -306,10 +329,11 @@ impl Runner {
                     faults += usize::from(f.kind.is_fault() && new);
                     if f.kind == FailureKind::Hang && new {
                         let at_eof = matches!(f.call, crate::oracle::Call::Eof);
-                        let n = same_hangs.entry((at_eof, f.detail.clone())).or_default();
+                        let (what, key) = hang_key(&f.detail);
+                        let n = same_hangs.entry((at_eof, key)).or_default();
                         *n += 1;
                         if *n >= SAME_HANG_LIMIT {
-                            repeated_hang.get_or_insert_with(|| format!("{}: {}", f.call, f.detail));
+                            repeated_hang.get_or_insert_with(|| format!("{}: {what}", f.call));
                         }
                     }
                     // The first failure of each kind is shrunk; a new one over a known one.
@@ -404,5 +428,24 @@ impl Runner {
         report.alloc_metering = crate::alloc::is_installed();
         report.elapsed = started.elapsed();
         report
+    }
+}
+
+#[cfg(test)]
+mod hang_tests {
+    use super::hang_key;
+
+    /// Two hangs of the same mistake differ in the frames answered and in the program's stderr
+    /// tail; they count as the same hang.
+    #[test]
+    fn hangs_that_differ_in_numbers_and_stderr_are_the_same_hang() {
+        let a = "no DONE after EOF: it answered it with 2 frame(s), but no DONE came within 300 \
+                 ms; the program was killed; stderr ends with:\nrequest 17: EOF 0 bytes";
+        let b = "no DONE after EOF: it answered it with 0 frame(s), but no DONE came within 300 \
+                 ms; the program was killed; stderr ends with:\nrequest 94: EOF 0 bytes";
+        assert_eq!(hang_key(a).1, hang_key(b).1);
+        assert!(!hang_key(a).0.contains("stderr"));
+        let other = "the answer to CHUNK was still going after 300 ms";
+        assert_ne!(hang_key(a).1, hang_key(other).1);
     }
 }

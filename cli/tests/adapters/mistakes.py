@@ -11,7 +11,8 @@ The decoder is a correct `u16be` length prefix with maximum MAX (default 1000). 
 - `exit-after-eof`: exits (status 0) after answering EOF: one process per stream.
 - `no-done-after-eof`: answers EOF with its frames but no DONE.
 - `no-done-after-data`: the same, but only after a stream that carried data (so an empty
-  stream, as the start-up check sends, is answered right).
+  stream, as the start-up check sends, is answered right); it logs each request to stderr, as
+  a debugging adapter does, so that no two hangs read alike.
 - `line-buffer-N`: reads lines as C's fgets into an N-byte buffer does (N-1 bytes at most),
   so a longer request comes in pieces; a piece it does not know gets `ERROR unknown request`.
 - `debug-stdout`: prints a debug line on stdout for each CHUNK.
@@ -100,8 +101,12 @@ def main():
 
     decoder = Decoder()
     had_data = False
+    seen = 0
     for line in requests():
         request, _, arg = line.partition(" ")
+        seen += 1
+        if MODE == "no-done-after-data":
+            print(f"request {seen}: {request} {len(arg) // 2} bytes", file=sys.stderr, flush=True)
         ended = "DONE"
         try:
             if request == "BEGIN":
