@@ -20,6 +20,7 @@ mod run;
 mod selftest;
 mod serve;
 mod soak;
+mod startup;
 mod tcp;
 mod vectors;
 

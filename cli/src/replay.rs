@@ -17,6 +17,7 @@ use framecheck::exec::{self, ExecProgram};
 use framecheck::{Case, FrameDecoder, Suite};
 
 use crate::bundled::Bundled;
+use crate::startup::StartupArg;
 
 #[derive(clap::Args)]
 pub(crate) struct ReplayArgs {
@@ -33,6 +34,8 @@ pub(crate) struct ReplayArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     timeout_ms: u64,
+    #[command(flatten)]
+    startup: StartupArg,
     /// With --exec: resident memory the program may grow by beyond eight maximum-size frames.
     #[arg(long, default_value_t = exec::DEFAULT_MEMORY_SLACK >> 20)]
     memory_slack_mb: u64,
@@ -84,8 +87,10 @@ pub(crate) fn run(args: ReplayArgs) -> anyhow::Result<bool> {
     let make: Arc<dyn Fn() -> Box<dyn FrameDecoder> + Send + Sync> = match &args.exec {
         Some(cmd) => {
             let p = Arc::new(
-                ExecProgram::new(cmd.clone(), framing, timeout)
-                    .memory_slack(args.memory_slack_mb << 20),
+                args.startup.apply(
+                    ExecProgram::new(cmd.clone(), framing, timeout)
+                        .memory_slack(args.memory_slack_mb << 20),
+                ),
             );
             p.preflight()?;
             program = Some(p.clone());

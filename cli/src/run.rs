@@ -15,6 +15,7 @@ use framecheck::{suite, Framing, Report, Suite};
 use crate::bundled::Bundled;
 use crate::gate::{Gate, GateArgs};
 use crate::progress::with_progress;
+use crate::startup::StartupArg;
 
 mod state;
 mod vectors;
@@ -62,11 +63,8 @@ pub(crate) struct RunArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     timeout_ms: u64,
-    /// With --exec: how long, in milliseconds, a freshly started program may take to answer
-    /// its first BEGIN (a JVM takes seconds to start); every later request has --timeout-ms.
-    /// (Default: 10,000, or --timeout-ms if longer.)
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    startup_ms: Option<u64>,
+    #[command(flatten)]
+    startup: StartupArg,
     /// Stop at the first failing case (then shrink it).
     #[arg(long)]
     fail_fast: bool,
@@ -191,13 +189,13 @@ fn run_reported(args: &RunArgs) -> anyhow::Result<bool> {
         }
     }
     for (framing, cmd) in programs {
-        let mut program = ExecProgram::new(cmd.clone(), framing, timeout)
-            .memory_slack(args.memory_slack_mb << 20)
-            .leak_slack(args.leak_slack_mb << 20);
-        if let Some(ms) = args.startup_ms {
-            program = program.startup(Duration::from_millis(ms));
-        }
-        let program = Arc::new(program);
+        let program = Arc::new(
+            args.startup.apply(
+                ExecProgram::new(cmd.clone(), framing, timeout)
+                    .memory_slack(args.memory_slack_mb << 20)
+                    .leak_slack(args.leak_slack_mb << 20),
+            ),
+        );
         program.preflight()?;
         let started = Instant::now();
         let p = program.clone();
@@ -207,21 +205,11 @@ fn run_reported(args: &RunArgs) -> anyhow::Result<bool> {
             .max_hangs(args.max_hangs.unwrap_or(args.max_faults))
             .shrink_hangs(true)
             .known(gate.known(decoder_id, framing))
-            .reproduce_with(exec::replay_template(
-                &cmd,
-                timeout,
-                args.memory_slack_mb << 20,
-            ));
+            .reproduce_with(program.replay_template());
         let run_order = suite.clone();
         let mut report = with_progress(suite).run(move || p.decoder());
         program.shutdown();
-        state::explain(
-            &mut report,
-            || run_order.cases(),
-            &cmd,
-            timeout,
-            args.memory_slack_mb,
-        );
+        state::explain(&mut report, || run_order.cases(), &program);
         print_exec_report(&program, &report, started);
         reports.push(report);
     }

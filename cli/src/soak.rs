@@ -15,6 +15,7 @@ use framecheck::{FrameDecoder, Framing, ReferenceDecoder, Rejection};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::bundled::Bundled;
+use crate::startup::StartupArg;
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("limit").required(true).args(["bytes", "frames"])))]
@@ -56,6 +57,8 @@ pub(crate) struct SoakArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     timeout_ms: u64,
+    #[command(flatten)]
+    startup: StartupArg,
     /// The most seconds spent shrinking a failure to its smallest frame count.
     #[arg(long, default_value_t = 60)]
     shrink_secs: u64,
@@ -93,15 +96,21 @@ pub(crate) fn run(args: SoakArgs) -> anyhow::Result<bool> {
     let (factory, who, replay): (Factory, String, String) = match &args.exec {
         Some(cmd) => {
             let slack = args.memory_slack_mb << 20;
-            let p = Arc::new(ExecProgram::new(cmd.clone(), framing, timeout).memory_slack(slack));
+            let p = Arc::new(
+                args.startup
+                    .apply(ExecProgram::new(cmd.clone(), framing, timeout).memory_slack(slack)),
+            );
             p.preflight()?;
             soak = soak.timeout(p.suite_timeout());
             program = Some(p.clone());
-            let mut who = format!("--exec {}", exec::shell_quote(cmd));
-            if timeout != exec::DEFAULT_TIMEOUT {
-                who += &format!(" --timeout-ms {}", args.timeout_ms);
-            }
-            let replay = exec::replay_template(cmd, timeout, slack);
+            // The replay's options are the soak's too (--exec, --timeout-ms, --startup-ms,
+            // --memory-slack-mb): the soak's own line repeats them.
+            let replay = p.replay_template();
+            let who = replay
+                .strip_prefix("framecheck replay ")
+                .and_then(|r| r.strip_suffix(" '{token}'"))
+                .unwrap_or(&replay)
+                .to_string();
             (
                 Arc::new(move || Box::new(p.decoder()) as Box<dyn FrameDecoder>),
                 who,

@@ -15,6 +15,7 @@ use framecheck::exec::{self, ExecProgram};
 use framecheck::{suite, vectors, Framing};
 
 use crate::bundled::Bundled;
+use crate::startup::StartupArg;
 
 #[derive(Subcommand)]
 pub(crate) enum VectorsCommand {
@@ -58,6 +59,8 @@ pub(crate) struct VectorRunArgs {
     /// Per-call timeout in milliseconds.
     #[arg(long, default_value_t = suite::DEFAULT_TIMEOUT.as_millis() as u64)]
     timeout_ms: u64,
+    #[command(flatten)]
+    startup: StartupArg,
     #[command(flatten)]
     files: VectorFiles,
 }
@@ -111,16 +114,15 @@ fn json_files_under(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The vectors against the program `cmd`, started for the one framing they are in (or that
+/// The vectors against the program `program` makes for the one framing they are in (or that
 /// `framing` picks), as `framecheck run --exec CMD --vectors FILE` runs a file's: a hung
 /// program is killed, and each failure's `Reproduce with:` line replays it against the
 /// program, loading the vector's file first (whose opaque framing the token may name).
 fn run_exec(
     all: &[vectors::Vector],
-    cmd: &str,
+    program: &dyn Fn(Framing) -> ExecProgram,
     framing: Option<&str>,
     profile: vectors::Profile,
-    timeout: Duration,
 ) -> anyhow::Result<vectors::VectorReport> {
     let mut in_files: Vec<Framing> = Vec::new();
     for v in all {
@@ -156,9 +158,9 @@ fn run_exec(
         .filter(|v| v.resolve(profile).0 == framing)
         .cloned()
         .collect();
-    let program = Arc::new(ExecProgram::new(cmd.to_string(), framing, timeout));
+    let program = Arc::new(program(framing));
     program.preflight()?;
-    let template = exec::replay_template(cmd, timeout, exec::DEFAULT_MEMORY_SLACK);
+    let template = program.replay_template();
     let head = template.strip_suffix(" '{token}'").unwrap_or(&template);
     let template = format!(
         "{head} --vectors {} '{{token}}'",
@@ -257,7 +259,13 @@ pub(crate) fn run(cmd: VectorsCommand) -> anyhow::Result<bool> {
             };
             let timeout = Duration::from_millis(args.timeout_ms);
             let report = match &args.exec {
-                Some(cmd) => run_exec(&all, cmd, args.framing.as_deref(), profile, timeout)?,
+                Some(cmd) => {
+                    let program = |framing| {
+                        args.startup
+                            .apply(ExecProgram::new(cmd.to_string(), framing, timeout))
+                    };
+                    run_exec(&all, &program, args.framing.as_deref(), profile)?
+                }
                 None => run_vectors(&all, &Bundled::parse(&args.decoder)?, profile, timeout),
             };
             for r in &report.reports {

@@ -6,7 +6,7 @@
 use predicates::prelude::*;
 
 mod common;
-use common::framecheck;
+use common::{framecheck, paste};
 
 /// `run --exec` on `mistakes.py MODE MAX` with framing `u16be:max=MAX`, five random cases and
 /// fail-fast.
@@ -44,6 +44,54 @@ fn a_start_slower_than_startup_ms_is_named_with_how_long_it_took() {
         .stderr(predicate::str::is_match(r"--startup-ms [6-9]000").unwrap())
         .stderr(predicate::str::contains("--timeout-ms"))
         .stderr(predicate::str::contains("flush").not());
+}
+
+/// A program that needs `--startup-ms` to pass gets it in the replay line its failures print:
+/// pasted into a shell, the line fails the same way.
+#[test]
+fn the_startup_allowance_a_run_needed_is_in_its_replay_line() {
+    let out = run_mistake(
+        "slow-start-1+drop-last",
+        100,
+        &["--timeout-ms", "500", "--startup-ms", "6000"],
+    )
+    .code(1)
+    .get_output()
+    .stdout
+    .clone();
+    let out = String::from_utf8(out).unwrap();
+    let line = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Reproduce with: "))
+        .unwrap_or_else(|| panic!("no replay line:\n{out}"));
+    assert!(
+        line.contains(" --timeout-ms 500 --startup-ms 6000 "),
+        "{line}"
+    );
+    let (code, replayed) = paste(line);
+    assert_eq!(code, 1, "{line}\n{replayed}");
+    assert!(replayed.starts_with("FAIL "), "{replayed}");
+}
+
+/// An answer to EOF that ends with DONE, but after `--timeout-ms`, every time: named slow,
+/// with how long it took, at the start-up check; not a missing DONE.
+#[test]
+fn an_eof_answered_late_every_time_is_named_slow_not_missing_done() {
+    run_mistake("slow-eof-1.5", 100, &["--timeout-ms", "1000"])
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("and BEGIN, twice: "))
+        .stderr(predicate::str::is_match(r"answered EOF only after 1,[5-9]\d\d ms").unwrap())
+        .stderr(predicate::str::contains("past the timeout of 1,000 ms"))
+        .stderr(predicate::str::is_match(r"--timeout-ms [3-9]000").unwrap())
+        .stderr(predicate::str::contains("no DONE").not());
+}
+
+/// Only the first EOF of the process is late (a warm-up): the start-up check sends the empty
+/// stream again, and the run goes on and passes.
+#[test]
+fn a_first_eof_answered_late_is_a_warm_up_and_the_run_goes_on() {
+    run_mistake("slow-first-eof-1.5", 100, &["--timeout-ms", "1000"]).success();
 }
 
 #[test]

@@ -4,36 +4,12 @@
 //! fails the same way, while the case alone on a fresh process passes.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 mod common;
-use common::{framecheck, temp_dir, ROOT};
+use common::{framecheck, paste, temp_dir};
 
 const EXEC: &str = "python3 cli/tests/adapters/stateful.py second-error u32be 1000";
-
-/// Runs `line` with `sh -c` from the repository's root, as a user who pasted it would, with
-/// the `framecheck` under test first on the PATH; bounded in time.
-fn paste(line: &str) -> (i32, String) {
-    let bin = assert_cmd::cargo::cargo_bin("framecheck");
-    let dir = bin.parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut child = Command::new("timeout")
-        .args(["60", "sh", "-c", line])
-        .current_dir(ROOT)
-        .env("PATH", path)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = String::new();
-    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();
-    let code = child.wait().unwrap().code().unwrap_or(-1);
-    (code, out)
-}
 
 /// The FAIL block says the case fails only after two earlier streams and passes alone; its
 /// replay line runs them first and fails with the same kind; the token alone passes; the JSON

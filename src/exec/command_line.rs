@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use super::program::{DEFAULT_MEMORY_SLACK, DEFAULT_TIMEOUT};
+use super::program::{DEFAULT_MEMORY_SLACK, DEFAULT_STARTUP, DEFAULT_TIMEOUT};
 use crate::framing::Framing;
 
 /// Quotes `s` for a POSIX shell.
@@ -41,27 +41,37 @@ pub fn serve_command(exe: &str, decoder: &str, framing: Framing) -> String {
 }
 
 /// The `Reproduce with:` template (`{token}` stands for the case) for the program `command`
-/// run with a per-request `timeout` and a `memory_slack` in bytes: `framecheck replay --exec`,
-/// with `--timeout-ms` and `--memory-slack-mb` only where they differ from
-/// [`DEFAULT_TIMEOUT`] and [`DEFAULT_MEMORY_SLACK`].
+/// run with a per-request `timeout`, a `startup` allowance and a `memory_slack` in bytes:
+/// `framecheck replay --exec`, with `--timeout-ms`, `--startup-ms` and `--memory-slack-mb` only
+/// where they differ from `framecheck replay`'s defaults ([`DEFAULT_TIMEOUT`], [`DEFAULT_STARTUP`]
+/// or the timeout if longer, [`DEFAULT_MEMORY_SLACK`]).
 ///
 /// ```
-/// use framecheck::exec::{replay_template, DEFAULT_MEMORY_SLACK, DEFAULT_TIMEOUT};
+/// use framecheck::exec::{replay_template, DEFAULT_MEMORY_SLACK, DEFAULT_STARTUP, DEFAULT_TIMEOUT};
 /// use std::time::Duration;
 ///
 /// assert_eq!(
-///     replay_template("./dec u8", DEFAULT_TIMEOUT, DEFAULT_MEMORY_SLACK),
+///     replay_template("./dec u8", DEFAULT_TIMEOUT, DEFAULT_STARTUP, DEFAULT_MEMORY_SLACK),
 ///     "framecheck replay --exec './dec u8' '{token}'"
 /// );
 /// assert_eq!(
-///     replay_template("./dec u8", Duration::from_millis(500), 8 << 20),
-///     "framecheck replay --exec './dec u8' --timeout-ms 500 --memory-slack-mb 8 '{token}'"
+///     replay_template("./dec u8", Duration::from_millis(500), Duration::from_secs(30), 8 << 20),
+///     "framecheck replay --exec './dec u8' --timeout-ms 500 --startup-ms 30000 \
+///      --memory-slack-mb 8 '{token}'"
 /// );
 /// ```
-pub fn replay_template(command: &str, timeout: Duration, memory_slack: u64) -> String {
+pub fn replay_template(
+    command: &str,
+    timeout: Duration,
+    startup: Duration,
+    memory_slack: u64,
+) -> String {
     let mut line = format!("framecheck replay --exec {}", shell_quote(command));
     if timeout != DEFAULT_TIMEOUT {
         line.push_str(&format!(" --timeout-ms {}", timeout.as_millis()));
+    }
+    if startup != DEFAULT_STARTUP.max(timeout) {
+        line.push_str(&format!(" --startup-ms {}", startup.as_millis()));
     }
     if memory_slack != DEFAULT_MEMORY_SLACK {
         line.push_str(&format!(" --memory-slack-mb {}", memory_slack >> 20));

@@ -10,7 +10,8 @@
 //! | no answer to the first `BEGIN` within the start-up allowance, `BEGIN` still unread | a slow start: raise `--startup-ms` (the late answer's time is measured at preflight) |
 //! | no answer to the first `BEGIN`, `BEGIN` read | an unflushed stdout |
 //! | the program ends with status 0 right after answering `EOF` | one process must serve every stream |
-//! | `EOF` read, the program alive, no `DONE` or `ERROR` | `DONE` missing after `EOF` |
+//! | `EOF` read, the program alive, no `DONE` or `ERROR` in twice the timeout | `DONE` missing after `EOF` |
+//! | `EOF` read, its `DONE` late but within twice the timeout | a slow answer: raise `--timeout-ms` |
 //! | stray output after a long request line | a fixed-size line buffer |
 //! | an answer line of free text | debug output on stdout instead of stderr |
 //!
@@ -31,6 +32,8 @@ pub(super) enum Mistake {
     ExitAfterEof,
     /// Read `EOF`, stayed alive, and never ended the answer.
     NoDoneAfterEof,
+    /// Read `EOF` and ended the answer, but after the timeout.
+    SlowEof,
 }
 
 /// The name of an exit right after answering `EOF`.
@@ -80,23 +83,39 @@ pub(super) fn long_request(what: &str, len: usize) -> String {
     )
 }
 
+/// The answer to `what` that ended, but only after `took` ms, past the `timeout` ms of
+/// `--timeout-ms`.
+pub(super) fn slow_answer(what: &str, took: u128, timeout: u128) -> String {
+    format!(
+        "the program answered {what} only after {} ms, past the timeout of {} ms \
+         (--timeout-ms): it does end its answer with DONE, but late (a slow decoder, or a \
+         loaded machine); if that is as fast as it gets, give it more time with --timeout-ms {}",
+        grouped(took as usize),
+        grouped(timeout as usize),
+        suggest_ms(took)
+    )
+}
+
+/// Twice `took` ms, rounded up to a second: room for a slower machine.
+fn suggest_ms(took: u128) -> u128 {
+    (took * 2).div_ceil(1000).max(1) * 1000
+}
+
 /// The late first answer: `took` ms against the `allowance` ms of `--startup-ms`.
 pub(super) fn slow_start(took: u128, allowance: u128) -> String {
-    // Twice what it took, rounded up to a second: room for a slower machine.
-    let suggest = (took * 2).div_ceil(1000).max(1) * 1000;
     format!(
         "it answered BEGIN only after {} ms, past the start-up allowance of {} ms: the program \
          starts slowly (a JVM, a large interpreter); give it more time to start with \
          --startup-ms {} (--timeout-ms is the allowance of every later request)",
         grouped(took as usize),
         grouped(allowance as usize),
-        suggest
+        suggest_ms(took)
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{grouped, long_request, slow_start};
+    use super::{grouped, long_request, slow_answer, slow_start};
 
     #[test]
     fn numbers_are_grouped_by_thousands() {
@@ -112,6 +131,14 @@ mod tests {
         let m = long_request("CHUNK", 4228);
         assert!(m.contains("4,228-character CHUNK request"), "{m}");
         assert!(m.contains("without a length limit"), "{m}");
+    }
+
+    #[test]
+    fn a_slow_answer_names_its_time_and_suggests_twice_it() {
+        let m = slow_answer("EOF", 2_480, 2_000);
+        assert!(m.contains("answered EOF only after 2,480 ms"), "{m}");
+        assert!(m.contains("timeout of 2,000 ms"), "{m}");
+        assert!(m.contains("--timeout-ms 5000"), "{m}");
     }
 
     #[test]

@@ -30,6 +30,10 @@ use crate::adapter::Rejection;
 use crate::oracle::{FailureKind, Fault};
 
 const MEMORY_POLL: Duration = Duration::from_millis(50);
+/// The least and most time a program that read `EOF` and went silent is given more, to tell a
+/// late answer from a missing `DONE`.
+const GRACE_MIN: Duration = Duration::from_secs(1);
+const GRACE_MAX: Duration = Duration::from_secs(30);
 /// How much of the program's stderr is kept.
 const STDERR_TAIL: usize = 4096;
 
@@ -395,15 +399,18 @@ impl Proc {
                     return Err(self.crashed(&format!("no answer to {what}")))
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    return Err(self.silence(what, answered, timeout));
+                    let asked = deadline.checked_sub(timeout).unwrap_or(deadline);
+                    return Err(self.silence(what, answered, asked, timeout));
                 }
             }
         }
     }
 
     /// The hang of a program that went silent for `timeout` in the middle of its answer to
-    /// `what`, after `frames` frames: named as an adapter mistake where it fits one.
-    fn silence(&mut self, what: &str, frames: u64, timeout: Duration) -> Fault {
+    /// `what` (sent at `asked`), after `frames` frames: named as an adapter mistake where it
+    /// fits one. A program that read `EOF` and is alive is given as long again (1 to 30 s) to
+    /// end its answer, to tell a slow answer (a late `DONE`) from a missing `DONE`.
+    fn silence(&mut self, what: &str, frames: u64, asked: Instant, timeout: Duration) -> Fault {
         let ms = timeout.as_millis();
         let unread = diagnose::unread(&self.stdin);
         let alive = matches!(self.try_wait(), Ok(None));
@@ -425,18 +432,43 @@ impl Proc {
                 )
             }
         } else if what == "EOF" && alive && unread == Some(0) {
-            self.mistake = Some(Mistake::NoDoneAfterEof);
-            format!(
-                "{}: the program read EOF and answered it with {frames} frame(s), but no DONE \
-                 or ERROR came within {ms} ms (--timeout-ms), and it is still running",
-                diagnose::NO_DONE_AFTER_EOF
-            )
+            let grace = timeout.clamp(GRACE_MIN, GRACE_MAX);
+            if self.late_end(grace) {
+                self.mistake = Some(Mistake::SlowEof);
+                diagnose::slow_answer(what, asked.elapsed().as_millis(), ms)
+            } else {
+                self.mistake = Some(Mistake::NoDoneAfterEof);
+                format!(
+                    "{}: the program read EOF and answered it with {frames} frame(s), but no \
+                     DONE or ERROR came within {ms} ms (--timeout-ms), nor in {} ms more, and \
+                     it is still running",
+                    diagnose::NO_DONE_AFTER_EOF,
+                    grace.as_millis()
+                )
+            }
         } else {
             format!("no DONE or ERROR within {ms} ms of {what} (--timeout-ms)")
         };
         Fault {
             kind: FailureKind::Hang,
             detail: format!("{why}; the program was killed; {}", self.stderr_tail()),
+        }
+    }
+
+    /// Waits up to `grace` for the rest of an answer that is late: its frames, then `DONE` or
+    /// `ERROR`. Whether the answer did end (not when something else came).
+    fn late_end(&mut self, grace: Duration) -> bool {
+        let deadline = Instant::now() + grace;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(Line::Text(bytes, _)) => match parse_answer(&bytes) {
+                    Ok(Answer::Frame(_)) => {}
+                    Ok(Answer::Done | Answer::Error(_)) => return true,
+                    Err(_) => return false,
+                },
+                _ => return false,
+            }
         }
     }
 
@@ -464,6 +496,11 @@ impl Proc {
     /// The adapter mistake the last fault was recognised as, if any.
     pub(super) fn mistake(&self) -> Option<Mistake> {
         self.mistake
+    }
+
+    /// Forgets the last fault's mistake, for a process that goes on after it.
+    pub(super) fn forget_mistake(&mut self) {
+        self.mistake = None;
     }
 
     /// Finds the process to watch: `sh -c` may have forked the program instead of becoming it.

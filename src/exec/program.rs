@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::diagnose;
+use super::diagnose::{self, Mistake};
 use super::process::Proc;
 use crate::adapter::{FrameDecoder, Rejection};
 use crate::alloc::unmetered;
@@ -118,6 +118,33 @@ impl ExecProgram {
         &self.command
     }
 
+    /// The timeout of every request after the first `BEGIN` of a process.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The start-up allowance: how long a fresh process may take to answer its first `BEGIN`.
+    pub fn startup_allowance(&self) -> Duration {
+        self.startup
+    }
+
+    /// A program with the same command and settings, not started: for a try on a fresh
+    /// process (the state search, the line-length search).
+    pub fn again(&self) -> ExecProgram {
+        ExecProgram::new(self.command.clone(), self.framing, self.timeout)
+            .startup(self.startup)
+            .memory_slack(self.memory_slack)
+            .leak_slack(self.leak_slack)
+    }
+
+    /// The `Reproduce with:` template of this program ([`replay_template`]): its command, and
+    /// the settings that differ from `framecheck replay`'s defaults.
+    ///
+    /// [`replay_template`]: super::replay_template
+    pub fn replay_template(&self) -> String {
+        super::replay_template(&self.command, self.timeout, self.startup, self.memory_slack)
+    }
+
     /// The timeout for a [`Suite`](crate::Suite) that runs this program: the program's own
     /// per-request timeout (after a start-up allowance, for a call that starts a fresh
     /// process), and a margin, so that a hang is the program's timeout (which kills it) and not
@@ -152,22 +179,30 @@ impl ExecProgram {
     /// this before a suite, so that a program that cannot run at all is a usage error and not
     /// ten thousand failed cases.
     ///
-    /// It then sends an empty stream (`EOF`, then `BEGIN` again), so that the two adapter
+    /// It then sends an empty stream (`EOF`, then `BEGIN` again), so that the adapter
     /// mistakes that would fail every case are a usage error too, named: a program that exits
-    /// after answering `EOF`, and one that never ends its answer to `EOF` with `DONE`. Any other
-    /// fault there is the decoder's, left for the suite to find and shrink: the program is
-    /// started again.
+    /// after answering `EOF`, one that never ends its answer to `EOF` with `DONE`, and one that
+    /// does, but always after the timeout (a first late answer may be a warm-up: the empty
+    /// stream is sent once more, on the same process, and only a second late answer counts).
+    /// Any other fault there is the decoder's, left for the suite to find and shrink: the
+    /// program is started again.
     pub fn preflight(&self) -> Result<(), Error> {
         let mut guard = self.proc.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = guard.take() {
             p.kill();
         }
         let mut p = self.first_begin()?;
-        let probe = p
-            .send(false, "EOF", None, self.timeout)
-            .and_then(|_| p.response("EOF", &mut Vec::new(), self.timeout, u64::MAX))
-            .and_then(|_| p.send(false, "BEGIN", None, self.timeout))
-            .and_then(|_| p.response("BEGIN", &mut Vec::new(), self.timeout, u64::MAX));
+        let mut sent = "BEGIN, EOF (an empty stream) and BEGIN";
+        let mut probe = self.empty_stream(&mut p);
+        if probe.is_err() && p.mistake() == Some(Mistake::SlowEof) {
+            p.forget_mistake();
+            // It ended its answer, late: its first EOF may be a warm-up. Once more.
+            sent = "BEGIN, EOF (an empty stream) and BEGIN, twice";
+            probe = p
+                .send(false, "BEGIN", None, self.timeout)
+                .and_then(|_| p.response("BEGIN", &mut Vec::new(), self.timeout, u64::MAX))
+                .and_then(|_| self.empty_stream(&mut p));
+        }
         match probe {
             Ok(Ok(())) => {
                 *guard = Some(p);
@@ -176,7 +211,7 @@ impl ExecProgram {
             Err(fault) if p.mistake().is_some() => {
                 p.kill();
                 Err(Error::new(format!(
-                    "`{}` was sent BEGIN, EOF (an empty stream) and BEGIN: {}",
+                    "`{}` was sent {sent}: {}",
                     self.command, fault.detail
                 )))
             }
@@ -188,6 +223,14 @@ impl ExecProgram {
                 Ok(())
             }
         }
+    }
+
+    /// Sends `EOF` (ending the stream begun) and `BEGIN`, and reads their answers.
+    fn empty_stream(&self, p: &mut Proc) -> Result<Result<(), Rejection>, Fault> {
+        p.send(false, "EOF", None, self.timeout)
+            .and_then(|_| p.response("EOF", &mut Vec::new(), self.timeout, u64::MAX))
+            .and_then(|_| p.send(false, "BEGIN", None, self.timeout))
+            .and_then(|_| p.response("BEGIN", &mut Vec::new(), self.timeout, u64::MAX))
     }
 
     /// Starts a process and sees its first `BEGIN` answered with `DONE` within the start-up
@@ -411,5 +454,32 @@ impl FrameDecoder for ExecDecoder {
 
     fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
         self.call("EOF", None, frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::ExecProgram;
+
+    /// The state and line-length searches try cases on `again()`: a program the run needed a
+    /// longer start-up allowance, timeout or memory slack for gets them there too.
+    #[test]
+    fn a_program_again_keeps_every_setting() {
+        let p = ExecProgram::new("./dec", "u8".parse().unwrap(), Duration::from_millis(300))
+            .startup(Duration::from_secs(40))
+            .memory_slack(8 << 20)
+            .leak_slack(1 << 20);
+        let q = p.again();
+        assert_eq!(q.replay_template(), p.replay_template());
+        assert_eq!(
+            q.replay_template(),
+            "framecheck replay --exec './dec' --timeout-ms 300 --startup-ms 40000 \
+             --memory-slack-mb 8 '{token}'"
+        );
+        assert_eq!(q.memory_budget(), p.memory_budget());
+        assert_eq!(q.leak_slack, p.leak_slack);
+        assert_eq!(q.suite_timeout(), p.suite_timeout());
     }
 }

@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use super::program::ExecProgram;
 use crate::case::Case;
-use crate::framing::Framing;
 use crate::oracle::{judge, FailureKind, Verdict};
 use crate::report::{Report, StateDependence, Status};
 
@@ -44,21 +43,14 @@ pub const STATE_SEARCH_TIME: Duration = Duration::from_secs(10);
 /// when it could not be tried at all (the program would not start).
 pub type TryFresh<'a> = dyn FnMut(&[Case], &Case) -> Option<Verdict> + 'a;
 
-/// Tries cases on fresh processes of the program `command` (run with `sh -c`, decoding
-/// `framing`, with `timeout` per request and `memory_slack`, as the run had them). A try stops
-/// early, as not failing, when one of the earlier streams meets a fault: the program was
-/// restarted, so what it kept is gone.
-pub fn fresh_process(
-    command: &str,
-    framing: Framing,
-    timeout: Duration,
-    memory_slack: u64,
-) -> impl FnMut(&[Case], &Case) -> Option<Verdict> {
-    let command = command.to_string();
+/// Tries cases on fresh processes of `program` (its command and settings: [`ExecProgram::again`],
+/// so the start-up allowance, timeout and memory slack are the run's). A try stops early, as
+/// not failing, when one of the earlier streams meets a fault: the program was restarted, so
+/// what it kept is gone.
+pub fn fresh_process(program: &ExecProgram) -> impl FnMut(&[Case], &Case) -> Option<Verdict> {
+    let template = program.again();
     move |after, case| {
-        let program = Arc::new(
-            ExecProgram::new(command.clone(), framing, timeout).memory_slack(memory_slack),
-        );
+        let program = Arc::new(template.again());
         program.preflight().ok()?;
         for earlier in after {
             if let Verdict::Fail(f) = judge(&mut program.decoder(), earlier) {

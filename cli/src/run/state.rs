@@ -5,21 +5,18 @@
 //! ([`framecheck::exec::state::explain_state`]), and the failure's block says so and replays
 //! them first (`framecheck replay --after TOKEN ... TOKEN`).
 
-use std::time::Duration;
-
 use framecheck::exec::state::{explain_state, fresh_process};
+use framecheck::exec::ExecProgram;
 use framecheck::{Case, FailureKind, Report};
 
-/// Explains the failures of `report` (a run of program `cmd` on `framing`) that pass on a fresh
+/// Explains the failures of `report` (a run of `program`) that pass on a fresh
 /// process; `cases` gives the run's cases in run order, made only if one is needed.
 pub(super) fn explain(
     report: &mut Report,
     cases: impl FnOnce() -> Vec<Case>,
-    cmd: &str,
-    timeout: Duration,
-    slack_mb: u64,
+    program: &ExecProgram,
 ) {
-    let mut fresh = fresh_process(cmd, report.framing, timeout, slack_mb << 20);
+    let mut fresh = fresh_process(program);
     explain_state(report, cases, &mut fresh);
 }
 

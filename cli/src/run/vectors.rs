@@ -139,18 +139,18 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
         };
         let report = match command {
             Some(cmd) => {
-                let mut program = ExecProgram::new(cmd.clone(), framing, timeout)
-                    .memory_slack(args.memory_slack_mb << 20)
-                    .leak_slack(args.leak_slack_mb << 20);
-                if let Some(ms) = args.startup_ms {
-                    program = program.startup(Duration::from_millis(ms));
-                }
-                let program = Arc::new(program);
+                let program = Arc::new(
+                    args.startup.apply(
+                        ExecProgram::new(cmd.clone(), framing, timeout)
+                            .memory_slack(args.memory_slack_mb << 20)
+                            .leak_slack(args.leak_slack_mb << 20),
+                    ),
+                );
                 program.preflight()?;
                 let started = Instant::now();
                 let p = program.clone();
                 let template = match &args.exec {
-                    Some(_) => exec::replay_template(&cmd, timeout, args.memory_slack_mb << 20),
+                    Some(_) => program.replay_template(),
                     None => replay_in_process(&decoder.name()),
                 };
                 let run_order = cases.clone();
@@ -163,13 +163,7 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
                     .reproduce_with(with_vectors(&template, path))
                     .run_cases(framing, cases, move || p.decoder());
                 program.shutdown();
-                super::state::explain(
-                    &mut report,
-                    || run_order,
-                    &cmd,
-                    timeout,
-                    args.memory_slack_mb,
-                );
+                super::state::explain(&mut report, || run_order, &program);
                 print_exec_report(&program, &report, started);
                 report
             }

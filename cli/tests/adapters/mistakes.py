@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Exec-protocol adapters with one *adapter* mistake each (not a decoder bug), for the
-diagnoses that `cli/tests/exec_mistakes.rs` checks. Usage: mistakes.py MODE [MAX]
+diagnoses that `cli/tests/exec_mistakes.rs` checks. Usage: mistakes.py MODE[+MODE...] [MAX]
 
-The decoder is a correct `u16be` length prefix with maximum MAX (default 1000). MODE:
+The decoder is a correct `u16be` length prefix with maximum MAX (default 1000). Modes combine
+with `+` (`slow-start-2+drop-last`). MODE:
 - `ok`: no mistake.
 - `upper`: no mistake either, in another dialect: FRAME in upper-case hex, an empty frame as
   `FRAME` alone, ERROR with a free-text message.
 - `slow-start-S`: sleeps S seconds before it reads anything (a JVM's start).
 - `no-flush`: never flushes its stdout (answers sit in the buffer).
+- `slow-eof-S`: sleeps S seconds before it answers each EOF (a slow decoder, or machine).
+- `slow-first-eof-S`: the same for the first EOF of the process only (a warm-up).
 - `exit-after-eof`: exits (status 0) after answering EOF: one process per stream.
 - `no-done-after-eof`: answers EOF with its frames but no DONE.
 - `no-done-after-data`: the same, but only after a stream that carried data (so an empty
@@ -24,8 +27,24 @@ import os
 import sys
 import time
 
-MODE = sys.argv[1]
+MODES = sys.argv[1].split("+")
 MAX = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+
+
+def mode(name):
+    """Whether mode `name` is on."""
+    return name in MODES
+
+
+def param(prefix):
+    """The number of mode `prefix`N, if that mode is on."""
+    for m in MODES:
+        if m.startswith(prefix):
+            return float(m[len(prefix):])
+    return None
+
+
+LINE_BUFFER = param("line-buffer-")
 
 
 class FrameError(Exception):
@@ -45,7 +64,7 @@ class Decoder:
             if len(self.buf) < 2 + length:
                 return
             frame = bytes(self.buf[2:2 + length])
-            if MODE == "drop-last" and len(frame) >= 2:
+            if mode("drop-last") and len(frame) >= 2:
                 frame = frame[:-1]  # BUG: the last byte of the frame is lost
             emit(frame)
             del self.buf[:2 + length]
@@ -57,7 +76,7 @@ class Decoder:
 
 # Stdout: a buffer of its own for the modes that choose when to flush (whatever
 # PYTHONUNBUFFERED says), large enough to hold every answer to the pieces of one request.
-if MODE == "no-flush" or MODE.startswith("line-buffer-"):
+if mode("no-flush") or LINE_BUFFER:
     OUT = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False), 1 << 20))
 else:
     OUT = sys.stdout
@@ -65,8 +84,8 @@ else:
 
 def requests():
     """The request lines, as the mode reads them."""
-    if MODE.startswith("line-buffer-"):
-        size = int(MODE[len("line-buffer-"):])
+    if LINE_BUFFER:
+        size = int(LINE_BUFFER)
         buf = b""
         while True:
             # MISTAKE: fgets(buf, size, stdin): a line of size-1 bytes at most. Answers are
@@ -89,12 +108,12 @@ def requests():
 
 
 def main():
-    if MODE.startswith("slow-start-"):
-        time.sleep(float(MODE[len("slow-start-"):]))  # MISTAKE? no: a slow start
+    if param("slow-start-"):
+        time.sleep(param("slow-start-"))  # MISTAKE? no: a slow start
     out = OUT
 
     def emit(frame):
-        if MODE == "upper":
+        if mode("upper"):
             out.write(f"FRAME {frame.hex().upper()}\n" if frame else "FRAME\n")
         else:
             out.write(f"FRAME {frame.hex()}\n")
@@ -102,10 +121,11 @@ def main():
     decoder = Decoder()
     had_data = False
     seen = 0
+    eofs = 0
     for line in requests():
         request, _, arg = line.partition(" ")
         seen += 1
-        if MODE == "no-done-after-data":
+        if mode("no-done-after-data"):
             print(f"request {seen}: {request} {len(arg) // 2} bytes", file=sys.stderr, flush=True)
         ended = "DONE"
         try:
@@ -114,13 +134,17 @@ def main():
                 had_data = False
             elif request == "CHUNK":
                 had_data = True
-                if MODE == "debug-stdout":
+                if mode("debug-stdout"):
                     out.write(f"decoding {len(arg) // 2} bytes\n")  # MISTAKE: debug on stdout
                 # fgets-style pieces may hold an odd number of digits: the last one is lost.
                 decoder.feed(bytes.fromhex(arg[: len(arg) // 2 * 2]), emit)
             elif request == "EOF":
                 decoder.eof(emit)
-                if MODE == "no-done-after-eof" or (MODE == "no-done-after-data" and had_data):
+                eofs += 1
+                if param("slow-eof-") or (param("slow-first-eof-") and eofs == 1):
+                    out.flush()  # the frames now, the DONE late
+                    time.sleep(param("slow-eof-") or param("slow-first-eof-"))
+                if mode("no-done-after-eof") or (mode("no-done-after-data") and had_data):
                     ended = None  # MISTAKE: EOF's answer is not ended with DONE
             else:
                 raise FrameError("unknown request")
@@ -128,9 +152,9 @@ def main():
             ended = f"ERROR {e}"
         if ended:
             out.write(ended + "\n")
-        if MODE != "no-flush" and not MODE.startswith("line-buffer-"):
+        if not mode("no-flush") and not LINE_BUFFER:
             out.flush()
-        if MODE == "exit-after-eof" and request == "EOF":
+        if mode("exit-after-eof") and request == "EOF":
             sys.exit(0)  # MISTAKE: one process per stream
 
 

@@ -38,3 +38,26 @@ pub fn assert_no_process(marker: &str) {
         "a decoder process outlived the run:\n{ps}"
     );
 }
+
+/// Runs `line` with `sh -c` from the repository's root, as a user who pasted it would, with
+/// the `framecheck` under test first on the PATH; bounded in time.
+pub fn paste(line: &str) -> (i32, String) {
+    let bin = assert_cmd::cargo::cargo_bin("framecheck");
+    let dir = bin.parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = std::process::Command::new("timeout")
+        .args(["60", "sh", "-c", line])
+        .current_dir(ROOT)
+        .env("PATH", path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (code, out)
+}
