@@ -79,6 +79,19 @@ pub(crate) fn n_bytes(n: impl Into<u64>) -> String {
     }
 }
 
+/// `4228` as `4,228`.
+pub(crate) fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Lowercase hex, no separators.

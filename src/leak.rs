@@ -355,6 +355,7 @@ fn add_leak(report: &mut Report, cases: &[Case], leak: Leak) {
         count: 1,
         known: None,
         state: None,
+        line_limit: None,
     });
 }
 

@@ -17,7 +17,7 @@ use crate::gate::{Gate, GateArgs};
 use crate::progress::with_progress;
 use crate::startup::StartupArg;
 
-mod state;
+mod explain;
 mod vectors;
 pub(crate) use vectors::load as load_vectors_file;
 use vectors::run_vectors;
@@ -209,7 +209,7 @@ fn run_reported(args: &RunArgs) -> anyhow::Result<bool> {
         let run_order = suite.clone();
         let mut report = with_progress(suite).run(move || p.decoder());
         program.shutdown();
-        state::explain(&mut report, || run_order.cases(), &program);
+        explain::explain(&mut report, || run_order.cases(), &program);
         print_exec_report(&program, &report, started);
         reports.push(report);
     }
@@ -283,11 +283,12 @@ pub(crate) fn replay_in_process(name: &str) -> String {
     format!("framecheck replay --decoder {name} '{{token}}'")
 }
 
-/// Prints an exec run's report (whose failures that pass on a fresh process `state::explain`
-/// has explained), and the round trips it took since `started`.
+/// Prints an exec run's report (whose failures that pass on a fresh process, or with shorter
+/// request lines, `explain::explain` has explained), and the round trips it took since
+/// `started`.
 fn print_exec_report(program: &ExecProgram, report: &Report, started: Instant) {
     print!("{report}");
-    state::print_notes(report);
+    explain::print_notes(report);
     let secs = started.elapsed().as_secs_f64();
     println!(
         "  exec: {} round trips in {secs:.2} s ({:.0}/s), {} program start(s)",

@@ -6,7 +6,7 @@
 use predicates::prelude::*;
 
 mod common;
-use common::{framecheck, paste};
+use common::{framecheck, paste, temp_dir};
 
 /// `run --exec` on `mistakes.py MODE MAX` with framing `u16be:max=MAX`, five random cases and
 /// fail-fast.
@@ -187,6 +187,62 @@ fn a_fixed_line_buffer_is_named_with_the_length_of_the_request() {
         .parse()
         .unwrap();
     assert!(len > 4096, "the request named is {len} bytes long:\n{out}");
+    assert!(
+        out.contains(&format!("  lines:  {FGETS_4096}")),
+        "the failure is bounded to the line length it needs:\n{out}"
+    );
+}
+
+/// What the line-length search says of a 4,096-byte `fgets` buffer.
+const FGETS_4096: &str = "passes when its reads are cut so that no request line is longer than \
+                          4,095 characters (newline included), and fails from 4,097 (";
+
+/// A real C adapter that reads its requests with `fgets` into 4,096 bytes. When it skips the
+/// pieces of a longer line it does not know, the harness sees only what look like the
+/// decoder's failures (stuck, missing or wrong frames), and each FAIL block bounds the failure
+/// to the line length it needs, naming the buffer's likely size. When it answers them `ERROR`,
+/// the stray answers are read as the answers of later requests, as timing has it (the kinds
+/// vary from run to run), and the failures that reproduce are bounded the same way.
+#[test]
+fn a_c_adapter_reading_lines_with_fgets_is_told_the_line_length_its_failures_need() {
+    let dir = temp_dir();
+    let bin = dir.join("fgets");
+    let cc = std::process::Command::new("cc")
+        .args(["-O", "-o"])
+        .arg(&bin)
+        .arg("cli/tests/adapters/fgets.c")
+        .current_dir(common::ROOT)
+        .status()
+        .expect("cc runs (C is on every machine this project supports)");
+    assert!(cc.success());
+    for variant in ["ignore", "error"] {
+        let exec = format!("{} 4096 {variant}", bin.display());
+        let out = framecheck()
+            .args(["run", "--framing", "u16be:max=4096", "--exec", &exec])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        let text = format!("\n{stdout}");
+        let blocks: Vec<&str> = text.split("\nFAIL ").skip(1).collect();
+        assert!(!blocks.is_empty(), "{stdout}");
+        let bounded = |block: &&str| {
+            block.contains(&format!("  lines:  {FGETS_4096}"))
+                && block.contains("fixed-size buffer (of 4,096 bytes?)")
+        };
+        if variant == "ignore" {
+            // Only decoder-like verdicts: no stray line gives the buffer away.
+            assert!(!stdout.contains("FAIL protocol-error"), "{stdout}");
+            for block in &blocks {
+                assert!(
+                    bounded(block),
+                    "a FAIL block without the line length:\n{block}"
+                );
+            }
+        } else {
+            assert!(blocks.iter().any(bounded), "{stdout}");
+        }
+    }
 }
 
 #[test]

@@ -21,6 +21,8 @@
 
 use std::os::fd::AsRawFd;
 
+pub(super) use crate::error::grouped;
+
 /// A request line at least this long (its newline included) is named, with its length, in a
 /// protocol error that follows it: line buffers of 512 bytes and more are common.
 pub(super) const LONG_REQUEST: usize = 512;
@@ -33,7 +35,7 @@ pub(super) enum Mistake {
     /// Read `EOF`, stayed alive, and never ended the answer.
     NoDoneAfterEof,
     /// Read `EOF` and ended the answer, but after the timeout.
-    SlowEof,
+    SlowEofAnswer,
 }
 
 /// The name of an exit right after answering `EOF`.
@@ -54,19 +56,6 @@ pub(super) fn unread(pipe: &impl AsRawFd) -> Option<usize> {
     // pointer, which points at `n`.
     let r = unsafe { libc::ioctl(pipe.as_raw_fd(), libc::FIONREAD, &mut n) };
     (r == 0 && n >= 0).then_some(n as usize)
-}
-
-/// `4228` as `4,228`.
-pub(super) fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// For a protocol error that came after request `what`, a line of `len` bytes (its newline

@@ -30,8 +30,14 @@
 //! The first answer of a fresh process has a start-up allowance of its own
 //! ([`ExecProgram::startup`], default [`DEFAULT_STARTUP`]); every later request has the timeout.
 //! [`ExecProgram::preflight`] also sends an empty stream (`BEGIN`, `EOF`, `BEGIN`), so that the
-//! adapter mistakes that would fail every case (exiting after `EOF`, no `DONE` after `EOF`) are
-//! one usage error, named, instead of a run of crashes or hangs (`diagnose.rs`).
+//! adapter mistakes that would fail every case (exiting after `EOF`, no `DONE` after `EOF`, a
+//! `DONE` after `EOF` that always comes after the timeout) are one usage error, named, instead
+//! of a run of crashes or hangs (`diagnose.rs`).
+//!
+//! After a run, two searches explain failures whose minimal case alone would mislead: one that
+//! passes on a fresh process is replayed after the earlier streams that make it fail
+//! ([`state`]), and one that passes with shorter request lines is bounded to the line length
+//! it needs ([`line_length`]: a fixed-size line buffer in the adapter).
 //!
 //! Across the run, the resident memory read at each `BEGIN` is also a sample for the leak
 //! check ([`crate::leak`]): a steady growth beyond [`ExecProgram::leak_slack`] is a
@@ -50,6 +56,8 @@
 //! | `reaper.rs` | harness | ending a program's whole tree, the descendants that left its group and the orphans included ([`kill_all`], [`become_subreaper`]); for any supervisor of child processes |
 //! | `serve.rs` | program | [`serve`]: a decoder in this process, answering over any reader and writer |
 //! | `command_line.rs` | harness | the `serve` command of `run --isolate`, and the replay line for a program |
+//! | `state.rs` | harness | after a run: a failure that shows only after earlier streams, and the shortest run of them |
+//! | `line_length.rs` | harness | after a run: a failure that needs a long request line, and the line length it starts at |
 //!
 //! Both ends sit in one module so that what the harness writes and what [`serve`] reads are
 //! checked against each other by unit tests, and the bytes on the wire stay pinned in one place.
@@ -61,6 +69,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 mod answer;
 mod command_line;
 mod diagnose;
+pub mod line_length;
 mod process;
 mod program;
 pub(crate) mod reaper;

@@ -434,7 +434,7 @@ impl Proc {
         } else if what == "EOF" && alive && unread == Some(0) {
             let grace = timeout.clamp(GRACE_MIN, GRACE_MAX);
             if self.late_end(grace) {
-                self.mistake = Some(Mistake::SlowEof);
+                self.mistake = Some(Mistake::SlowEofAnswer);
                 diagnose::slow_answer(what, asked.elapsed().as_millis(), ms)
             } else {
                 self.mistake = Some(Mistake::NoDoneAfterEof);

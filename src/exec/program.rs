@@ -194,7 +194,7 @@ impl ExecProgram {
         let mut p = self.first_begin()?;
         let mut sent = "BEGIN, EOF (an empty stream) and BEGIN";
         let mut probe = self.empty_stream(&mut p);
-        if probe.is_err() && p.mistake() == Some(Mistake::SlowEof) {
+        if probe.is_err() && p.mistake() == Some(Mistake::SlowEofAnswer) {
             p.forget_mistake();
             // It ended its answer, late: its first EOF may be a warm-up. Once more.
             sent = "BEGIN, EOF (an empty stream) and BEGIN, twice";

@@ -52,6 +52,12 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                             "runs": s.runs,
                             "elapsed_ms": s.elapsed.as_secs_f64() * 1000.0,
                         })),
+                        "line_limit": f.line_limit.as_ref().map(|l| json!({
+                            "passes_up_to": l.passes_up_to,
+                            "fails_from": l.fails_from,
+                            "runs": l.runs,
+                            "elapsed_ms": l.elapsed.as_secs_f64() * 1000.0,
+                        })),
                     })
                 })
                 .collect();

@@ -100,6 +100,27 @@ pub struct FoundFailure {
     /// across streams): the earlier streams that make it fail again, if any were found. `None`
     /// when it was not checked, or fails alone.
     pub state: Option<StateDependence>,
+    /// Set when the minimal case fails as it is but passes with its reads cut smaller, so with
+    /// shorter request lines (a program that reads lines into a fixed-size buffer): the
+    /// bounds the search found. `None` when it was not checked, or short lines do not cure it.
+    pub line_limit: Option<LineLimit>,
+}
+
+/// A failure that needs a long request line, as a program that reads its request lines into
+/// a fixed-size buffer shows: the bounds the search for that line length found
+/// (the exec module's `line_length` search). Lengths are in characters, the newline included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineLimit {
+    /// The longest `CHUNK` request line with which the minimal case, its reads cut smaller,
+    /// passes.
+    pub passes_up_to: usize,
+    /// The shortest with which it fails (the minimal case's own longest line, when the search
+    /// ran out of tries first).
+    pub fails_from: usize,
+    /// Fresh processes the search started.
+    pub runs: usize,
+    /// How long the search took.
+    pub elapsed: Duration,
 }
 
 /// A failure that shows only after earlier streams on the same decoder (a program that keeps
@@ -239,6 +260,7 @@ impl Report {
                     count,
                     known: None,
                     state: None,
+                    line_limit: None,
                 });
                 self.failures.sort_by_key(|f| f.failure.kind);
             }

@@ -19,8 +19,9 @@
 
 use std::fmt::Write;
 
-use super::{calls, FoundFailure, Report, StateDependence};
+use super::{calls, FoundFailure, LineLimit, Report, StateDependence};
 use crate::case::Case;
+use crate::error::grouped;
 use crate::framing::End;
 use crate::oracle::short_hex;
 
@@ -49,6 +50,9 @@ pub fn render_failure(found: &FoundFailure, reproduce: &str) -> String {
     }
     if let Some(state) = &found.state {
         let _ = writeln!(s, "  state:  {}", state_text(state));
+    }
+    if let Some(limit) = &found.line_limit {
+        let _ = writeln!(s, "  lines:  {}", line_limit_text(limit));
     }
     s.push_str(&render_case(case, &f.transcript.calls));
     let _ = writeln!(s, "  Reproduce with: {reproduce}");
@@ -90,6 +94,27 @@ pub fn state_text(state: &StateDependence) -> String {
         if n == 1 { "" } else { "s" },
         labels.join(", then "),
         if n == 1 { "it" } else { "them" },
+    )
+}
+
+/// What the search for the request line length a failure needs found: one paragraph (the text
+/// report's `lines:` line, the HTML's). A power of two between the bounds is named as the
+/// likely size of the program's line buffer.
+pub fn line_limit_text(limit: &LineLimit) -> String {
+    let buffer = (limit.passes_up_to + 1..=limit.fails_from)
+        .find(|n| n.is_power_of_two())
+        .map(|n| format!(" (of {} bytes?)", grouped(n)))
+        .unwrap_or_default();
+    format!(
+        "passes when its reads are cut so that no request line is longer than {} characters \
+         (newline included), and fails from {} ({} run{}, {:.2} s): does the program read \
+         request lines into a fixed-size buffer{buffer}? A CHUNK line carries a whole read in \
+         hex, and requests have no length limit: read lines without one",
+        grouped(limit.passes_up_to),
+        grouped(limit.fails_from),
+        limit.runs,
+        if limit.runs == 1 { "" } else { "s" },
+        limit.elapsed.as_secs_f64(),
     )
 }
 
@@ -371,6 +396,7 @@ mod tests {
             shrink_runs: 0,
             count: 1,
             known: None,
+            line_limit: None,
             state: Some(StateDependence {
                 after: vec![case.clone(), case],
                 earlier: 40,

@@ -421,6 +421,7 @@ impl Runner {
                 count,
                 known: None,
                 state: None,
+                line_limit: None,
             });
         }
         report.failures.sort_by_key(|f| f.failure.kind);

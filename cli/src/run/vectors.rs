@@ -163,7 +163,7 @@ pub(super) fn run_vectors(args: &RunArgs, path: &Path) -> anyhow::Result<bool> {
                     .reproduce_with(with_vectors(&template, path))
                     .run_cases(framing, cases, move || p.decoder());
                 program.shutdown();
-                super::state::explain(&mut report, || run_order, &program);
+                super::explain::explain(&mut report, || run_order, &program);
                 print_exec_report(&program, &report, started);
                 report
             }

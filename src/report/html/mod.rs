@@ -268,6 +268,13 @@ pub fn failure_section(id: &str, report: &Report, found: &FoundFailure) -> Strin
             text(&super::text::state_text(state))
         );
     }
+    if let Some(limit) = &found.line_limit {
+        let _ = writeln!(
+            s,
+            "<p class=\"state\">{}</p>",
+            text(&super::text::line_limit_text(limit))
+        );
+    }
     s.push_str(&case::drawn(case, &f.transcript.calls));
     let _ = writeln!(
         s,
