@@ -13,6 +13,7 @@
 //! | `EOF` read, the program alive, no `DONE` or `ERROR` in twice the timeout | `DONE` missing after `EOF` |
 //! | `EOF` read, its `DONE` late but within twice the timeout | a slow answer: raise `--timeout-ms` |
 //! | stray output after a long request line | a fixed-size line buffer |
+//! | a failure that the same bytes in shorter request lines cure (after the run, `line_length.rs`) | a fixed-size line buffer, bounded to its size |
 //! | an answer line of free text | debug output on stdout instead of stderr |
 //!
 //! The reason for the design: these mistakes are in the adapter, not the decoder, and without
