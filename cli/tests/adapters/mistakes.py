@@ -11,6 +11,8 @@ with `+` (`slow-start-2+drop-last`). MODE:
 - `no-flush`: never flushes its stdout (answers sit in the buffer).
 - `slow-eof-S`: sleeps S seconds before it answers each EOF (a slow decoder, or machine).
 - `slow-first-eof-S`: the same for the first EOF of the process only (a warm-up).
+- `slow-data-eof-S`: the same for the EOF of a stream that carried data only (so the start-up
+  check's empty stream is answered in time).
 - `exit-after-eof`: exits (status 0) after answering EOF: one process per stream.
 - `no-done-after-eof`: answers EOF with its frames but no DONE.
 - `no-done-after-data`: the same, but only after a stream that carried data (so an empty
@@ -141,9 +143,12 @@ def main():
             elif request == "EOF":
                 decoder.eof(emit)
                 eofs += 1
-                if param("slow-eof-") or (param("slow-first-eof-") and eofs == 1):
+                slow = param("slow-eof-")
+                slow = slow or (eofs == 1 and param("slow-first-eof-"))
+                slow = slow or (had_data and param("slow-data-eof-"))
+                if slow:
                     out.flush()  # the frames now, the DONE late
-                    time.sleep(param("slow-eof-") or param("slow-first-eof-"))
+                    time.sleep(slow)
                 if mode("no-done-after-eof") or (mode("no-done-after-data") and had_data):
                     ended = None  # MISTAKE: EOF's answer is not ended with DONE
             else:
