@@ -22,6 +22,7 @@ mod serve;
 mod soak;
 mod startup;
 mod tcp;
+mod usage;
 mod vectors;
 
 #[global_allocator]
@@ -109,7 +110,11 @@ fn main() -> ExitCode {
     // program that crashed) become this process's children, to be killed and reaped: this
     // process has no children but the programs it runs, so it may.
     framecheck::exec::become_subreaper();
-    let cli = Cli::parse();
+    // A command line clap refuses still writes the --json/--junit reports it names.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage::fail(e),
+    };
     let result = match cli.command {
         Command::Run(a) => run::run(a),
         Command::Selftest(a) => selftest::run(a),

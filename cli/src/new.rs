@@ -119,21 +119,21 @@ impl Lang {
 
     /// The command `--exec` runs, in the program's folder, for `framing`.
     ///
-    /// Java's fixes its heap, 64 MiB plus 16 bytes per byte of the maximum frame (the buffer,
-    /// the request line, the answer, their copies; at most 32 GiB more), touched at start-up:
-    /// otherwise the JVM grows its heap rather than collect, and the resident memory at
-    /// `BEGIN` rises steadily across a run of 19,000 streams by 10 to 40 MiB, which the
-    /// harness rightly reports as a `memory-leak` (with `-Xmx` alone, still now and then).
+    /// Java's fixes its heap ([`JavaHeap`]), touched at start-up: otherwise the JVM grows its
+    /// heap rather than collect, and the resident memory at `BEGIN` rises steadily across a run
+    /// of 19,000 streams by 10 to 40 MiB, which the harness rightly reports as a `memory-leak`
+    /// (with `-Xmx` alone, still now and then).
     pub(crate) fn run(self, framing: &Framing) -> String {
         match self {
             Lang::Python => "python3 decoder.py".into(),
             Lang::Node => "node decoder.js".into(),
             Lang::C | Lang::Go | Lang::Rust => "./decoder".into(),
             Lang::Java => {
-                // At most 32 GiB: a Java array holds less than 2 GiB anyway.
-                let per_frame = framing.max_frame_len().saturating_mul(16).div_ceil(1 << 20);
-                let heap_mib = 64 + per_frame.min(32 * 1024);
-                format!("java -Xms{heap_mib}m -Xmx{heap_mib}m -XX:+AlwaysPreTouch -cp . Decoder")
+                let heap = JavaHeap::of(framing);
+                format!(
+                    "java -Xms{}m -Xmx{}m -XX:+AlwaysPreTouch -cp . Decoder",
+                    heap.touched_mib, heap.max_mib
+                )
             }
         }
     }
@@ -169,6 +169,63 @@ impl Lang {
             Lang::Java => format!("Long.parseUnsignedLong(\"{n}\")"),
             Lang::Rust => format!("{n}_u64"),
         }
+    }
+}
+
+/// The Java skeleton's heap, in MiB: 64 MiB plus 16 bytes per byte of the maximum frame (the
+/// buffer, the request line, the answer, their copies).
+///
+/// All of it is reserved and touched at start-up (`-Xms` = `-Xmx`) up to 1 GiB; past that,
+/// only the first GiB is (touching gigabytes takes seconds and the machine's memory before the
+/// first answer), and the heap may grow to `-Xmx`. `-Xmx` stops at what a frame of 2 GiB needs:
+/// a Java array holds less than 2 GiB, so no larger frame fits in the skeleton's buffer anyway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct JavaHeap {
+    /// `-Xms`: reserved and touched at start-up.
+    pub(crate) touched_mib: u64,
+    /// `-Xmx`: the most the heap may grow to.
+    pub(crate) max_mib: u64,
+    /// What the framing's maximum frame alone would ask for, before the array cap.
+    pub(crate) wanted_mib: u64,
+}
+
+impl JavaHeap {
+    /// The most of the heap touched at start-up.
+    pub(crate) const TOUCHED_CAP_MIB: u64 = 1024;
+    /// The most `-Xmx` is: the heap for a 2 GiB frame, past what a Java array holds.
+    pub(crate) const MAX_CAP_MIB: u64 = 64 + 16 * 2048;
+
+    /// The heap for `framing`'s maximum frame.
+    pub(crate) fn of(framing: &Framing) -> JavaHeap {
+        let per_frame = framing.max_frame_len().saturating_mul(16).div_ceil(1 << 20);
+        let wanted_mib = 64u64.saturating_add(per_frame);
+        let max_mib = wanted_mib.min(Self::MAX_CAP_MIB);
+        JavaHeap {
+            touched_mib: max_mib.min(Self::TOUCHED_CAP_MIB),
+            max_mib,
+            wanted_mib,
+        }
+    }
+
+    /// The line `framecheck new` prints when the heap was capped (what to, and why), or `None`
+    /// for a heap fixed and touched whole.
+    pub(crate) fn note(self) -> Option<String> {
+        let mut why = Vec::new();
+        if self.max_mib < self.wanted_mib {
+            why.push(format!(
+                "-Xmx{}m, not the {} MiB the maximum frame asks for, as a Java array holds less \
+                 than 2 GiB",
+                self.max_mib, self.wanted_mib
+            ));
+        }
+        if self.touched_mib < self.max_mib {
+            why.push(format!(
+                "-Xms{}m, so that start-up touches at most 1 GiB; the heap may grow to \
+                 -Xmx{}m, and if a long run reports that growth as a memory-leak, raise -Xms",
+                self.touched_mib, self.max_mib
+            ));
+        }
+        (!why.is_empty()).then(|| format!("(Java heap capped: {}.)", why.join("; ")))
     }
 }
 
@@ -335,6 +392,9 @@ fn next_steps(args: &NewArgs, path: &Path, framing: &Framing) -> String {
         lang.run(framing)
     );
     if lang == Lang::Java {
+        if let Some(note) = JavaHeap::of(framing).note() {
+            let _ = writeln!(s, "{note}");
+        }
         let _ = writeln!(
             s,
             "(A JVM is slow to start: if the first BEGIN times out, add --startup-ms 20000.)"
@@ -453,6 +513,64 @@ mod tests {
         write_new(&path, "theirs", true).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "theirs");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Ordinary maxima get a heap fixed and touched whole; a huge maximum touches at most
+    /// 1 GiB, grows to no more than a 2 GiB frame needs, and says so in one line.
+    #[test]
+    fn the_java_heap_is_fixed_for_ordinary_maxima_and_capped_for_huge_ones() {
+        let heap = |spec: &str| JavaHeap::of(&kind_of(spec).unwrap().1);
+        let default = heap("u32be");
+        assert_eq!((default.touched_mib, default.max_mib), (64 + 128, 64 + 128));
+        assert_eq!(default.note(), None);
+        let run = Lang::Java.run(&kind_of("u32be").unwrap().1);
+        assert!(
+            run.starts_with("java -Xms192m -Xmx192m -XX:+AlwaysPreTouch"),
+            "{run}"
+        );
+        // 60 MiB frames: 64 + 960 MiB, exactly the touched cap, still fixed.
+        let edge = heap("u32be:max=62914560");
+        assert_eq!((edge.touched_mib, edge.max_mib), (1024, 1024));
+        assert_eq!(edge.note(), None);
+        // 100 MiB frames: 1,664 MiB, of which 1 GiB is touched.
+        let big = heap("u32be:max=104857600");
+        assert_eq!((big.touched_mib, big.max_mib), (1024, 64 + 1600));
+        let note = big.note().unwrap();
+        assert!(
+            note.contains("-Xms1024m") && note.contains("-Xmx1664m"),
+            "{note}"
+        );
+        assert!(!note.contains("Java array"), "{note}");
+        let run = Lang::Java.run(&kind_of("u32be:max=104857600").unwrap().1);
+        assert!(run.contains("-Xms1024m -Xmx1664m"), "{run}");
+        // The largest u64 maximum: the heap a 2 GiB frame needs, no more.
+        let huge = heap("u64le:max=18446744073709551615");
+        assert_eq!((huge.touched_mib, huge.max_mib), (1024, 64 + 32 * 1024));
+        let note = huge.note().unwrap();
+        assert!(
+            note.contains("Java array") && note.contains("-Xms1024m"),
+            "{note}"
+        );
+        assert_eq!(note.lines().count(), 1, "{note}");
+    }
+
+    /// `framecheck new` prints the heap note for Java when the heap was capped, and only then.
+    #[test]
+    fn framecheck_new_prints_the_java_heap_note_only_when_capped() {
+        let steps = |spec: &str| {
+            let args = NewArgs {
+                lang: Lang::Java,
+                framing: spec.to_string(),
+                out: PathBuf::from("."),
+                force: false,
+            };
+            let framing = kind_of(spec).unwrap().1;
+            next_steps(&args, Path::new("Decoder.java"), &framing)
+        };
+        assert!(!steps("u16be").contains("heap capped"));
+        let s = steps("u32be:max=1073741824");
+        assert!(s.contains("(Java heap capped: -Xms1024m"), "{s}");
+        assert!(s.contains("--exec 'java -Xms1024m -Xmx16448m"), "{s}");
     }
 
     /// Paths with spaces or quotes are quoted for the shell.

@@ -7,7 +7,8 @@
 //
 // The heap is fixed and touched at start-up (-Xms, -Xmx, -XX:+AlwaysPreTouch): otherwise the
 // JVM grows its heap rather than collect, and the harness sees the resident memory rise across
-// the run (a memory-leak verdict).
+// the run (a memory-leak verdict). Only its first GiB is touched (for a maximum frame above
+// 60 MiB, -Xms is less than -Xmx), and -Xmx stops at what a 2 GiB frame needs.
 // (`java Decoder.java` runs it without javac on Java 11 or later, but compiles it at every
 // start: a second or more before the first answer. If the first BEGIN times out, add
 // --startup-ms 20000.)

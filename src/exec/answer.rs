@@ -63,9 +63,16 @@ pub fn parse_answer(bytes: &[u8]) -> Result<Answer, String> {
 
 /// What a line that is not an answer probably is, as a hint to append (`; …`), or `""`: a
 /// protocol word in the wrong case, bare hex, a blank line, or free text (debug output).
+///
+/// The protocol word is the line's first word as the protocol separates it: up to the first
+/// space (or tab). So `done`, `Frame 6869` and `error bad` are answers in the wrong case, while
+/// `Frame: 0 bytes`, `DONE: 3 frames` and `Done.` are free text: the protocol never puts
+/// punctuation after its word, and a word glued to a colon or a full stop is how debug output
+/// is written. A line whose first word is already an upper-case protocol word (`DONE x`, or a
+/// whole extra answer after the previous one) gets no hint: the quoted line says it all.
 pub(super) fn free_text_hint(line: &str) -> &'static str {
     let line = line.strip_suffix('\r').unwrap_or(line);
-    let word = line.split([' ', ':']).next().unwrap_or("");
+    let word = line.split([' ', '\t']).next().unwrap_or("");
     if ["FRAME", "DONE", "ERROR"]
         .iter()
         .any(|w| w.eq_ignore_ascii_case(word))
@@ -98,7 +105,7 @@ pub(super) fn show_line(line: &str) -> String {
 }
 #[cfg(test)]
 mod tests {
-    use super::{parse_answer, show_line, Answer};
+    use super::{free_text_hint, parse_answer, show_line, Answer};
 
     #[test]
     fn every_answer_form_parses() {
@@ -125,6 +132,67 @@ mod tests {
         assert!(e.contains("FRAME <hex>"), "{e}");
         let e = parse_answer(b"FRAME 6g").unwrap_err();
         assert!(!e.contains("stderr"), "{e}");
+    }
+
+    /// Only the first space-separated word decides whether a line is an answer in the wrong
+    /// case: a debug line that starts with `Frame:` or `done:` is pointed to stderr.
+    #[test]
+    fn a_debug_line_starting_with_a_protocol_word_and_a_colon_is_pointed_to_stderr() {
+        for line in [
+            "Frame: 0 bytes",
+            "done: 3 frames",
+            "Error: bad",
+            "error: bad input",
+            "DONE: x",
+            "FRAME: 6869",
+            "Done.",
+            "frames 2",
+            "ERRORS 1",
+        ] {
+            let hint = free_text_hint(line);
+            assert!(
+                hint.contains("debug output belongs on stderr"),
+                "{line:?}: {hint}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_protocol_word_in_the_wrong_case_is_named_as_such() {
+        for line in [
+            "done",
+            "Done",
+            "done\r",
+            "frame 6869",
+            "Frame",
+            "Error bad",
+            "frame\t6869",
+        ] {
+            let hint = free_text_hint(line);
+            assert!(hint.contains("upper case"), "{line:?}: {hint}");
+        }
+        let e = parse_answer(b"Frame 6869").unwrap_err();
+        assert!(e.contains("upper case"), "{e}");
+    }
+
+    /// An upper-case protocol word with something wrong after it (or a whole extra answer, as
+    /// `check_quiet` sees it) is neither debug output nor a case mistake.
+    #[test]
+    fn an_upper_case_protocol_word_gets_no_hint() {
+        for line in ["DONE x", "FRAME 6869", "ERROR bad", "DONE", "FRAME\t6869"] {
+            assert_eq!(free_text_hint(line), "", "{line:?}");
+        }
+        assert_eq!(
+            parse_answer(b"DONE now").unwrap_err(),
+            "\"DONE now\" is not FRAME, DONE or ERROR"
+        );
+    }
+
+    #[test]
+    fn blank_and_bare_hex_lines_get_their_own_hints() {
+        assert!(free_text_hint("").contains("blank line"));
+        assert!(free_text_hint("  ").contains("blank line"));
+        assert!(free_text_hint("6869").contains("FRAME <hex>"));
     }
 
     #[test]
