@@ -108,20 +108,16 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<bool> {
     result
 }
 
-/// Writes the `--json` and `--junit` reports of a run that could not happen (best effort: the
-/// error itself is what the user sees).
+/// Writes the `--json` and `--junit` reports of a run that could not happen
+/// ([`crate::usage::write_reports`]); a report that cannot be written is one more line on
+/// stderr.
 pub(crate) fn write_error_reports(
     error: &str,
     json: Option<&std::path::Path>,
     junit: Option<&std::path::Path>,
 ) {
-    if let Some(path) = json {
-        let text = serde_json::to_string_pretty(&framecheck::report::error_json(error))
-            .unwrap_or_default();
-        let _ = std::fs::write(path, text + "\n");
-    }
-    if let Some(path) = junit {
-        let _ = std::fs::write(path, framecheck::report::error_junit("framecheck", error));
+    for failure in crate::usage::write_reports(error, json, junit) {
+        eprintln!("framecheck: error: {failure}");
     }
 }
 

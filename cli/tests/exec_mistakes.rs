@@ -87,6 +87,32 @@ fn an_eof_answered_late_every_time_is_named_slow_not_missing_done() {
         .stderr(predicate::str::contains("no DONE").not());
 }
 
+/// EOF answered late only after streams that carried data (so the start-up check passes): each
+/// such hang is named slow, with its time, and the run stops at the third.
+#[test]
+fn a_late_eof_answer_in_the_run_is_named_slow_and_stops_the_run_at_the_third() {
+    let out = framecheck()
+        .args(["run", "--framing", "u16be:max=100", "--cases", "5"])
+        .args(["--timeout-ms", "300"])
+        .args([
+            "--exec",
+            "python3 cli/tests/adapters/mistakes.py slow-data-eof-0.6 100",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL hang: the program answered EOF only after "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not run: the same hang 3 times (EOF: the program answered EOF only"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("no DONE"), "{stdout}");
+}
+
 /// Only the first EOF of the process is late (a warm-up): the start-up check sends the empty
 /// stream again, and the run goes on and passes.
 #[test]
