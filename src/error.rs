@@ -71,6 +71,14 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
+/// `1 frame`, `2 frames`: a frame count as a report prints it.
+pub(crate) fn n_frames(n: u64) -> String {
+    match n {
+        1 => "1 frame".to_string(),
+        n => format!("{n} frames"),
+    }
+}
+
 /// `1 byte`, `2 bytes`: a byte count as a report prints it.
 pub(crate) fn n_bytes(n: impl Into<u64>) -> String {
     match n.into() {

@@ -43,7 +43,7 @@ pub(crate) fn fail(error: clap::Error) -> ExitCode {
 pub(crate) fn report_paths(
     args: impl IntoIterator<Item = OsString>,
 ) -> (Option<PathBuf>, Option<PathBuf>) {
-    let mut args = args.into_iter().skip(1);
+    let mut args = args.into_iter().skip(1).peekable();
     // `framecheck` itself takes no option with a value: its first word that is not an option
     // is the subcommand.
     let sub = args.by_ref().find(|a| !a.as_bytes().starts_with(b"-"));
@@ -58,7 +58,8 @@ pub(crate) fn report_paths(
         }
         for (name, slot) in [(&b"--json"[..], &mut json), (b"--junit", &mut junit)] {
             if bytes == name {
-                if let Some(value) = args.next() {
+                // Like clap, take no option for the value: `--json --exec X` names no file.
+                if let Some(value) = args.next_if(|v| !v.as_bytes().starts_with(b"-")) {
                     *slot = Some(PathBuf::from(value));
                 }
                 break;
@@ -117,6 +118,11 @@ mod tests {
         assert_eq!(paths("framecheck run --json a --json b"), (p("b"), None));
         // A bare --json at the end names no file.
         assert_eq!(paths("framecheck run --exec x --json"), (None, None));
+        // Nor does one followed by another option: no file named `--exec` is written.
+        assert_eq!(
+            paths("framecheck run --json --exec ./x --junit r.xml"),
+            (None, p("r.xml"))
+        );
     }
 
     #[test]

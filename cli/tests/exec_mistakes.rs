@@ -113,6 +113,29 @@ fn a_late_eof_answer_in_the_run_is_named_slow_and_stops_the_run_at_the_third() {
     assert!(!stdout.contains("no DONE"), "{stdout}");
 }
 
+/// A program that, after EOF, writes no DONE and exits a moment later (inside the grace the
+/// harness gives a silent EOF) is said to have exited, not to be still running.
+#[test]
+fn a_program_that_exits_in_the_grace_after_eof_is_said_to_have_exited() {
+    let out = framecheck()
+        .args(["run", "--framing", "u16be:max=100", "--cases", "5"])
+        .args(["--timeout-ms", "300", "--fail-fast"])
+        .args([
+            "--exec",
+            "python3 cli/tests/adapters/mistakes.py exit-data-eof-0.6 100",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("no DONE after EOF")
+            && stdout.contains("ms later it exited with status 0, still without one"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("still running"), "{stdout}");
+}
+
 /// Only the first EOF of the process is late (a warm-up): the start-up check sends the empty
 /// stream again, and the run goes on and passes.
 #[test]
@@ -220,8 +243,9 @@ fn a_fixed_line_buffer_is_named_with_the_length_of_the_request() {
 }
 
 /// What the line-length search says of a 4,096-byte `fgets` buffer.
-const FGETS_4096: &str = "passes when its reads are cut so that no request line is longer than \
-                          4,095 characters (newline included), and fails from 4,097 (";
+const FGETS_4096: &str = "passes with its reads cut to at most 2,044 bytes (request lines of up \
+                          to 4,095 characters, newline included), and fails with reads of 2,045 \
+                          bytes (4,097 characters) (";
 
 /// A real C adapter that reads its requests with `fgets` into 4,096 bytes. When it skips the
 /// pieces of a longer line it does not know, the harness sees only what look like the
@@ -243,8 +267,13 @@ fn a_c_adapter_reading_lines_with_fgets_is_told_the_line_length_its_failures_nee
     assert!(cc.success());
     for variant in ["ignore", "error"] {
         let exec = format!("{} 4096 {variant}", bin.display());
+        let (json, html) = (dir.join("r.json"), dir.join("r.html"));
         let out = framecheck()
             .args(["run", "--framing", "u16be:max=4096", "--exec", &exec])
+            .arg("--json")
+            .arg(&json)
+            .arg("--html")
+            .arg(&html)
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -265,6 +294,23 @@ fn a_c_adapter_reading_lines_with_fgets_is_told_the_line_length_its_failures_nee
                     "a FAIL block without the line length:\n{block}"
                 );
             }
+            // The JSON and HTML reports carry it too.
+            let report: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+            let failures = report["reports"][0]["failures"].as_array().unwrap();
+            assert_eq!(failures.len(), blocks.len());
+            for f in failures {
+                let l = &f["line_limit"];
+                assert_eq!(l["line_passes_up_to"], 4095, "{f}");
+                assert_eq!(l["line_fails_from"], 4097, "{f}");
+                assert_eq!(l["read_passes_up_to"], 2044, "{f}");
+            }
+            let page = std::fs::read_to_string(&html).unwrap();
+            assert_eq!(
+                page.matches("fixed-size buffer (of 4,096 bytes?)").count(),
+                blocks.len(),
+                "one paragraph per failure kind on the page"
+            );
         } else {
             assert!(blocks.iter().any(bounded), "{stdout}");
         }

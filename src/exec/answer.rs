@@ -65,22 +65,34 @@ pub fn parse_answer(bytes: &[u8]) -> Result<Answer, String> {
 /// protocol word in the wrong case, bare hex, a blank line, or free text (debug output).
 ///
 /// The protocol word is the line's first word as the protocol separates it: up to the first
-/// space (or tab). So `done`, `Frame 6869` and `error bad` are answers in the wrong case, while
-/// `Frame: 0 bytes`, `DONE: 3 frames` and `Done.` are free text: the protocol never puts
-/// punctuation after its word, and a word glued to a colon or a full stop is how debug output
-/// is written. A line whose first word is already an upper-case protocol word (`DONE x`, or a
+/// space (or tab). So `done`, `Frame 6869` and `error bad` are answers in the wrong case (the
+/// last may be debug output too, and the hint says both), while `Frame: 0 bytes`,
+/// `DONE: 3 frames`, `Done.`, `done processing chunk 3` and `frame of 3 bytes` are free text:
+/// the protocol never puts punctuation after its word, nor anything after `DONE`, nor anything
+/// but hex after `FRAME`. A line whose first word is already an upper-case protocol word (`DONE x`, or a
 /// whole extra answer after the previous one) gets no hint: the quoted line says it all.
 pub(super) fn free_text_hint(line: &str) -> &'static str {
     let line = line.strip_suffix('\r').unwrap_or(line);
-    let word = line.split([' ', '\t']).next().unwrap_or("");
+    let (word, rest) = line.split_once([' ', '\t']).unwrap_or((line, ""));
     if ["FRAME", "DONE", "ERROR"]
         .iter()
         .any(|w| w.eq_ignore_ascii_case(word))
     {
-        if word.bytes().any(|b| b.is_ascii_lowercase()) {
+        if !word.bytes().any(|b| b.is_ascii_lowercase()) {
+            return "";
+        }
+        // An answer in the wrong case looks like one: `done` alone, `frame` and hex. After
+        // `error` any text may follow, as after `ERROR`, so it may be either.
+        let hex = rest.bytes().all(|b| b.is_ascii_hexdigit() || b == b' ');
+        if word.eq_ignore_ascii_case("ERROR") {
+            return "; the answer words are upper case: FRAME, DONE, ERROR (and if this is debug \
+                    output, it belongs on stderr)";
+        }
+        if (word.eq_ignore_ascii_case("DONE") && rest.is_empty())
+            || (word.eq_ignore_ascii_case("FRAME") && hex)
+        {
             return "; the answer words are upper case: FRAME, DONE, ERROR";
         }
-        return "";
     }
     if line.trim().is_empty() {
         return "; a blank line: an answer has no empty lines";
@@ -148,6 +160,8 @@ mod tests {
             "Done.",
             "frames 2",
             "ERRORS 1",
+            "done processing chunk 3",
+            "frame of 3 bytes",
         ] {
             let hint = free_text_hint(line);
             assert!(
@@ -173,6 +187,13 @@ mod tests {
         }
         let e = parse_answer(b"Frame 6869").unwrap_err();
         assert!(e.contains("upper case"), "{e}");
+        // After `error` any text may follow: a wrong-case ERROR, or a debug line.
+        let hint = free_text_hint("error reading input");
+        assert!(hint.contains("upper case"), "{hint}");
+        assert!(
+            hint.contains("debug output, it belongs on stderr"),
+            "{hint}"
+        );
     }
 
     /// An upper-case protocol word with something wrong after it (or a whole extra answer, as

@@ -78,8 +78,8 @@ pub(super) fn long_request(what: &str, len: usize) -> String {
 pub(super) fn slow_answer(what: &str, took: u128, timeout: u128) -> String {
     format!(
         "the program answered {what} only after {} ms, past the timeout of {} ms \
-         (--timeout-ms): it does end its answer with DONE, but late (a slow decoder, or a \
-         loaded machine); if that is as fast as it gets, give it more time with --timeout-ms {}",
+         (--timeout-ms): it does end its answer (with DONE or ERROR), but late (a slow \
+         decoder, or a loaded machine); if that is as fast as it gets, give it more time with --timeout-ms {}",
         grouped(took as usize),
         grouped(timeout as usize),
         suggest_ms(took)

@@ -84,6 +84,11 @@ fn longest_read(case: &Case) -> usize {
 /// cut too. Memory leaks and memory bombs (verdicts on memory, not on what was read), known
 /// failures, and failures that pass alone with no earlier streams found, are left as they are.
 pub fn explain_line_length(report: &mut Report, fresh: &mut TryFresh<'_>) {
+    explain_within(report, fresh, LINE_SEARCH_TIME);
+}
+
+/// [`explain_line_length`] with `time` per failure kind.
+fn explain_within(report: &mut Report, fresh: &mut TryFresh<'_>, time: Duration) {
     for found in &mut report.failures {
         if matches!(
             found.failure.kind,
@@ -109,37 +114,61 @@ pub fn explain_line_length(report: &mut Report, fresh: &mut TryFresh<'_>) {
         if request_line(longest) < LONG_REQUEST {
             continue;
         }
-        let started = Instant::now();
-        let deadline = started + LINE_SEARCH_TIME;
-        let mut runs = 0;
-        let mut passes_cut_to = |max: usize, runs: &mut usize| {
-            *runs += 1;
-            let after: Vec<Case> = after.iter().map(|c| with_reads_up_to(c, max)).collect();
-            matches!(
-                fresh(&after, &with_reads_up_to(minimal, max)),
-                Some(Verdict::Pass)
-            )
-        };
-        // It must fail as it is, and pass with short lines.
-        if passes_cut_to(longest, &mut runs) || !passes_cut_to(SHORT_READ, &mut runs) {
-            continue;
-        }
-        let (mut pass, mut fail) = (SHORT_READ, longest);
-        while fail - pass > 1 && runs < LINE_SEARCH_RUNS && Instant::now() < deadline {
-            let mid = pass + (fail - pass) / 2;
-            if passes_cut_to(mid, &mut runs) {
-                pass = mid;
-            } else {
-                fail = mid;
-            }
-        }
-        found.line_limit = Some(LineLimit {
-            passes_up_to: request_line(pass),
-            fails_from: request_line(fail),
-            runs,
-            elapsed: started.elapsed(),
-        });
+        found.line_limit = bound(&after, minimal, longest, fresh, time);
     }
+}
+
+/// The bisection for one failure: `None` unless `minimal` (after `after`) fails as it is and
+/// passes with its reads cut to [`SHORT_READ`] bytes, and the bounds found hold when tried once
+/// more (a flaky program's single verdicts prove nothing). Every try but the first is made
+/// only within the budget.
+fn bound(
+    after: &[Case],
+    minimal: &Case,
+    longest: usize,
+    fresh: &mut TryFresh<'_>,
+    time: Duration,
+) -> Option<LineLimit> {
+    let started = Instant::now();
+    let deadline = started + time;
+    let mut runs = 0;
+    let mut passes_cut_to = |max: usize, runs: &mut usize| {
+        *runs += 1;
+        let after: Vec<Case> = after.iter().map(|c| with_reads_up_to(c, max)).collect();
+        matches!(
+            fresh(&after, &with_reads_up_to(minimal, max)),
+            Some(Verdict::Pass)
+        )
+    };
+    let within = |runs: usize| runs < LINE_SEARCH_RUNS && Instant::now() < deadline;
+    // It must fail as it is, and pass with short lines.
+    if passes_cut_to(longest, &mut runs) || !within(runs) || !passes_cut_to(SHORT_READ, &mut runs) {
+        return None;
+    }
+    let (mut pass, mut fail) = (SHORT_READ, longest);
+    while fail - pass > 1 && within(runs) {
+        let mid = pass + (fail - pass) / 2;
+        if passes_cut_to(mid, &mut runs) {
+            pass = mid;
+        } else {
+            fail = mid;
+        }
+    }
+    // Once more each: the case as it is fails, and the bounds hold.
+    if passes_cut_to(longest, &mut runs)
+        || !passes_cut_to(pass, &mut runs)
+        || passes_cut_to(fail, &mut runs)
+    {
+        return None;
+    }
+    Some(LineLimit {
+        read_passes_up_to: pass,
+        read_fails_from: fail,
+        line_passes_up_to: request_line(pass),
+        line_fails_from: request_line(fail),
+        runs,
+        elapsed: started.elapsed(),
+    })
 }
 
 #[cfg(test)]
@@ -204,7 +233,10 @@ mod tests {
         };
         explain_line_length(&mut report, &mut fresh);
         let limit = report.failures[0].line_limit.clone().expect("found");
-        assert_eq!((limit.passes_up_to, limit.fails_from), (4095, 4097));
+        assert_eq!(
+            (limit.line_passes_up_to, limit.line_fails_from),
+            (4095, 4097)
+        );
     }
 
     fn framing() -> Framing {
@@ -260,8 +292,15 @@ mod tests {
         };
         explain_line_length(&mut report, &mut fresh);
         let limit = report.failures[0].line_limit.clone().expect("found");
-        assert_eq!((limit.passes_up_to, limit.fails_from), (4095, 4097));
-        assert!(limit.runs <= LINE_SEARCH_RUNS, "{}", limit.runs);
+        assert_eq!(
+            (limit.line_passes_up_to, limit.line_fails_from),
+            (4095, 4097)
+        );
+        assert_eq!(
+            (limit.read_passes_up_to, limit.read_fails_from),
+            (2044, 2045)
+        );
+        assert!(limit.runs <= LINE_SEARCH_RUNS + 3, "{}", limit.runs);
     }
 
     /// A decoder bug that cutting the reads does not cure (a frame of 3,000 bytes loses its
@@ -294,6 +333,91 @@ mod tests {
         explain_line_length(&mut report, &mut fresh);
         assert!(report.failures[0].line_limit.is_none());
         assert_eq!(runs, 2, "tried as it is, then cut short, and no more");
+    }
+
+    /// A try that takes the whole budget (a hang at the timeout) leaves time for no other.
+    #[test]
+    fn a_search_whose_first_try_spends_the_time_makes_no_other() {
+        let mut report = report_of(
+            one_frame(3000),
+            &mut Fgets {
+                buffer: 4096,
+                inner: ReferenceDecoder::new(framing()),
+            },
+        );
+        let mut runs = 0;
+        let mut fresh = |_: &[Case], case: &Case| {
+            runs += 1;
+            std::thread::sleep(Duration::from_millis(60));
+            Some(judge(&mut DropAll, case))
+        };
+        explain_within(&mut report, &mut fresh, Duration::from_millis(50));
+        assert!(report.failures[0].line_limit.is_none());
+        assert_eq!(runs, 1);
+    }
+
+    /// A decoder that loses the last byte of a read over 1,000 bytes, behind an adapter that
+    /// reads whole lines: the search bounds the read, and the text (not this module's) names
+    /// the decoder beside the line buffer, since the two look alike.
+    #[test]
+    fn a_decoder_that_mishandles_long_reads_is_bounded_by_its_read_length() {
+        struct LongReads(ReferenceDecoder);
+        impl FrameDecoder for LongReads {
+            fn feed(&mut self, c: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+                let keep = if c.len() > 1000 { c.len() - 1 } else { c.len() };
+                self.0.feed(&c[..keep], frames)
+            }
+            fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+                self.0.eof(frames)
+            }
+        }
+        let new = || LongReads(ReferenceDecoder::new(framing()));
+        let mut report = report_of(one_frame(3000), &mut new());
+        let mut fresh = |_: &[Case], case: &Case| Some(judge(&mut new(), case));
+        explain_line_length(&mut report, &mut fresh);
+        let limit = report.failures[0].line_limit.clone().expect("found");
+        assert_eq!(
+            (limit.read_passes_up_to, limit.read_fails_from),
+            (1000, 1001)
+        );
+        let text = crate::report::text::line_limit_text(&limit);
+        assert!(text.contains("or the decoder mishandles reads of more than 1,000 bytes"));
+    }
+
+    /// A flaky program: the case failed once as it was, and then passes however it is cut.
+    /// The bisection ends at the longest read, and the check once more finds the case as it is
+    /// passing: no bounds are invented.
+    #[test]
+    fn a_failure_that_does_not_come_back_gets_no_bounds() {
+        let mut report = report_of(
+            one_frame(3000),
+            &mut Fgets {
+                buffer: 4096,
+                inner: ReferenceDecoder::new(framing()),
+            },
+        );
+        let mut tries = 0;
+        let mut fresh = |_: &[Case], case: &Case| {
+            tries += 1;
+            Some(if tries == 1 {
+                judge(&mut DropAll, case)
+            } else {
+                Verdict::Pass
+            })
+        };
+        explain_line_length(&mut report, &mut fresh);
+        assert!(report.failures[0].line_limit.is_none());
+    }
+
+    /// A decoder that emits nothing: fails any case with a frame.
+    struct DropAll;
+    impl FrameDecoder for DropAll {
+        fn feed(&mut self, _: &[u8], _: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            Ok(())
+        }
+        fn eof(&mut self, _: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+            Ok(())
+        }
     }
 
     /// A short minimal case is not tried at all.

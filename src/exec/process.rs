@@ -27,6 +27,7 @@ use super::reaper;
 use super::request::write_request;
 use super::system::{describe, read_status, shell_line};
 use crate::adapter::Rejection;
+use crate::error::n_frames;
 use crate::oracle::{FailureKind, Fault};
 
 const MEMORY_POLL: Duration = Duration::from_millis(50);
@@ -63,6 +64,18 @@ pub(super) struct Proc {
     eof_answered: bool,
     /// The adapter mistake the last fault was recognised as.
     mistake: Option<Mistake>,
+}
+
+/// How the wait for the rest of a late answer ended.
+enum Late {
+    /// With `DONE` or `ERROR`.
+    Ended,
+    /// With the program's exit (or the end of its output), the answer not ended.
+    Exited,
+    /// With a line that is not an answer.
+    Other,
+    /// It did not: the program stayed silent.
+    Silent,
 }
 
 enum Line {
@@ -254,16 +267,21 @@ impl Proc {
         }
     }
 
-    pub(super) fn crashed(&mut self, what: &str) -> Fault {
-        // Give the process a moment to finish dying, for its exit status.
+    /// The exit status of a program whose output ended, given a moment (half a second) to
+    /// finish dying; `None` if it is still running.
+    fn exit_status_soon(&mut self) -> Option<ExitStatus> {
         let deadline = Instant::now() + Duration::from_millis(500);
-        let status = loop {
+        loop {
             match self.try_wait() {
-                Ok(Some(s)) => break Some(s),
+                Ok(Some(s)) => return Some(s),
                 Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
-                _ => break None,
+                _ => return None,
             }
-        };
+        }
+    }
+
+    pub(super) fn crashed(&mut self, what: &str) -> Fault {
+        let status = self.exit_status_soon();
         // Let the stderr reader catch up.
         thread::sleep(Duration::from_millis(20));
         if self.eof_answered && status.is_some_and(|s| s.code() == Some(0)) {
@@ -320,9 +338,16 @@ impl Proc {
             detail,
         };
         let mut answered = 0u64;
+        // Whether the last wait for a line ended without one: a deadline that passes then is
+        // the program's silence, not its talking.
+        let mut quiet = true;
         loop {
             // The timeout covers the whole answer: a program that keeps talking is stopped
             // at the deadline as surely as one that says nothing.
+            if Instant::now() >= deadline && quiet {
+                let asked = deadline.checked_sub(timeout).unwrap_or(deadline);
+                return Err(self.silence(what, answered, asked, timeout));
+            }
             if Instant::now() >= deadline {
                 return Err(Fault {
                     kind: FailureKind::Hang,
@@ -340,7 +365,8 @@ impl Proc {
             let left = deadline.saturating_duration_since(Instant::now());
             let slice = left.min(MEMORY_POLL);
             let got = self.lines.recv_timeout(slice);
-            if matches!(got, Err(mpsc::RecvTimeoutError::Timeout)) && slice < left {
+            quiet = matches!(got, Err(mpsc::RecvTimeoutError::Timeout));
+            if quiet && slice < left {
                 self.check_memory(budget)?;
                 // A program that died while something else holds its stdout open sends no
                 // end of output: notice the exit itself.
@@ -409,7 +435,9 @@ impl Proc {
     /// The hang of a program that went silent for `timeout` in the middle of its answer to
     /// `what` (sent at `asked`), after `frames` frames: named as an adapter mistake where it
     /// fits one. A program that read `EOF` and is alive is given as long again (1 to 30 s) to
-    /// end its answer, to tell a slow answer (a late `DONE`) from a missing `DONE`.
+    /// end its answer, to tell a slow answer (a late `DONE`) from a missing `DONE`; the frames
+    /// it sends meanwhile are not judged (the verdict is a hang either way), and its memory is
+    /// not watched (the wait is bounded, and the program is killed after it).
     fn silence(&mut self, what: &str, frames: u64, asked: Instant, timeout: Duration) -> Fault {
         let ms = timeout.as_millis();
         let unread = diagnose::unread(&self.stdin);
@@ -433,18 +461,33 @@ impl Proc {
             }
         } else if what == "EOF" && alive && unread == Some(0) {
             let grace = timeout.clamp(GRACE_MIN, GRACE_MAX);
-            if self.late_end(grace) {
-                self.mistake = Some(Mistake::SlowEofAnswer);
-                diagnose::slow_answer(what, asked.elapsed().as_millis(), ms)
-            } else {
-                self.mistake = Some(Mistake::NoDoneAfterEof);
-                format!(
-                    "{}: the program read EOF and answered it with {frames} frame(s), but no \
-                     DONE or ERROR came within {ms} ms (--timeout-ms), nor in {} ms more, and \
-                     it is still running",
-                    diagnose::NO_DONE_AFTER_EOF,
-                    grace.as_millis()
-                )
+            let (late, waited) = self.late_end(grace);
+            let waited = waited.as_millis();
+            let no_done = format!(
+                "{}: the program read EOF and answered it with {}, but no DONE or ERROR came \
+                 within {ms} ms (--timeout-ms)",
+                diagnose::NO_DONE_AFTER_EOF,
+                n_frames(frames)
+            );
+            match late {
+                Late::Ended => {
+                    self.mistake = Some(Mistake::SlowEofAnswer);
+                    diagnose::slow_answer(what, asked.elapsed().as_millis(), ms)
+                }
+                Late::Silent => {
+                    self.mistake = Some(Mistake::NoDoneAfterEof);
+                    format!("{no_done}, nor in {waited} ms more, and it is still running")
+                }
+                Late::Exited => {
+                    self.mistake = Some(Mistake::NoDoneAfterEof);
+                    let status = self
+                        .exit_status_soon()
+                        .map_or("closed its output".to_string(), describe);
+                    format!("{no_done}; {waited} ms later it {status}, still without one")
+                }
+                Late::Other => {
+                    format!("{no_done}; {waited} ms later it wrote a line that is not an answer")
+                }
             }
         } else {
             format!("no DONE or ERROR within {ms} ms of {what} (--timeout-ms)")
@@ -456,20 +499,33 @@ impl Proc {
     }
 
     /// Waits up to `grace` for the rest of an answer that is late: its frames, then `DONE` or
-    /// `ERROR`. Whether the answer did end (not when something else came).
-    fn late_end(&mut self, grace: Duration) -> bool {
-        let deadline = Instant::now() + grace;
-        loop {
+    /// `ERROR`. How the wait ended, and how long it took.
+    fn late_end(&mut self, grace: Duration) -> (Late, Duration) {
+        let start = Instant::now();
+        let deadline = start + grace;
+        let late = loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            if left.is_zero() {
+                break Late::Silent;
+            }
+            match self.lines.recv_timeout(left.min(MEMORY_POLL)) {
                 Ok(Line::Text(bytes, _)) => match parse_answer(&bytes) {
                     Ok(Answer::Frame(_)) => {}
-                    Ok(Answer::Done | Answer::Error(_)) => return true,
-                    Err(_) => return false,
+                    Ok(Answer::Done | Answer::Error(_)) => break Late::Ended,
+                    Err(_) => break Late::Other,
                 },
-                _ => return false,
+                Ok(Line::TooLong(_)) => break Late::Other,
+                Ok(Line::End) | Err(mpsc::RecvTimeoutError::Disconnected) => break Late::Exited,
+                // A program that died while something else holds its stdout open sends no end
+                // of output: notice the exit itself.
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if matches!(self.try_wait(), Ok(Some(_))) {
+                        break Late::Exited;
+                    }
+                }
             }
-        }
+        };
+        (late, start.elapsed())
     }
 
     /// For a protocol error: the longer of the last two requests, if it was long, with the

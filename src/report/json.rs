@@ -53,8 +53,10 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                             "elapsed_ms": s.elapsed.as_secs_f64() * 1000.0,
                         })),
                         "line_limit": f.line_limit.as_ref().map(|l| json!({
-                            "passes_up_to": l.passes_up_to,
-                            "fails_from": l.fails_from,
+                            "read_passes_up_to": l.read_passes_up_to,
+                            "read_fails_from": l.read_fails_from,
+                            "line_passes_up_to": l.line_passes_up_to,
+                            "line_fails_from": l.line_fails_from,
                             "runs": l.runs,
                             "elapsed_ms": l.elapsed.as_secs_f64() * 1000.0,
                         })),

@@ -106,17 +106,22 @@ pub struct FoundFailure {
     pub line_limit: Option<LineLimit>,
 }
 
-/// A failure that needs a long request line, as a program that reads its request lines into
-/// a fixed-size buffer shows: the bounds the search for that line length found
-/// (the exec module's `line_length` search). Lengths are in characters, the newline included.
+/// A failure that needs a long read, so a long request line: a program that reads its request
+/// lines into a fixed-size buffer shows it, and so does a decoder that mishandles long reads
+/// (the two cannot be told apart: a `CHUNK` line is twice its read, and 7). The bounds the
+/// search found (the exec module's `line_length` search); line lengths are in characters, the
+/// newline included.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineLimit {
-    /// The longest `CHUNK` request line with which the minimal case, its reads cut smaller,
-    /// passes.
-    pub passes_up_to: usize,
-    /// The shortest with which it fails (the minimal case's own longest line, when the search
-    /// ran out of tries first).
-    pub fails_from: usize,
+    /// The longest read, in bytes, with which the minimal case, its reads cut smaller, passes.
+    pub read_passes_up_to: usize,
+    /// The shortest with which it fails (more than one byte longer when the search ran out of
+    /// tries or time first).
+    pub read_fails_from: usize,
+    /// The `CHUNK` request line of the longest read that passes (twice the read, and 7).
+    pub line_passes_up_to: usize,
+    /// The `CHUNK` request line of the shortest read that fails.
+    pub line_fails_from: usize,
     /// Fresh processes the search started.
     pub runs: usize,
     /// How long the search took.

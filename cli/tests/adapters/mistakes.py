@@ -13,6 +13,8 @@ with `+` (`slow-start-2+drop-last`). MODE:
 - `slow-first-eof-S`: the same for the first EOF of the process only (a warm-up).
 - `slow-data-eof-S`: the same for the EOF of a stream that carried data only (so the start-up
   check's empty stream is answered in time).
+- `exit-data-eof-S`: after the EOF of a stream that carried data, answers no DONE, waits S
+  seconds and exits (status 0).
 - `exit-after-eof`: exits (status 0) after answering EOF: one process per stream.
 - `no-done-after-eof`: answers EOF with its frames but no DONE.
 - `no-done-after-data`: the same, but only after a stream that carried data (so an empty
@@ -149,6 +151,10 @@ def main():
                 if slow:
                     out.flush()  # the frames now, the DONE late
                     time.sleep(slow)
+                if had_data and param("exit-data-eof-"):
+                    out.flush()
+                    time.sleep(param("exit-data-eof-"))
+                    sys.exit(0)  # MISTAKE: no DONE, and one process per stream
                 if mode("no-done-after-eof") or (mode("no-done-after-data") and had_data):
                     ended = None  # MISTAKE: EOF's answer is not ended with DONE
             else:
