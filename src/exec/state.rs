@@ -3,7 +3,7 @@
 //! its replay line alone prints `PASS`.
 //!
 //! After a run, [`explain_state`] replays each failure kind's minimal case on a fresh process.
-//! When it passes there, it looks for the shortest run of the streams that ran before the
+//! When it passes there, twice (a flaky program's one pass proves nothing), it looks for the shortest run of the streams that ran before the
 //! failing case on the same process (those since the program's last restart: a fault kills
 //! the program, and its state with it) after which the case fails again with the same kind,
 //! and records it in the report ([`FoundFailure::state`](crate::report::FoundFailure::state)):
@@ -177,11 +177,13 @@ pub fn explain_state(
             continue;
         }
         let started = Instant::now();
-        match fresh(&[], &found.minimal) {
-            Some(Verdict::Pass) => {}
-            _ => continue,
+        // Alone, it must pass twice: a flaky program's one pass proves nothing.
+        let passes_alone =
+            |fresh: &mut TryFresh<'_>| matches!(fresh(&[], &found.minimal), Some(Verdict::Pass));
+        if !passes_alone(fresh) || !passes_alone(fresh) {
+            continue;
         }
-        let mut runs = 1;
+        let mut runs = 2;
         if let Some(make) = cases.take() {
             made = make();
         }
@@ -420,5 +422,41 @@ mod tests {
         let after_crash = same_process_before(&report, &cases, at);
         let names: Vec<&str> = after_crash.iter().map(|c| c.stream.name()).collect();
         assert_eq!(names, ["ok3", "bad-b"]);
+    }
+
+    /// A flaky failure: the case passes alone once, then fails alone. It is no state
+    /// dependence, and no search is made.
+    #[test]
+    fn a_case_that_passes_alone_only_once_is_not_searched() {
+        let cases = vec![case("bad-a", &[9]), case("target", &[1, 7])];
+        let errors = Arc::new(Mutex::new(1));
+        let e = errors.clone();
+        let mut report =
+            crate::runner::Runner::new().run_cases(framing(), cases.clone(), move || Sticky {
+                errors: e.clone(),
+                inner: ReferenceDecoder::new(framing()),
+                dropped: false,
+            });
+        report
+            .failures
+            .retain(|x| x.failure.kind == FailureKind::MissingFrame);
+        assert_eq!(report.failures.len(), 1);
+        let mut tries = 0;
+        let mut f = |_: &[Case], c: &Case| {
+            tries += 1;
+            // Then it fails alone, as the flaky program it is: one stuck with errors.
+            let errors = Arc::new(Mutex::new(if tries == 1 { 0 } else { 2 }));
+            Some(judge(
+                &mut Sticky {
+                    errors,
+                    inner: ReferenceDecoder::new(framing()),
+                    dropped: false,
+                },
+                c,
+            ))
+        };
+        explain_state(&mut report, || cases.clone(), &mut f);
+        assert!(report.failures[0].state.is_none());
+        assert_eq!(tries, 2, "passed alone once, then failed alone: no search");
     }
 }
