@@ -36,7 +36,7 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (exec protocol 1)");
 ///
 /// Exit codes: 0 every case passed, 1 at least one case failed, 2 the run could not happen.
 #[derive(Parser)]
-#[command(name = "framecheck", version = VERSION, about)]
+#[command(name = "framecheck", version = VERSION, about, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -192,17 +192,20 @@ pub fn verdict_text(verdict: Verdict) -> String {
 
 /// `text` fit for one line of a terminal or a page: every control character (C0, DEL and C1)
 /// written as an escape, `\n`, `\t` and `\r` by name, the others as `\x1b` (below 0x80) or
-/// `\u{9b}`; everything else as it is. A decoder's message is hostile input, and an escape
-/// sequence in it must not recolour, move or clear the reader's terminal.
+/// `\u{9b}`, and so are the Unicode bidirectional controls (`\u{202e}`); everything else as it
+/// is. A decoder's message is hostile input: an escape sequence in it must not recolour, move or
+/// clear the reader's terminal, nor a right-to-left override reorder what the report says.
 ///
 /// ```
 /// use framecheck::report::calls::visible;
 ///
 /// assert_eq!(visible("\x1b[31mred\x1b[0m\r\n"), r"\x1b[31mred\x1b[0m\r\n");
 /// assert_eq!(visible("\u{9b}2J ok é"), r"\u{9b}2J ok é");
+/// // A right-to-left override would show "ok" for "ko"; it is shown as an escape instead.
+/// assert_eq!(visible("\u{202e}ko"), r"\u{202e}ko");
 /// ```
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -214,7 +217,7 @@ pub fn visible(text: &str) -> Cow<'_, str> {
             c if c.is_control() && c.is_ascii() => {
                 let _ = write!(out, "\\x{:02x}", u32::from(c));
             }
-            c if c.is_control() => {
+            c if c.is_control() || is_bidi_control(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
@@ -223,9 +226,37 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The Unicode bidirectional controls (embeddings, overrides, isolates, and the marks), which
+/// reorder the text shown after them: a message could make a report read other than it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Trojan-source style: embeddings, overrides, isolates and the direction marks are
+    /// escapes; other format characters (a zero-width joiner) and right-to-left letters are not.
+    #[test]
+    fn every_bidirectional_control_is_written_as_an_escape() {
+        let bidi = [
+            0x61c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e,
+        ]
+        .into_iter()
+        .chain(0x2066..=0x2069);
+        for c in bidi {
+            let c = char::from_u32(c).unwrap();
+            let shown = visible(&format!("a{c}b")).into_owned();
+            assert_eq!(shown, format!("a\\u{{{:x}}}b", u32::from(c)));
+        }
+        for kept in ["a\u{200d}b", "שלום", "مرحبا"] {
+            assert_eq!(visible(kept), kept);
+        }
+    }
 
     #[test]
     fn every_control_character_is_written_as_an_escape_and_the_rest_as_it_is() {
