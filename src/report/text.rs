@@ -162,17 +162,27 @@ pub fn render_case(case: &Case, calls: &[crate::oracle::CallRecord]) -> String {
     let layout = case.stream.layout();
     let mut header_start = vec![false; stream.len() + 1];
     let mut header_end = vec![false; stream.len() + 1];
+    // A framing without headers (a delimiter, a fixed size) has no brackets: its layout's
+    // "header" of a partial last frame is only where the schedule aims its cuts.
+    let headers = case.stream.framing().max_header_len() > 0;
     for (&st, &h) in layout.frame_starts.iter().zip(&layout.header_lens) {
-        header_start[st] = true;
-        header_end[(st + h).min(stream.len())] = true;
+        if headers && h > 0 {
+            header_start[st] = true;
+            header_end[(st + h).min(stream.len())] = true;
+        }
     }
     let _ = writeln!(
         s,
-        "  reads:  {n} read{}, {}, {} frame{} (headers in brackets)",
+        "  reads:  {n} read{}, {}, {} frame{}{}",
         if n == 1 { "" } else { "s" },
         crate::error::n_bytes(stream.len() as u64),
         exp.frames.len(),
         if exp.frames.len() == 1 { "" } else { "s" },
+        if headers {
+            " (headers in brackets)"
+        } else {
+            ""
+        },
     );
     // Runs of reads with the same bytes (and headers at the same places) print once.
     let mut lines: Vec<(usize, usize, std::ops::Range<usize>, String)> = Vec::new();
@@ -415,6 +425,24 @@ mod tests {
             runs: 14,
             elapsed: Duration::from_millis(60),
         }
+    }
+
+    /// Brackets mark length headers; a framing without them (`lines`) gets none, not even
+    /// around a partial last line, and no word about headers.
+    #[test]
+    fn only_a_framing_with_headers_gets_brackets() {
+        let framing: Framing = "lines:max=100".parse().unwrap();
+        let stream = Stream::with_tail(framing, "t", vec![b"z\r".to_vec()], b"z".to_vec()).unwrap();
+        let case = Case::new(Arc::new(stream), "whole", Schedule::whole());
+        let text = render_case(&case, &[]);
+        assert!(text.contains("chunk 0    [0..4)  7a 0d 0a 7a\n"), "{text}");
+        assert!(!text.contains("headers in brackets"), "{text}");
+        let framing: Framing = "u16be:max=100".parse().unwrap();
+        let stream = Stream::with_tail(framing, "t", vec![b"z".to_vec()], vec![0]).unwrap();
+        let case = Case::new(Arc::new(stream), "whole", Schedule::whole());
+        let text = render_case(&case, &[]);
+        assert!(text.contains("[00 01] 7a [00]\n"), "{text}");
+        assert!(text.contains("(headers in brackets)"), "{text}");
     }
 
     /// `fgets` into 4,096 bytes: lines of 4,095 characters pass, 4,097 fail.

@@ -102,9 +102,12 @@ pub(super) fn picture(case: &Case, rows: &[Row], shown: &[usize], calls: &[CallR
             x(o)
         );
     }
+    // A framing without headers has none to shade (its layout's "header" of a partial last
+    // frame is only where the schedule aims its cuts).
+    let headers = case.stream.framing().max_header_len() > 0;
     for (&st, &h) in layout.frame_starts.iter().zip(&layout.header_lens) {
         let hend = (st + h).min(stream.len());
-        if h > 0 && hend > start && st < end {
+        if headers && h > 0 && hend > start && st < end {
             let _ = write!(
                 body,
                 "<rect class=\"header\" x=\"{}\" y=\"{y}\" width=\"{}\" height=\"18\">\
