@@ -356,6 +356,7 @@ fn add_leak(report: &mut Report, cases: &[Case], leak: Leak) {
         known: None,
         state: None,
         line_limit: None,
+        frame_limit: None,
     });
 }
 

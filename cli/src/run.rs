@@ -27,11 +27,14 @@ pub(crate) struct RunArgs {
     /// Framings to test, comma-separated (`u8`, `u16be`, `u32be:max=1024:incl`, `postgres`,
     /// `field:offset=1:width=4`, ...), `all` (the built-in framings) or `presets` (every
     /// protocol preset); bundled decoders only for several: with --exec, name the one framing
-    /// the program decodes.
+    /// the program decodes. A framing's maximum frame length is `max=N` (inclusive), by default
+    /// 8 MiB (8388608) or the largest its field holds (255 for `u8`, 65535 for `u16be`): a
+    /// decoder must take every frame up to it, so give the decoder's own.
     /// (Default: `all`; with --vectors, the framing of the file's vectors.)
     #[arg(long)]
     framing: Option<String>,
-    /// Maximum frame length, overriding the framing's (inclusive).
+    /// Maximum frame length, overriding the framing's `max=` (inclusive; by default 8 MiB, or
+    /// the largest the field holds).
     #[arg(long, conflicts_with = "vectors")]
     max_frame: Option<u64>,
     /// Run the vectors of this file (the golden-vector format, `vectors/README.md`) instead

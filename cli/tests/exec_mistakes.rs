@@ -242,6 +242,45 @@ fn a_fixed_line_buffer_is_named_with_the_length_of_the_request() {
     );
 }
 
+/// A program whose decoder has a smaller maximum (1,000) than the framing's (65,535) rejects
+/// valid streams: the FAIL block gives its maximum to the byte, and the `--framing` that says
+/// it; so does the JSON.
+#[test]
+fn a_smaller_maximum_in_the_program_is_found_and_the_framing_to_pass_is_named() {
+    let dir = temp_dir();
+    let json = dir.join("r.json");
+    let out = framecheck()
+        .args(["run", "--framing", "u16be", "--fail-fast", "--json"])
+        .arg(&json)
+        .args(["--exec", "python3 cli/tests/adapters/mistakes.py ok 1000"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "  max:    alone in a stream, read whole, a frame of 1000 bytes is taken and one of \
+             1001 bytes rejected ("
+        ) && stdout.contains(
+            "the program's maximum looks like 1,000, under the framing's 65,535. Frames up to \
+             the framing's maximum must be taken; if 1,000 is the decoder's limit, say so: \
+             --framing u16be:max=1000\n"
+        ),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let limit = &report["reports"][0]["failures"][0]["frame_limit"];
+    assert_eq!(limit["takes_up_to"], 1000, "{report}");
+    assert_eq!(limit["rejects_from"], 1001, "{report}");
+    // The framing it names passes.
+    framecheck()
+        .args(["run", "--framing", "u16be:max=1000", "--cases", "20"])
+        .args(["--exec", "python3 cli/tests/adapters/mistakes.py ok 1000"])
+        .assert()
+        .success();
+}
+
 /// What the line-length search says of a 4,096-byte `fgets` buffer.
 const FGETS_4096: &str = "passes with its reads cut to at most 2,044 bytes (request lines of up \
                           to 4,095 characters, newline included), and fails with reads of 2,045 \

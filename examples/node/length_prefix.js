@@ -45,8 +45,10 @@ class Decoder {
 }
 
 const framing = process.argv[2] || 'u32be';
-const max = BigInt(process.argv[3] || '1048576');
 const [width, endian] = FORMATS[framing];
+// framecheck's default maximum: 8 MiB, or the largest the field holds (255 for u8, 65535 for u16).
+const fieldMax = (1n << BigInt(8 * width)) - 1n;
+const max = process.argv[3] ? BigInt(process.argv[3]) : (fieldMax < 8388608n ? fieldMax : 8388608n);
 let decoder = new Decoder(width, endian, max);
 let out = '';
 const emit = (frame) => { out += `FRAME ${Buffer.from(frame).toString('hex')}\n`; };

@@ -3,7 +3,8 @@
 
 Usage: python3 length_prefix.py [FRAMING] [MAX]
   FRAMING  u8, u16be, u16le, u32be (default), u32le, u64be or u64le
-  MAX      the largest valid payload in bytes, inclusive (default 1048576)
+  MAX      the largest valid payload in bytes, inclusive (default: framecheck's for the
+           framing, 8388608, or the largest the field holds: 255 for u8, 65535 for u16)
 
 framecheck writes one request per line on stdin (BEGIN, CHUNK <hex>, EOF) and reads, for each,
 zero or more "FRAME <hex>" lines and then "DONE" or "ERROR <message>" on stdout. Anything on
@@ -52,8 +53,8 @@ class Decoder:
 
 def main():
     framing = sys.argv[1] if len(sys.argv) > 1 else "u32be"
-    max_len = int(sys.argv[2]) if len(sys.argv) > 2 else 1048576
     width, endian = FORMATS[framing]
+    max_len = int(sys.argv[2]) if len(sys.argv) > 2 else min(8 << 20, (1 << 8 * width) - 1)
     out = sys.stdout
     emit = lambda frame: out.write(f"FRAME {frame.hex()}\n")
     decoder = Decoder(width, endian, max_len)

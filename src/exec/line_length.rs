@@ -380,7 +380,7 @@ mod tests {
             (limit.read_passes_up_to, limit.read_fails_from),
             (1000, 1001)
         );
-        let text = crate::report::text::line_limit_text(&limit);
+        let text = crate::report::explain::line_limit_text(&limit);
         assert!(text.contains("or the decoder mishandles reads of more than 1,000 bytes"));
     }
 

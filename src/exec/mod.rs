@@ -36,8 +36,9 @@
 //!
 //! After a run, two searches explain failures whose minimal case alone would mislead: one that
 //! passes on a fresh process is replayed after the earlier streams that make it fail
-//! ([`state`]), and one that passes with shorter request lines is bounded to the line length
-//! it needs ([`line_length`]: a fixed-size line buffer in the adapter).
+//! ([`state`]), one that passes with shorter request lines is bounded to the line length it
+//! needs ([`line_length`]: a fixed-size line buffer in the adapter), and a false rejection of a
+//! large frame is bounded to the program's own maximum ([`frame_limit`]).
 //!
 //! Across the run, the resident memory read at each `BEGIN` is also a sample for the leak
 //! check ([`crate::leak`]): a steady growth beyond [`ExecProgram::leak_slack`] is a
@@ -58,6 +59,7 @@
 //! | `command_line.rs` | harness | the `serve` command of `run --isolate`, and the replay line for a program |
 //! | `state.rs` | harness | after a run: a failure that shows only after earlier streams, and the shortest run of them |
 //! | `line_length.rs` | harness | after a run: a failure that needs a long request line, and the line length it starts at |
+//! | `frame_limit.rs` | harness | after a run: a false rejection of a large frame, and the program's own maximum |
 //!
 //! Both ends sit in one module so that what the harness writes and what [`serve`] reads are
 //! checked against each other by unit tests, and the bytes on the wire stay pinned in one place.
@@ -69,6 +71,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 mod answer;
 mod command_line;
 mod diagnose;
+pub mod frame_limit;
 pub mod line_length;
 mod process;
 mod program;

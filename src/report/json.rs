@@ -52,6 +52,12 @@ pub fn to_json(reports: &[Report]) -> serde_json::Value {
                             "runs": s.runs,
                             "elapsed_ms": s.elapsed.as_secs_f64() * 1000.0,
                         })),
+                        "frame_limit": f.frame_limit.as_ref().map(|l| json!({
+                            "takes_up_to": l.takes_up_to,
+                            "rejects_from": l.rejects_from,
+                            "runs": l.runs,
+                            "elapsed_ms": l.elapsed.as_secs_f64() * 1000.0,
+                        })),
                         "line_limit": f.line_limit.as_ref().map(|l| json!({
                             "read_passes_up_to": l.read_passes_up_to,
                             "read_fails_from": l.read_fails_from,

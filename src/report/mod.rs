@@ -13,7 +13,8 @@
 //! | [`html`] | reports as one self-contained HTML page, each minimal case drawn |
 //!
 //! Both the text and the HTML read their call-by-call tables from [`calls`], one row per call
-//! up to the failing one.
+//! up to the failing one, and the paragraphs that explain a failure beyond its case (the
+//! searches after an exec run) from [`explain`].
 //!
 //! The report imports no runner and no suite: a report is data, and whoever runs cases
 //! fills it in, so the suite, the vector runner and the matrix all produce the same type.
@@ -37,6 +38,7 @@ use crate::framing::Framing;
 use crate::oracle::{Failure, FailureKind};
 
 pub mod calls;
+pub mod explain;
 pub mod html;
 pub mod json;
 #[cfg(feature = "junit")]
@@ -104,6 +106,24 @@ pub struct FoundFailure {
     /// shorter request lines (a program that reads lines into a fixed-size buffer): the
     /// bounds the search found. `None` when it was not checked, or short lines do not cure it.
     pub line_limit: Option<LineLimit>,
+    /// Set for a `false-rejection` of a large frame when the program takes frames up to some
+    /// length under the framing's maximum and rejects longer ones: the bounds the search found.
+    /// `None` when it was not checked, or no such limit showed.
+    pub frame_limit: Option<FrameLimit>,
+}
+
+/// A decoder's own maximum frame length, under the framing's: found by trying one frame of
+/// each length, read whole (the exec module's `frame_limit` search).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameLimit {
+    /// The longest frame it takes, in bytes of payload.
+    pub takes_up_to: u64,
+    /// The shortest it rejects (`takes_up_to + 1`).
+    pub rejects_from: u64,
+    /// Fresh processes the search started.
+    pub runs: usize,
+    /// How long the search took.
+    pub elapsed: Duration,
 }
 
 /// A failure that needs a long read, so a long request line: a program that reads its request
@@ -266,6 +286,7 @@ impl Report {
                     known: None,
                     state: None,
                     line_limit: None,
+                    frame_limit: None,
                 });
                 self.failures.sort_by_key(|f| f.failure.kind);
             }

@@ -422,6 +422,7 @@ impl Runner {
                 known: None,
                 state: None,
                 line_limit: None,
+                frame_limit: None,
             });
         }
         report.failures.sort_by_key(|f| f.failure.kind);

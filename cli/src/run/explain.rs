@@ -6,8 +6,12 @@
 //!   line runs them first (`framecheck replay --after TOKEN ... TOKEN`);
 //! - a case that passes with its reads cut smaller (a program that reads request lines into a
 //!   fixed-size buffer): the longest line it passes with and the shortest it fails with
-//!   ([`framecheck::exec::line_length::explain_line_length`]).
+//!   ([`framecheck::exec::line_length::explain_line_length`]);
+//! - a false rejection of a large frame (a program with a smaller maximum than the framing's):
+//!   the longest frame it takes and the shortest it rejects
+//!   ([`framecheck::exec::frame_limit::explain_frame_limit`]).
 
+use framecheck::exec::frame_limit::explain_frame_limit;
 use framecheck::exec::line_length::explain_line_length;
 use framecheck::exec::state::{explain_state, fresh_process};
 use framecheck::exec::ExecProgram;
@@ -24,6 +28,7 @@ pub(super) fn explain(
     let mut fresh = fresh_process(program);
     explain_state(report, cases, &mut fresh);
     explain_line_length(report, &mut fresh);
+    explain_frame_limit(report, &mut fresh);
 }
 
 /// The notes printed under an exec run's report: a memory leak is a verdict on the whole run,

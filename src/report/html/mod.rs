@@ -265,14 +265,24 @@ pub fn failure_section(id: &str, report: &Report, found: &FoundFailure) -> Strin
         let _ = writeln!(
             s,
             "<p class=\"state\">{}</p>",
-            text(&super::text::state_text(state))
+            text(&super::explain::state_text(state))
         );
     }
     if let Some(limit) = &found.line_limit {
         let _ = writeln!(
             s,
             "<p class=\"state\">{}</p>",
-            text(&super::text::line_limit_text(limit))
+            text(&super::explain::line_limit_text(limit))
+        );
+    }
+    if let Some(limit) = &found.frame_limit {
+        let _ = writeln!(
+            s,
+            "<p class=\"state\">{}</p>",
+            text(&super::explain::frame_limit_text(
+                limit,
+                case.stream.framing()
+            ))
         );
     }
     s.push_str(&case::drawn(case, &f.transcript.calls));
