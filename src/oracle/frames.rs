@@ -10,7 +10,7 @@
 use super::judge::{breach, Judge, Step};
 use super::verdict::FailureKind;
 use super::{plural, short_hex};
-use crate::framing::End;
+use crate::framing::{End, Framing, Wire};
 
 /// Clause 3: the call only pushed onto the output vector (the sentinel the driver put first is
 /// still there), so a caller collecting frames across calls keeps them.
@@ -59,8 +59,9 @@ pub(super) fn right_bytes(j: &Judge, f: &[u8]) -> Step {
     if f.len() == want.len() && (want.is_empty() || f == want) {
         return Ok(());
     }
+    let crlf = crlf_hint(j.framing, want, f);
     let skipped_to = (next + 1..j.seg_end).find(|&i| j.payload(i) == f);
-    if let Some(i) = skipped_to {
+    if let (Some(i), "") = (skipped_to, crlf) {
         return breach(
             FailureKind::MissingFrame,
             format!(
@@ -77,13 +78,26 @@ pub(super) fn right_bytes(j: &Judge, f: &[u8]) -> Step {
     breach(
         FailureKind::WrongFrame,
         format!(
-            "{}: expected {}, got {}: {}; they differ from byte {diff}",
+            "{}: expected {}, got {}: {}; they differ from byte {diff}{crlf}",
             j.frame_desc(next),
             short_hex(want),
             plural(f.len(), "byte"),
             short_hex(f)
         ),
     )
+}
+
+/// For a frame of plain `lines` that came out as expected but for the `\r` it ends with: the
+/// decoder strips `\r\n`, which the framing does not say (`""` otherwise).
+fn crlf_hint(framing: Framing, want: &[u8], got: &[u8]) -> &'static str {
+    let plain_lines = matches!(framing.wire(), Wire::Lines(l) if !l.crlf);
+    if plain_lines && want.last() == Some(&b'\r') && got == &want[..want.len() - 1] {
+        "; the decoder dropped the \\r before the newline: under plain lines a \\r stays in the \
+         frame; if the decoder strips \\r\\n line ends on purpose, say so with :crlf \
+         (--framing lines:crlf)"
+    } else {
+        ""
+    }
 }
 
 /// Clause 3: the next frame came out of call `c` no later than the call it was due from.
@@ -276,5 +290,40 @@ mod clause4_tests {
             "frame #1 (2 bytes at offset 4) was complete after chunk 0 but never came out, and \
              EOF returned Ok"
         );
+    }
+}
+
+/// Clause 2's hint: a `\r` dropped under plain `lines`.
+#[cfg(test)]
+mod crlf_tests {
+    use std::sync::Arc;
+
+    use crate::oracle::{judge, FailureKind, Verdict};
+    use crate::{Case, Framing, ReferenceDecoder, Schedule, Stream};
+
+    /// Under plain `lines`, a decoder that strips `\r\n` (one that declares `:crlf`) loses the
+    /// `\r` of `z\r`, which then looks like the next frame, `z`: a wrong frame with the hint,
+    /// not a missing one.
+    #[test]
+    fn a_decoder_that_strips_crlf_under_plain_lines_is_told_about_crlf() {
+        let framing: Framing = "lines:max=100".parse().unwrap();
+        let stream =
+            Stream::from_messages(framing, "crlf", vec![b"z\r".to_vec(), b"z".to_vec()]).unwrap();
+        let case = Case::new(Arc::new(stream), "whole", Schedule::whole());
+        let crlf: Framing = "lines:max=100:crlf".parse().unwrap();
+        let Verdict::Fail(f) = judge(&mut ReferenceDecoder::new(crlf), &case) else {
+            panic!("stripping the \\r must fail");
+        };
+        assert_eq!(f.kind, FailureKind::WrongFrame, "{}", f.detail);
+        assert!(
+            f.detail
+                .contains("say so with :crlf (--framing lines:crlf)"),
+            "{}",
+            f.detail
+        );
+        // Under :crlf itself, nothing is said: it passes.
+        let stream = Stream::from_messages(crlf, "crlf", vec![b"z".to_vec()]).unwrap();
+        let case = Case::new(Arc::new(stream), "whole", Schedule::whole());
+        assert!(judge(&mut ReferenceDecoder::new(crlf), &case).is_pass());
     }
 }

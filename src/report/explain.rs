@@ -85,10 +85,15 @@ pub fn line_limit_text(limit: &LineLimit) -> String {
     let _ = match (line_buffer, read_buffer) {
         (Some(n), _) => write!(
             s,
-            ": does the program read request lines into a fixed-size buffer (of {} bytes?)? A \
-             CHUNK line carries a whole read in hex, and {lines} (or else the decoder \
+            ": does the program read request lines into a fixed-size buffer (of {} bytes?{})? \
+             A CHUNK line carries a whole read in hex, and {lines} (or else the decoder \
              mishandles reads of more than {read} bytes)",
-            grouped(n)
+            grouped(n),
+            if n == 1 << 16 {
+                "; Go's bufio.Scanner stops at 64 KiB unless given a larger Buffer"
+            } else {
+                ""
+            }
         ),
         (None, Some(n)) => write!(
             s,
@@ -156,6 +161,16 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("or else the decoder mishandles reads of more than 2,044"));
+    }
+
+    /// 64 KiB: Go's `bufio.Scanner`, named.
+    #[test]
+    fn a_64_kib_line_bound_names_go_s_scanner() {
+        let t = line_limit_text(&limit(32_764, 32_765));
+        assert!(
+            t.contains("(of 65,536 bytes?; Go's bufio.Scanner stops at 64 KiB unless given a larger Buffer)?"),
+            "{t}"
+        );
     }
 
     /// A decoder with a buffer of 1,024 bytes: reads of 1,024 pass, 1,025 fail.

@@ -324,9 +324,9 @@ pub fn summary(r: &Report) -> String {
 mod tests {
     use super::*;
     use crate::oracle::judge;
+    use crate::report::StateDependence;
     use crate::{zoo, Framing, Schedule, Stream};
     use std::sync::Arc;
-    use crate::report::StateDependence;
 
     /// A failure that passes alone says so inside its block: the earlier streams found, or,
     /// when none brought it back, that it may be flaky.
