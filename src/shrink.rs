@@ -6,7 +6,8 @@
 //! - remove runs of messages, halves first, then quarters, down to single messages;
 //! - cut the adversarial tail short;
 //! - shorten messages, runs first: to empty, then to one byte, then each to half its length or
-//!   one byte less (re-encoding their headers);
+//!   one byte less, or, past 64 bytes, to the shortest length that still fails, by bisection
+//!   (re-encoding their headers);
 //! - remove runs of cuts from the schedule, halves first;
 //! - make payload bytes zeros, runs first.
 //!
@@ -28,6 +29,10 @@ use crate::framing::user::TailEnd;
 use crate::framing::{At, ErrorClass};
 use crate::oracle::{Failure, FailureKind, Verdict};
 use crate::schedule::Schedule;
+
+/// Messages longer than this are shortened by bisection on their length; shorter ones by
+/// halves and single bytes, round after round.
+const BISECT_FROM: usize = 64;
 
 /// The outcome of shrinking.
 #[derive(Clone, Debug)]
@@ -168,9 +173,24 @@ impl<R: FnMut(&Case) -> Verdict> Shrinker<R> {
         let mut i = 0;
         while i < self.messages() && !self.spent() {
             let len = self.best.case.stream.messages()[i].len();
-            for to in [len / 2, len.saturating_sub(1)] {
-                if to < self.best.case.stream.messages()[i].len() {
-                    self.try_edit(Edit::Shorten(i..i + 1, to));
+            if len > BISECT_FROM {
+                // The shortest length that still fails, by bisection: a frame past a limit
+                // shrinks to one byte past it, not to wherever halving stopped. (Lengths 0 and
+                // 1 were tried by the runs above.)
+                let (mut pass, mut fail) = (1, len);
+                while fail - pass > 1 && !self.spent() {
+                    let mid = pass + (fail - pass) / 2;
+                    if self.try_edit(Edit::Shorten(i..i + 1, mid)) {
+                        fail = mid;
+                    } else {
+                        pass = mid;
+                    }
+                }
+            } else {
+                for to in [len / 2, len.saturating_sub(1)] {
+                    if to < self.best.case.stream.messages()[i].len() {
+                        self.try_edit(Edit::Shorten(i..i + 1, to));
+                    }
                 }
             }
             i += 1;

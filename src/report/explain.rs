@@ -120,8 +120,8 @@ pub fn frame_limit_text(limit: &FrameLimit, framing: crate::framing::Framing) ->
          run{}, {:.2} s): the program's maximum looks like {}, under the framing's {}. Frames \
          up to the framing's maximum must be taken; if {} is the decoder's limit, say so: \
          --framing {own}",
-        crate::error::n_bytes(limit.takes_up_to),
-        crate::error::n_bytes(limit.rejects_from),
+        bytes(limit.takes_up_to),
+        bytes(limit.rejects_from),
         limit.runs,
         if limit.runs == 1 { "" } else { "s" },
         limit.elapsed.as_secs_f64(),
@@ -129,6 +129,14 @@ pub fn frame_limit_text(limit: &FrameLimit, framing: crate::framing::Framing) ->
         grouped(framing.max_frame_len() as usize),
         grouped(limit.takes_up_to as usize),
     )
+}
+
+/// `1 byte`, `1,000 bytes`.
+fn bytes(n: u64) -> String {
+    match n {
+        1 => "1 byte".to_string(),
+        n => format!("{} bytes", grouped(n as usize)),
+    }
 }
 
 #[cfg(test)]
