@@ -14,6 +14,7 @@ mod corpus;
 mod gate;
 mod matrix;
 mod new;
+mod on_path;
 mod progress;
 mod replay;
 mod run;
@@ -115,6 +116,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage::fail(e),
     };
+    // The commands whose failures print replay lines (`framecheck replay …`, `framecheck soak
+    // …`) for a shell to run.
+    let replays = matches!(
+        cli.command,
+        Command::Run(_) | Command::Vectors(_) | Command::Soak(_) | Command::Tcp(_)
+    );
     let result = match cli.command {
         Command::Run(a) => run::run(a),
         Command::Selftest(a) => selftest::run(a),
@@ -129,7 +136,12 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(false) => {
+            if replays {
+                on_path::print_note();
+            }
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("framecheck: error: {e:#}");
             ExitCode::from(2)

@@ -259,3 +259,42 @@ fn the_version_names_the_exec_protocol() {
         predicate::str::is_match(r"^framecheck \d+\.\d+\.\d+ \(exec protocol 1\)\n$").unwrap(),
     );
 }
+
+/// A failing run's replay lines start with `framecheck`: when the PATH does not find this
+/// binary, a note on stderr says which to put in its place; when it does, nothing is said.
+#[test]
+fn a_failing_run_says_which_binary_its_replay_lines_need_when_the_path_does_not_find_it() {
+    let bin = assert_cmd::cargo::cargo_bin("framecheck");
+    let exec = "python3 cli/tests/adapters/mistakes.py drop-last 200";
+    let args = [
+        "run",
+        "--framing",
+        "u16be:max=200",
+        "--fail-fast",
+        "--exec",
+        exec,
+    ];
+    let without = framecheck()
+        .args(args)
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert_eq!(without.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    let shown = bin.canonicalize().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "which is not on your PATH: put {} in its place",
+            shown.display()
+        )),
+        "{stderr}"
+    );
+    let path = format!(
+        "{}:/usr/local/bin:/usr/bin:/bin",
+        bin.parent().unwrap().display()
+    );
+    let with = framecheck().args(args).env("PATH", path).output().unwrap();
+    assert_eq!(with.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&with.stderr);
+    assert!(!stderr.contains("replay lines"), "{stderr}");
+}
