@@ -173,11 +173,13 @@ impl<R: FnMut(&Case) -> Verdict> Shrinker<R> {
         let mut i = 0;
         while i < self.messages() && !self.spent() {
             let len = self.best.case.stream.messages()[i].len();
-            if len > BISECT_FROM {
+            // One byte less first: a message already at its shortest failing length (one byte
+            // past a limit, after an earlier round) costs one run, not a bisection.
+            if len > BISECT_FROM && self.try_edit(Edit::Shorten(i..i + 1, len - 1)) {
                 // The shortest length that still fails, by bisection: a frame past a limit
                 // shrinks to one byte past it, not to wherever halving stopped. (Lengths 0 and
                 // 1 were tried by the runs above.)
-                let (mut pass, mut fail) = (1, len);
+                let (mut pass, mut fail) = (1, len - 1);
                 while fail - pass > 1 && !self.spent() {
                     let mid = pass + (fail - pass) / 2;
                     if self.try_edit(Edit::Shorten(i..i + 1, mid)) {
@@ -186,7 +188,7 @@ impl<R: FnMut(&Case) -> Verdict> Shrinker<R> {
                         pass = mid;
                     }
                 }
-            } else {
+            } else if len <= BISECT_FROM {
                 for to in [len / 2, len.saturating_sub(1)] {
                     if to < self.best.case.stream.messages()[i].len() {
                         self.try_edit(Edit::Shorten(i..i + 1, to));
@@ -406,6 +408,29 @@ mod tests {
     use crate::framing::Framing;
     use crate::oracle::judge;
     use crate::zoo;
+
+    /// A decoder with a maximum of 1,000 under a framing of 100,000: a rejected frame of 50,000
+    /// bytes shrinks to 1,001 exactly, by bisection, in a few dozen runs; shrunk again, it
+    /// costs one run to learn it is at its bound.
+    #[test]
+    fn a_frame_past_a_limit_shrinks_to_one_byte_past_it() {
+        let framing: Framing = "u32be:max=100000".parse().unwrap();
+        let stream = Arc::new(Stream::from_messages(framing, "t", vec![vec![7; 50_000]]).unwrap());
+        let case = Case::new(stream, "whole", Schedule::whole());
+        let small = framing.with_max_frame_len(1000);
+        let run = |c: &Case| judge(&mut crate::ReferenceDecoder::new(small), c);
+        let Verdict::Fail(f) = run(&case) else {
+            panic!("a frame over the decoder's maximum must fail")
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let s = shrink(&case, &f, 1000, deadline, run);
+        assert_eq!(s.failure.kind, FailureKind::FalseRejection);
+        assert_eq!(s.case.stream.messages()[0].len(), 1001);
+        assert!(s.runs <= 40, "{} runs", s.runs);
+        let again = shrink(&s.case, &s.failure, 1000, deadline, run);
+        assert_eq!(again.case.stream.messages()[0].len(), 1001);
+        assert!(again.runs <= 6, "{} runs at the bound", again.runs);
+    }
 
     #[test]
     fn shrinks_a_stuck_frame_to_two_tiny_frames_in_one_read() {

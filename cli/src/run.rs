@@ -28,8 +28,8 @@ pub(crate) struct RunArgs {
     /// `field:offset=1:width=4`, ...), `all` (the built-in framings) or `presets` (every
     /// protocol preset); bundled decoders only for several: with --exec, name the one framing
     /// the program decodes. A framing's maximum frame length is `max=N` (inclusive), by default
-    /// 8 MiB (8388608) or the largest its field holds (255 for `u8`, 65535 for `u16be`): a
-    /// decoder must take every frame up to it, so give the decoder's own.
+    /// 8 MiB (8388608) or the largest its field holds (255 for `u8`, 65535 for `u16be`), or a
+    /// preset's protocol's: a decoder must take every frame up to it, so give the decoder's own.
     /// (Default: `all`; with --vectors, the framing of the file's vectors.)
     #[arg(long)]
     framing: Option<String>,

@@ -298,3 +298,15 @@ fn a_failing_run_says_which_binary_its_replay_lines_need_when_the_path_does_not_
     let stderr = String::from_utf8_lossy(&with.stderr);
     assert!(!stderr.contains("replay lines"), "{stderr}");
 }
+
+/// Every subcommand takes `--version`, with the protocol version the library speaks.
+#[test]
+fn every_subcommand_prints_its_version() {
+    for sub in ["run", "tcp", "replay", "new"] {
+        framecheck()
+            .args([sub, "--version"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("0.1.0 (exec protocol 1)"));
+    }
+}

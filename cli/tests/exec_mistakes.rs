@@ -259,12 +259,12 @@ fn a_smaller_maximum_in_the_program_is_found_and_the_framing_to_pass_is_named() 
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
         stdout.contains(
-            "  max:    alone in a stream, read whole, a frame of 1,000 bytes is taken and one of \
-             1,001 bytes rejected ("
+            "  max:    alone in a stream, read whole (and the rejected one in short reads too), \
+             a frame with a payload of 1,000 bytes is taken and one of 1,001 bytes rejected ("
         ) && stdout.contains(
-            "the program's maximum looks like 1,000, under the framing's 65,535. Frames up to \
-             the framing's maximum must be taken; if 1,000 is the decoder's limit, say so: \
-             --framing u16be:max=1000\n"
+            "the program's largest payload looks like 1,000 bytes, under the framing's 65,535 \
+             bytes. Frames up to the framing's maximum must be taken; if that is the decoder's \
+             limit, say so: --framing u16be:max=1000\n"
         ),
         "{stdout}"
     );

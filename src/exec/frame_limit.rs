@@ -5,12 +5,16 @@
 //!
 //! After a run, [`explain_frame_limit`] takes each `false-rejection` whose minimal case holds
 //! a frame of [`LARGE_FRAME`] bytes or more, and tries streams of one frame, a prefix of that
-//! frame, read whole: when the whole frame is rejected and a one-byte prefix is not, it
-//! bisects the length at which rejection starts, tries both bounds once more, and records
-//! them in the report
+//! frame, read whole: when the whole frame is rejected and a shorter one taken (one byte less
+//! first, as the shrinker leaves a frame one byte past a limit), it bisects the length at which
+//! rejection starts, tries both bounds once more and the rejected one in short reads (a limit
+//! on reads is no maximum), and records them in the report
 //! ([`FoundFailure::frame_limit`](crate::report::FoundFailure::frame_limit)), which the text
 //! and HTML reports give inside the failure's block with the `--framing …:max=N` to pass if
 //! that is the decoder's limit.
+//!
+//! A framing whose payload cannot be cut short and stay valid (a JSON or CBOR sequence, text
+//! lines that would split a character) gives no valid probe, and is not searched.
 //!
 //! The reason for the design: the framing's maximum is the contract (a decoder must take every
 //! frame up to it), so the failure stands; but a smaller limit in the program is the commonest
@@ -36,6 +40,8 @@ pub const FRAME_SEARCH_TIME: Duration = Duration::from_secs(10);
 /// A rejected frame at least this long is searched: below it, a limit is the framing's own
 /// business (a `u8` frame is at most 255 bytes).
 pub const LARGE_FRAME: usize = 256;
+/// The rejected length is tried once more in reads of this many bytes.
+const SHORT_READ: usize = 256;
 
 /// For each `false-rejection` of `report` whose minimal case holds a frame of [`LARGE_FRAME`]
 /// bytes or more: the longest prefix of that frame, alone in a stream, that the program takes
@@ -50,7 +56,11 @@ pub fn explain_frame_limit(report: &mut Report, fresh: &mut TryFresh<'_>) {
 fn explain_within(report: &mut Report, fresh: &mut TryFresh<'_>, time: Duration) {
     let framing = report.framing;
     for found in &mut report.failures {
-        if found.failure.kind != FailureKind::FalseRejection || found.known.is_some() {
+        // A failure that short reads cure is about reads, not frames (`line_length`).
+        if found.failure.kind != FailureKind::FalseRejection
+            || found.known.is_some()
+            || found.line_limit.is_some()
+        {
             continue;
         }
         let Some(largest) = found
@@ -67,9 +77,10 @@ fn explain_within(report: &mut Report, fresh: &mut TryFresh<'_>, time: Duration)
         let started = Instant::now();
         let deadline = started + time;
         let mut runs = 0;
-        // A stream of the first `n` bytes of the frame, read whole: `Some(true)` taken,
-        // `Some(false)` rejected, `None` anything else (no such valid stream, another verdict).
-        let mut taken = |n: usize, runs: &mut usize| -> Option<bool> {
+        // A stream of the first `n` bytes of the frame, read whole (or in reads of `split`
+        // bytes): `Some(true)` taken, `Some(false)` rejected, `None` anything else (no such
+        // valid stream, another verdict).
+        let mut taken_in = |n: usize, split: Option<usize>, runs: &mut usize| -> Option<bool> {
             let stream = Stream::from_messages(
                 framing,
                 format!("one frame of {n} bytes"),
@@ -81,23 +92,32 @@ fn explain_within(report: &mut Report, fresh: &mut TryFresh<'_>, time: Duration)
                 return None;
             }
             *runs += 1;
-            match fresh(
-                &[],
-                &Case::new(Arc::new(stream), "whole", Schedule::whole()),
-            )? {
+            let len = stream.bytes().len();
+            let (name, schedule) = match split {
+                Some(size) => (format!("fixed-{size}"), Schedule::fixed(size, len)),
+                None => ("whole".to_string(), Schedule::whole()),
+            };
+            match fresh(&[], &Case::new(Arc::new(stream), name, schedule))? {
                 Verdict::Pass => Some(true),
                 Verdict::Fail(f) if f.kind == FailureKind::FalseRejection => Some(false),
                 _ => None,
             }
         };
+        let mut taken = |n: usize, runs: &mut usize| taken_in(n, None, runs);
         let within = |runs: usize| runs < FRAME_SEARCH_RUNS && Instant::now() < deadline;
-        if taken(largest.len(), &mut runs) != Some(false)
-            || !within(runs)
-            || taken(1, &mut runs) != Some(true)
-        {
+        // The shortest payload the framing encodes (a layout's body may have a floor).
+        let least = (framing.format().min_payload() as usize).max(1);
+        if largest.len() <= least || taken(largest.len(), &mut runs) != Some(false) {
             continue;
         }
-        let (mut pass, mut fail) = (1, largest.len());
+        // The shrinker leaves a frame one byte past a limit: one byte less first.
+        let (mut pass, mut fail) = match taken(largest.len() - 1, &mut runs) {
+            Some(true) => (largest.len() - 1, largest.len()),
+            Some(false) if within(runs) && taken(least, &mut runs) == Some(true) => {
+                (least, largest.len() - 1)
+            }
+            _ => continue,
+        };
         while fail - pass > 1 && within(runs) {
             let mid = pass + (fail - pass) / 2;
             match taken(mid, &mut runs) {
@@ -106,9 +126,12 @@ fn explain_within(report: &mut Report, fresh: &mut TryFresh<'_>, time: Duration)
                 None => break,
             }
         }
+        // Once more each, and the rejected one in short reads too: a limit on reads (not on
+        // frames) takes it then, and no maximum would cure it.
         if fail - pass > 1
             || taken(pass, &mut runs) != Some(true)
             || taken(fail, &mut runs) != Some(false)
+            || taken_in(fail, Some(SHORT_READ), &mut runs) != Some(false)
         {
             continue;
         }
@@ -187,7 +210,54 @@ mod tests {
         };
         explain_frame_limit(&mut report, &mut fresh);
         assert!(report.failures[0].frame_limit.is_none());
-        assert_eq!(runs, 2, "the whole frame, then one byte, and no more");
+        assert_eq!(
+            runs, 3,
+            "the whole frame, one byte less, then one byte, and no more"
+        );
+    }
+
+    /// A decoder that rejects reads of more than 1,000 bytes, not frames: the frame it rejects
+    /// whole is taken in short reads, so no maximum is given (none would cure it).
+    #[test]
+    fn a_limit_on_reads_is_no_frame_maximum() {
+        struct Reads(ReferenceDecoder);
+        impl FrameDecoder for Reads {
+            fn feed(&mut self, c: &[u8], frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+                if c.len() > 1000 {
+                    return Err(Rejection::new("read too long"));
+                }
+                self.0.feed(c, frames)
+            }
+            fn eof(&mut self, frames: &mut Vec<Vec<u8>>) -> Result<(), Rejection> {
+                self.0.eof(frames)
+            }
+        }
+        let new = || Reads(ReferenceDecoder::new(framing()));
+        let stream = Stream::from_messages(framing(), "big", vec![vec![7; 5000]]).unwrap();
+        let case = Case::new(Arc::new(stream), "whole", Schedule::whole());
+        let Verdict::Fail(failure) = judge(&mut new(), &case) else {
+            panic!("the case must fail");
+        };
+        let mut report = Report::new(framing(), 0, 0, String::new());
+        report.add_failure("big", case, failure);
+        let mut fresh = |_: &[Case], case: &Case| Some(judge(&mut new(), case));
+        explain_frame_limit(&mut report, &mut fresh);
+        assert!(report.failures[0].frame_limit.is_none());
+    }
+
+    /// A try that spends the whole budget leaves time for no bisection.
+    #[test]
+    fn a_search_out_of_time_gives_no_bounds() {
+        let mut report = report_of(50_000, 1000);
+        let mut runs = 0;
+        let mut fresh = |_: &[Case], case: &Case| {
+            runs += 1;
+            std::thread::sleep(Duration::from_millis(30));
+            Some(judge(&mut Smaller::new(1000), case))
+        };
+        explain_within(&mut report, &mut fresh, Duration::from_millis(20));
+        assert!(report.failures[0].frame_limit.is_none());
+        assert!(runs <= 3, "{runs} tries");
     }
 
     /// A small rejected frame is not searched: no try at all.

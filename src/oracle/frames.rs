@@ -61,11 +61,11 @@ pub(super) fn right_bytes(j: &Judge, f: &[u8]) -> Step {
     }
     let crlf = crlf_hint(j.framing, want, f);
     let skipped_to = (next + 1..j.seg_end).find(|&i| j.payload(i) == f);
-    if let (Some(i), "") = (skipped_to, crlf) {
+    if let Some(i) = skipped_to {
         return breach(
             FailureKind::MissingFrame,
             format!(
-                "{} was never emitted: the next frame to come out was #{i}",
+                "{} was never emitted: the next frame to come out was #{i}{crlf}",
                 j.frame_desc(next)
             ),
         );
@@ -87,13 +87,14 @@ pub(super) fn right_bytes(j: &Judge, f: &[u8]) -> Step {
     )
 }
 
-/// For a frame of plain `lines` that came out as expected but for the `\r` it ends with: the
-/// decoder strips `\r\n`, which the framing does not say (`""` otherwise).
+/// For a frame of plain `lines` that came out as expected but for the `\r` it ends with: does
+/// the decoder strip `\r\n`, which the framing does not say? (`""` otherwise.) A question: the
+/// same frame may also be the next one, come out early.
 fn crlf_hint(framing: Framing, want: &[u8], got: &[u8]) -> &'static str {
     let plain_lines = matches!(framing.wire(), Wire::Lines(l) if !l.crlf);
     if plain_lines && want.last() == Some(&b'\r') && got == &want[..want.len() - 1] {
-        "; the decoder dropped the \\r before the newline: under plain lines a \\r stays in the \
-         frame; if the decoder strips \\r\\n line ends on purpose, say so with :crlf \
+        "; did the decoder drop the \\r before the newline? Under plain lines a \\r stays in \
+         the frame; if the decoder strips \\r\\n line ends on purpose, say so with :crlf \
          (--framing lines:crlf)"
     } else {
         ""
@@ -302,8 +303,9 @@ mod crlf_tests {
     use crate::{Case, Framing, ReferenceDecoder, Schedule, Stream};
 
     /// Under plain `lines`, a decoder that strips `\r\n` (one that declares `:crlf`) loses the
-    /// `\r` of `z\r`, which then looks like the next frame, `z`: a wrong frame with the hint,
-    /// not a missing one.
+    /// `\r` of `z\r`, which then looks like the next frame, `z`: a missing frame (as a decoder
+    /// that skips frame 0 would show it too), with the question; and a wrong frame with it when
+    /// the next frame differs.
     #[test]
     fn a_decoder_that_strips_crlf_under_plain_lines_is_told_about_crlf() {
         let framing: Framing = "lines:max=100".parse().unwrap();
@@ -311,6 +313,19 @@ mod crlf_tests {
             Stream::from_messages(framing, "crlf", vec![b"z\r".to_vec(), b"z".to_vec()]).unwrap();
         let case = Case::new(Arc::new(stream), "whole", Schedule::whole());
         let crlf: Framing = "lines:max=100:crlf".parse().unwrap();
+        let Verdict::Fail(f) = judge(&mut ReferenceDecoder::new(crlf), &case) else {
+            panic!("stripping the \\r must fail");
+        };
+        assert_eq!(f.kind, FailureKind::MissingFrame, "{}", f.detail);
+        assert!(
+            f.detail
+                .contains("did the decoder drop the \\r before the newline?"),
+            "{}",
+            f.detail
+        );
+        let stream =
+            Stream::from_messages(framing, "crlf", vec![b"z\r".to_vec(), b"y".to_vec()]).unwrap();
+        let case = Case::new(Arc::new(stream), "whole", Schedule::whole());
         let Verdict::Fail(f) = judge(&mut ReferenceDecoder::new(crlf), &case) else {
             panic!("stripping the \\r must fail");
         };

@@ -116,18 +116,18 @@ pub fn line_limit_text(limit: &LineLimit) -> String {
 pub fn frame_limit_text(limit: &FrameLimit, framing: crate::framing::Framing) -> String {
     let own = framing.with_max_frame_len(limit.takes_up_to);
     format!(
-        "alone in a stream, read whole, a frame of {} is taken and one of {} rejected ({} \
-         run{}, {:.2} s): the program's maximum looks like {}, under the framing's {}. Frames \
-         up to the framing's maximum must be taken; if {} is the decoder's limit, say so: \
-         --framing {own}",
+        "alone in a stream, read whole (and the rejected one in short reads too), a frame \
+         with a payload of {} is taken and one of {} rejected ({} run{}, {:.2} s): the \
+         program's largest payload looks like {}, under the framing's {}. Frames up to the \
+         framing's maximum must be taken; if that is the decoder's limit, say so: --framing \
+         {own}",
         bytes(limit.takes_up_to),
         bytes(limit.rejects_from),
         limit.runs,
         if limit.runs == 1 { "" } else { "s" },
         limit.elapsed.as_secs_f64(),
-        grouped(limit.takes_up_to as usize),
-        grouped(framing.max_frame_len() as usize),
-        grouped(limit.takes_up_to as usize),
+        bytes(limit.takes_up_to),
+        bytes(framing.max_frame_len()),
     )
 }
 
